@@ -1,0 +1,68 @@
+/**
+ * Typed errors of the domain. Every error a caller can cause carries a stable `code`; the HTTP status
+ * for each kind is decided in one place (`http-status.ts`), never at the throw site.
+ */
+export type ErrorKind =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'too_many_requests'
+  | 'decryption_failed';
+
+export class AppError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The request (body, headers, parameters) is malformed or violates a rule; the message says which field. */
+export class ValidationError extends AppError {
+  constructor(message: string, code = 'invalid_request') {
+    super('bad_request', code, message);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'missing or invalid credentials', code = 'unauthorized') {
+    super('unauthorized', code, message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string, code = 'forbidden') {
+    super('forbidden', code, message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string, code = 'not_found') {
+    super('not_found', code, message);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, code = 'conflict') {
+    super('conflict', code, message);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(message: string, code = 'payload_too_large') {
+    super('payload_too_large', code, message);
+  }
+}
+
+/** A ciphertext failed authentication, is malformed, or names another key. Never carries key material. */
+export class DecryptionError extends AppError {
+  constructor(message = 'ciphertext failed authentication', code = 'decryption_failed') {
+    super('decryption_failed', code, message);
+  }
+}
