@@ -1,0 +1,65 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { AppError, PayloadTooLargeError } from '../core/errors';
+import { httpStatusOf } from '../core/http-status';
+
+/** The largest body any HTTP route accepts (one Kinesis record is at most 1 MiB). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** A header by case-insensitive name (API Gateway v2 lower-cases them; be liberal anyway). */
+export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+/** The raw body as a Buffer, decoding base64 bodies; rejects bodies over `limit` bytes with 413. */
+export function bodyBytes(event: APIGatewayProxyEventV2, limit = MAX_BODY_BYTES): Buffer {
+  const body = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+  if (bytes.length > limit) throw new PayloadTooLargeError(`request body exceeds ${limit} bytes`);
+  return bytes;
+}
+
+/** The bearer token of the Authorization header, if any. */
+export function bearerToken(event: APIGatewayProxyEventV2): string | undefined {
+  const value = header(event, 'authorization');
+  const match = value?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match?.[1];
+}
+
+export function json(
+  statusCode: number,
+  body: unknown,
+  extraHeaders: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...extraHeaders },
+    body: JSON.stringify(body),
+  };
+}
+
+export function text(statusCode: number, body: string): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
+}
+
+export function noContent(): APIGatewayProxyStructuredResultV2 {
+  return { statusCode: 204 };
+}
+
+/** Management-API error body: `{"error":{"code","message"}}`; internal errors never leak their message. */
+export function jsonError(error: unknown): APIGatewayProxyStructuredResultV2 {
+  const status = httpStatusOf(error);
+  if (error instanceof AppError) return json(status, { error: { code: error.code, message: error.message } });
+  return json(500, { error: { code: 'internal_error', message: 'internal error' } });
+}
+
+/** Ingest-style error body: a plain-text reason, as the original event gateway answered. */
+export function textError(error: unknown): APIGatewayProxyStructuredResultV2 {
+  const status = httpStatusOf(error);
+  if (error instanceof AppError) return text(status, error.message);
+  return text(500, 'internal error');
+}
