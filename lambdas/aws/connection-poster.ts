@@ -1,0 +1,32 @@
+import {
+  ApiGatewayManagementApiClient,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+
+/** `ok`: delivered; `gone`: the connection no longer exists (delete its record). */
+export type PostOutcome = 'ok' | 'gone';
+
+/** Sends text frames to WebSocket connections through the API Gateway `@connections` endpoint. */
+export class ConnectionPoster {
+  private readonly client: ApiGatewayManagementApiClient;
+
+  constructor(deps: { client?: ApiGatewayManagementApiClient; endpoint?: string }) {
+    if (deps.client) this.client = deps.client;
+    else if (deps.endpoint) this.client = new ApiGatewayManagementApiClient({ endpoint: deps.endpoint });
+    else throw new Error('ConnectionPoster needs a client or an endpoint');
+  }
+
+  /** Posts one frame; any error other than a vanished connection is rethrown. */
+  async post(connectionId: string, data: string): Promise<PostOutcome> {
+    try {
+      await this.client.send(
+        new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(data, 'utf8') }),
+      );
+      return 'ok';
+    } catch (error) {
+      // By name: the error class can come from another copy of the SDK (the local gateway's 410 reply too).
+      if ((error as { name?: unknown } | null)?.name === 'GoneException') return 'gone';
+      throw error;
+    }
+  }
+}

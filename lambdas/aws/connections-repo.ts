@@ -1,0 +1,100 @@
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+
+/** How long a WebSocket connection record lives (API Gateway closes connections after 2 h anyway). */
+export const CONNECTION_LIFETIME_SECONDS = 2 * 60 * 60;
+
+/** Name of the connections table's GSI on `streamKey`. */
+export const BY_STREAM_INDEX = 'byStream';
+
+export interface ConnectionRecord {
+  connectionId: string;
+  accountId: string;
+  streamName: string;
+  clientId: string;
+  /** ms since epoch */
+  connectedAt: number;
+  /** epoch seconds (the table's TTL attribute) */
+  expiresAt: number;
+}
+
+/** The GSI key of a stream's subscribers. */
+export function streamKeyOf(accountId: string, streamName: string): string {
+  return `${accountId}#${streamName}`;
+}
+
+/** WebSocket subscribers: `pk=conn#<connectionId>, sk=conn`, GSI `byStream` on `streamKey`. */
+export class ConnectionsRepo {
+  private readonly dynamo: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly now: () => number;
+
+  constructor(deps: { dynamo: DynamoDBDocumentClient; tableName: string; now?: () => number }) {
+    this.dynamo = deps.dynamo;
+    this.tableName = deps.tableName;
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Stores a new subscriber of a stream, expiring 2 h from now. */
+  async put(connection: {
+    connectionId: string;
+    accountId: string;
+    streamName: string;
+    clientId: string;
+  }): Promise<ConnectionRecord> {
+    const nowMs = this.now();
+    const record: ConnectionRecord = {
+      ...connection,
+      connectedAt: nowMs,
+      expiresAt: Math.floor(nowMs / 1000) + CONNECTION_LIFETIME_SECONDS,
+    };
+    await this.dynamo.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `conn#${record.connectionId}`,
+          sk: 'conn',
+          streamKey: streamKeyOf(record.accountId, record.streamName),
+          ...record,
+        },
+      }),
+    );
+    return record;
+  }
+
+  async delete(connectionId: string): Promise<void> {
+    await this.dynamo.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: `conn#${connectionId}`, sk: 'conn' } }),
+    );
+  }
+
+  /** The live (not yet expired) subscribers of a stream. */
+  async listByStream(accountId: string, streamName: string): Promise<ConnectionRecord[]> {
+    const nowSeconds = Math.floor(this.now() / 1000);
+    const connections: ConnectionRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: BY_STREAM_INDEX,
+          KeyConditionExpression: 'streamKey = :key',
+          FilterExpression: 'expiresAt > :now',
+          ExpressionAttributeValues: { ':key': streamKeyOf(accountId, streamName), ':now': nowSeconds },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        connections.push({
+          connectionId: String(item.connectionId),
+          accountId: String(item.accountId),
+          streamName: String(item.streamName),
+          clientId: String(item.clientId),
+          connectedAt: Number(item.connectedAt),
+          expiresAt: Number(item.expiresAt),
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return connections;
+  }
+}

@@ -1,0 +1,165 @@
+import {
+  type KinesisClient,
+  ProvisionedThroughputExceededException,
+  PutRecordCommand,
+  PutRecordsCommand,
+  type PutRecordsRequestEntry,
+} from '@aws-sdk/client-kinesis';
+import { AppError, ValidationError } from '../core/errors';
+
+/**
+ * One Kinesis record of the source-events or derived-events stream (docs/architecture.md). On the source
+ * stream `event` has every PII field encrypted; on the derived stream `stream` is the derived stream.
+ */
+export interface EventEnvelope {
+  v: 1;
+  accountId: string;
+  stream: string;
+  contractRef: string;
+  event: Record<string, unknown>;
+}
+
+/** An envelope to write, with its partition key (the event's key link, so one session stays in order). */
+export interface OutgoingRecord {
+  envelope: EventEnvelope;
+  partitionKey: string;
+}
+
+export function encodeEnvelope(envelope: EventEnvelope): Uint8Array {
+  return Buffer.from(JSON.stringify(envelope), 'utf8');
+}
+
+/** Reads a record's data; ValidationError (without any content) when it is not an envelope. */
+export function decodeEnvelope(data: Uint8Array): EventEnvelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(data).toString('utf8'));
+  } catch {
+    throw new ValidationError('record data is not JSON');
+  }
+  const value = parsed as Partial<EventEnvelope> | null;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    value.v !== 1 ||
+    typeof value.accountId !== 'string' ||
+    typeof value.stream !== 'string' ||
+    typeof value.contractRef !== 'string' ||
+    typeof value.event !== 'object' ||
+    value.event === null ||
+    Array.isArray(value.event)
+  ) {
+    throw new ValidationError('record data is not a version 1 event envelope');
+  }
+  return value as EventEnvelope;
+}
+
+/** Kinesis PutRecords limits: 500 records and 5 MiB (data plus partition keys) per call. */
+export const MAX_RECORDS_PER_CALL = 500;
+export const MAX_BYTES_PER_CALL = 5 * 1024 * 1024;
+
+export interface EventPublisherOptions {
+  kinesis: KinesisClient;
+  streamName: string;
+  /** Attempts per record for PutRecords, including the first (4). */
+  maxAttempts?: number;
+  /** First backoff delay; doubles per attempt, with full jitter (50 ms). */
+  baseDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Writes envelopes to one Kinesis stream. */
+export class KinesisEventPublisher {
+  private readonly kinesis: KinesisClient;
+  private readonly streamName: string;
+  private readonly maxAttempts: number;
+  private readonly baseDelayMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(options: EventPublisherOptions) {
+    this.kinesis = options.kinesis;
+    this.streamName = options.streamName;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
+    this.baseDelayMs = options.baseDelayMs ?? 50;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /**
+   * Writes one record and resolves only once Kinesis accepted it. A throttled stream becomes a 429-kind
+   * AppError (the SDK has already retried); anything else is rethrown.
+   */
+  async publish(record: OutgoingRecord): Promise<void> {
+    try {
+      await this.kinesis.send(
+        new PutRecordCommand({
+          StreamName: this.streamName,
+          PartitionKey: record.partitionKey,
+          Data: encodeEnvelope(record.envelope),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ProvisionedThroughputExceededException) {
+        throw new AppError('too_many_requests', 'throttled', 'the stream is busy, retry later');
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Writes many records with PutRecords in calls of at most 500 records / 5 MiB, retrying failed entries
+   * with exponential backoff. Returns the indices (into `records`) that still failed after the last attempt.
+   */
+  async publishBatch(records: readonly OutgoingRecord[]): Promise<{ failed: number[] }> {
+    const entries = records.map((record) => ({
+      Data: encodeEnvelope(record.envelope),
+      PartitionKey: record.partitionKey,
+    }));
+    let pending = entries.map((_, index) => index);
+    for (let attempt = 1; attempt <= this.maxAttempts && pending.length > 0; attempt++) {
+      if (attempt > 1) await this.sleep(Math.random() * this.baseDelayMs * 2 ** (attempt - 2));
+      const stillFailing: number[] = [];
+      for (const chunk of chunkEntries(pending, entries)) {
+        stillFailing.push(...(await this.putChunk(chunk, entries)));
+      }
+      pending = stillFailing;
+    }
+    return { failed: pending.sort((a, b) => a - b) };
+  }
+
+  /** One PutRecords call; returns the indices whose entries failed (all of them if the call failed). */
+  private async putChunk(indices: number[], entries: PutRecordsRequestEntry[]): Promise<number[]> {
+    try {
+      const result = await this.kinesis.send(
+        new PutRecordsCommand({ StreamName: this.streamName, Records: indices.map((i) => entries[i]!) }),
+      );
+      if (!result.FailedRecordCount) return [];
+      const failed: number[] = [];
+      (result.Records ?? []).forEach((entry, position) => {
+        if (entry.ErrorCode) failed.push(indices[position]!);
+      });
+      return failed;
+    } catch {
+      return indices;
+    }
+  }
+}
+
+/** Splits pending entry indices into PutRecords calls within the record and byte limits. */
+function chunkEntries(indices: number[], entries: PutRecordsRequestEntry[]): number[][] {
+  const chunks: number[][] = [];
+  let current: number[] = [];
+  let bytes = 0;
+  for (const index of indices) {
+    const entry = entries[index]!;
+    const size = (entry.Data?.length ?? 0) + Buffer.byteLength(entry.PartitionKey ?? '', 'utf8');
+    if (current.length > 0 && (current.length >= MAX_RECORDS_PER_CALL || bytes + size > MAX_BYTES_PER_CALL)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(index);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

@@ -1,0 +1,165 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '../core/errors';
+import type { StreamRecord } from '../core/stream-definition';
+
+/**
+ * The streams table: `pk=account#<accountId>, sk=stream#<name>` → stream record; `pk=client#<clientId>,
+ * sk=credential` → the stream's client credential (secret hash only).
+ */
+export interface StreamCredential {
+  clientId: string;
+  secretHash: string;
+  accountId: string;
+  streamName: string;
+}
+
+const RECORD_FIELDS = [
+  'name',
+  'accountId',
+  'linkedStream',
+  'consentLevels',
+  'consentLevelType',
+  'maskedFields',
+  'description',
+  'tags',
+  'enabled',
+  'keyRotationHours',
+  'createdAt',
+  'credentials',
+] as const;
+
+function streamKey(accountId: string, name: string) {
+  return { pk: `account#${accountId}`, sk: `stream#${name}` };
+}
+
+function credentialKey(clientId: string) {
+  return { pk: `client#${clientId}`, sk: 'credential' };
+}
+
+/** The stream record of an item, without the table's key attributes. */
+function toRecord(item: Record<string, unknown>): StreamRecord {
+  const record: Record<string, unknown> = {};
+  for (const field of RECORD_FIELDS) if (item[field] !== undefined) record[field] = item[field];
+  return record as unknown as StreamRecord;
+}
+
+export class StreamsRepo {
+  constructor(private readonly opts: { doc: DynamoDBDocumentClient; table: string }) {}
+
+  async get(accountId: string, name: string): Promise<StreamRecord | undefined> {
+    const result = await this.opts.doc.send(
+      new GetCommand({ TableName: this.opts.table, Key: streamKey(accountId, name), ConsistentRead: true }),
+    );
+    return result.Item ? toRecord(result.Item) : undefined;
+  }
+
+  /** All streams of an account, by name. */
+  async list(accountId: string): Promise<StreamRecord[]> {
+    return this.query(accountId);
+  }
+
+  /** The derived streams of a source stream. */
+  async listDerived(accountId: string, sourceName: string): Promise<StreamRecord[]> {
+    return this.query(accountId, sourceName);
+  }
+
+  private async query(accountId: string, linkedStream?: string): Promise<StreamRecord[]> {
+    const records: StreamRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.opts.doc.send(
+        new QueryCommand({
+          TableName: this.opts.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': `account#${accountId}`,
+            ':prefix': 'stream#',
+            ...(linkedStream === undefined ? {} : { ':linked': linkedStream }),
+          },
+          FilterExpression: linkedStream === undefined ? undefined : 'linkedStream = :linked',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) records.push(toRecord(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return records;
+  }
+
+  /**
+   * Stores a new stream and its credential. The stream put is conditional (ConflictError on a name clash);
+   * the credential is written after it, so a credential never exists without its stream.
+   */
+  async create(record: StreamRecord, credential: { clientId: string; secretHash: string }): Promise<void> {
+    try {
+      await this.opts.doc.send(
+        new PutCommand({
+          TableName: this.opts.table,
+          Item: { ...streamKey(record.accountId, record.name), ...record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+        throw new ConflictError(`stream ${record.name} already exists`, 'stream_exists');
+      }
+      throw error;
+    }
+    try {
+      await this.opts.doc.send(
+        new PutCommand({
+          TableName: this.opts.table,
+          Item: {
+            ...credentialKey(credential.clientId),
+            clientId: credential.clientId,
+            secretHash: credential.secretHash,
+            accountId: record.accountId,
+            streamName: record.name,
+            createdAt: record.createdAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      await this.opts.doc.send(
+        new DeleteCommand({ TableName: this.opts.table, Key: streamKey(record.accountId, record.name) }),
+      );
+      throw error;
+    }
+  }
+
+  /** Deletes the stream's credentials first (no new tokens), then the stream. Missing streams are a no-op. */
+  async delete(accountId: string, name: string): Promise<void> {
+    const record = await this.get(accountId, name);
+    if (!record) return;
+    for (const { clientId } of record.credentials ?? []) {
+      await this.opts.doc.send(
+        new DeleteCommand({ TableName: this.opts.table, Key: credentialKey(clientId) }),
+      );
+    }
+    await this.opts.doc.send(
+      new DeleteCommand({ TableName: this.opts.table, Key: streamKey(accountId, name) }),
+    );
+  }
+
+  async getCredential(clientId: string): Promise<StreamCredential | undefined> {
+    const result = await this.opts.doc.send(
+      new GetCommand({ TableName: this.opts.table, Key: credentialKey(clientId), ConsistentRead: true }),
+    );
+    const item = result.Item;
+    if (!item) return undefined;
+    return {
+      clientId: item.clientId,
+      secretHash: item.secretHash,
+      accountId: item.accountId,
+      streamName: item.streamName,
+    };
+  }
+}

@@ -1,0 +1,85 @@
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
+/** One usage bucket: events of a stream in one minute. */
+export interface UsageCount {
+  accountId: string;
+  streamName: string;
+  /** `usageMinuteOf(ms)`: the ISO timestamp of the start of the minute, e.g. `2024-06-17T15:52:00.000Z`. */
+  minute: string;
+  count: number;
+}
+
+/** The bucket (sort key) of a point in time: the start of its minute as an ISO string (sorts by time). */
+export function usageMinuteOf(ms: number): string {
+  return new Date(Math.floor(ms / 60_000) * 60_000).toISOString();
+}
+
+/** Usage counters: `pk=usage#<accountId>#<streamName>, sk=<ISO minute>` → `{count}` (ADD). */
+export class UsageRepo {
+  private readonly dynamo: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(deps: { dynamo: DynamoDBDocumentClient; tableName: string }) {
+    this.dynamo = deps.dynamo;
+    this.tableName = deps.tableName;
+  }
+
+  /** Adds counts; counts for the same (account, stream, minute) are summed into one UpdateItem. */
+  async addCounts(counts: readonly UsageCount[]): Promise<void> {
+    const merged = new Map<string, UsageCount>();
+    for (const count of counts) {
+      if (count.count <= 0) continue;
+      const key = `${usagePk(count.accountId, count.streamName)}\u0000${count.minute}`;
+      const existing = merged.get(key);
+      if (existing) existing.count += count.count;
+      else merged.set(key, { ...count });
+    }
+    await Promise.all(
+      [...merged.values()].map((bucket) =>
+        this.dynamo.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: usagePk(bucket.accountId, bucket.streamName), sk: bucket.minute },
+            UpdateExpression: 'ADD #count :n',
+            ExpressionAttributeNames: { '#count': 'count' },
+            ExpressionAttributeValues: { ':n': bucket.count },
+          }),
+        ),
+      ),
+    );
+  }
+
+  /** Per-minute counts of a stream with `from <= minute < until` (ISO strings), oldest first. */
+  async list(
+    accountId: string,
+    streamName: string,
+    from: string,
+    until: string,
+  ): Promise<{ minute: string; count: number }[]> {
+    const buckets: { minute: string; count: number }[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :until',
+          ExpressionAttributeValues: {
+            ':pk': usagePk(accountId, streamName),
+            ':from': from,
+            ':until': until,
+          },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (String(item.sk) < until) buckets.push({ minute: String(item.sk), count: Number(item.count) });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return buckets;
+  }
+}
+
+function usagePk(accountId: string, streamName: string): string {
+  return `usage#${accountId}#${streamName}`;
+}

@@ -1,0 +1,175 @@
+import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { UnauthorizedError } from './errors';
+
+/**
+ * JWTs of the platform (HS256 only). Four kinds, told apart by the `typ` claim, so a refresh token is never
+ * accepted where an access token is expected (and vice versa), and a user token never passes as a stream
+ * token. Pure: the signing key is given, the clock is injectable.
+ */
+export interface StreamClaims {
+  clientId: string;
+  accountId: string;
+  stream: string;
+  derived: boolean;
+}
+
+export interface UserClaims {
+  accountId: string;
+  email: string;
+}
+
+export interface IssuedTokens {
+  accessToken: string;
+  /** Seconds. */
+  expiresIn: number;
+  refreshToken: string;
+  /** Seconds. */
+  refreshExpiresIn: number;
+}
+
+export type TokenType = 'stream' | 'stream-refresh' | 'user' | 'user-refresh';
+
+/** Lifetimes in seconds, per docs/architecture.md. */
+export const TOKEN_LIFETIME_SECONDS: Readonly<Record<TokenType, number>> = {
+  stream: 15 * 60,
+  'stream-refresh': 24 * 60 * 60,
+  user: 60 * 60,
+  'user-refresh': 7 * 24 * 60 * 60,
+};
+
+const ALGORITHM = 'HS256';
+const MIN_KEY_BYTES = 32;
+
+export interface TokenServiceOptions {
+  signingKey: Uint8Array;
+  kid: string;
+  issuer: string;
+  /** Milliseconds since the epoch; defaults to Date.now. */
+  now?: () => number;
+}
+
+export class TokenService {
+  private readonly key: Uint8Array;
+  private readonly kid: string;
+  private readonly issuer: string;
+  private readonly now: () => number;
+
+  constructor(opts: TokenServiceOptions) {
+    if (opts.signingKey.length < MIN_KEY_BYTES)
+      throw new Error(`signing key must be at least ${MIN_KEY_BYTES} bytes`);
+    if (!opts.kid) throw new Error('kid must not be empty');
+    this.key = Uint8Array.from(opts.signingKey);
+    this.kid = opts.kid;
+    this.issuer = opts.issuer;
+    this.now = opts.now ?? Date.now;
+  }
+
+  async issueStreamTokens(c: StreamClaims): Promise<IssuedTokens> {
+    const claims = { clientId: c.clientId, accountId: c.accountId, stream: c.stream, derived: c.derived };
+    return this.issuePair(c.clientId, claims, 'stream', 'stream-refresh');
+  }
+
+  async verifyStreamToken(token: string): Promise<StreamClaims> {
+    return streamClaimsOf(await this.verify(token, 'stream'));
+  }
+
+  async verifyStreamRefreshToken(token: string): Promise<StreamClaims> {
+    return streamClaimsOf(await this.verify(token, 'stream-refresh'));
+  }
+
+  async issueUserTokens(c: UserClaims): Promise<IssuedTokens> {
+    return this.issuePair(c.accountId, { email: c.email }, 'user', 'user-refresh');
+  }
+
+  async verifyUserToken(token: string): Promise<UserClaims> {
+    return userClaimsOf(await this.verify(token, 'user'));
+  }
+
+  async verifyUserRefreshToken(token: string): Promise<UserClaims> {
+    return userClaimsOf(await this.verify(token, 'user-refresh'));
+  }
+
+  private async issuePair(
+    subject: string,
+    claims: Record<string, unknown>,
+    accessType: TokenType,
+    refreshType: TokenType,
+  ): Promise<IssuedTokens> {
+    const expiresIn = TOKEN_LIFETIME_SECONDS[accessType];
+    const refreshExpiresIn = TOKEN_LIFETIME_SECONDS[refreshType];
+    const [accessToken, refreshToken] = await Promise.all([
+      this.sign(subject, claims, accessType, expiresIn),
+      this.sign(subject, claims, refreshType, refreshExpiresIn),
+    ]);
+    return { accessToken, expiresIn, refreshToken, refreshExpiresIn };
+  }
+
+  private async sign(
+    subject: string,
+    claims: Record<string, unknown>,
+    typ: TokenType,
+    lifetimeSeconds: number,
+  ): Promise<string> {
+    const issuedAt = Math.floor(this.now() / 1000);
+    return new SignJWT({ ...claims, typ })
+      .setProtectedHeader({ alg: ALGORITHM, kid: this.kid, typ: 'JWT' })
+      .setIssuer(this.issuer)
+      .setSubject(subject)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + lifetimeSeconds)
+      .sign(this.key);
+  }
+
+  /** Verifies signature, algorithm, kid, issuer, expiry and `typ`; every failure is an UnauthorizedError. */
+  private async verify(token: string, typ: TokenType): Promise<JWTPayload> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
+      throw new UnauthorizedError('invalid token', 'invalid_token');
+    }
+    let payload: JWTPayload;
+    try {
+      const result = await jwtVerify(
+        token,
+        (header) => {
+          if (header.kid !== this.kid) throw new errors.JWSInvalid('unknown kid');
+          return this.key;
+        },
+        {
+          algorithms: [ALGORITHM],
+          issuer: this.issuer,
+          currentDate: new Date(this.now()),
+          requiredClaims: ['exp', 'sub', 'typ'],
+        },
+      );
+      payload = result.payload;
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) throw new UnauthorizedError('token expired', 'token_expired');
+      throw new UnauthorizedError('invalid token', 'invalid_token');
+    }
+    if (payload.typ !== typ) throw new UnauthorizedError('invalid token', 'invalid_token');
+    return payload;
+  }
+}
+
+function requireString(payload: JWTPayload, name: string): string {
+  const value = payload[name];
+  if (typeof value !== 'string' || value.length === 0)
+    throw new UnauthorizedError('invalid token', 'invalid_token');
+  return value;
+}
+
+function streamClaimsOf(payload: JWTPayload): StreamClaims {
+  const clientId = requireString(payload, 'clientId');
+  if (payload.sub !== clientId || typeof payload.derived !== 'boolean') {
+    throw new UnauthorizedError('invalid token', 'invalid_token');
+  }
+  return {
+    clientId,
+    accountId: requireString(payload, 'accountId'),
+    stream: requireString(payload, 'stream'),
+    derived: payload.derived,
+  };
+}
+
+function userClaimsOf(payload: JWTPayload): UserClaims {
+  return { accountId: requireString(payload, 'sub'), email: requireString(payload, 'email') };
+}

@@ -1,0 +1,176 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { AccountContracts, type CustomContractSource } from '../aws/account-contracts';
+import { dynamoDocumentClient, kinesisClient, kmsClient } from '../aws/clients';
+import { numberEnv, requiredEnv } from '../aws/config';
+import { ContractsRepo } from '../aws/contracts-repo';
+import { KinesisEventPublisher, type OutgoingRecord } from '../aws/event-publisher';
+import { DynamoKeyLinkStore } from '../aws/key-link-store';
+import { KmsKeyEncryptionKeys } from '../aws/kms-key-encryption-keys';
+import { StreamsRepo } from '../aws/streams-repo';
+import { getLookupSecret, getTokenService } from '../aws/system-secrets';
+import { AppError, ForbiddenError, UnauthorizedError, ValidationError } from '../core/errors';
+import { parseIncomingEvent, sealEvent } from '../core/event-crypto';
+import { KeyLinkResolver } from '../core/key-links';
+import { keyedHash } from '../core/keyed-hash';
+import type { StreamRecord } from '../core/stream-definition';
+import { newStrmStamp } from '../core/strm-meta';
+import type { StreamClaims } from '../core/tokens';
+import { TtlCache } from '../core/ttl-cache';
+import { bearerToken, bodyBytes, header, noContent, textError } from './http';
+
+/** How long a stream record is trusted in a warm process (disabling a stream takes effect within this). */
+export const STREAM_CACHE_TTL_MS = 5_000;
+const HOUR_MS = 60 * 60 * 1000;
+
+export interface IngestDeps {
+  tokens: { verifyStreamToken(token: string): Promise<StreamClaims> };
+  streams: { get(accountId: string, name: string): Promise<StreamRecord | undefined> };
+  contracts: AccountContracts;
+  keyLinks: Pick<KeyLinkResolver, 'forKeyFieldValue'>;
+  /** Secret for the keyed hash of data-subject values. */
+  lookupSecret: Uint8Array;
+  publisher: Pick<KinesisEventPublisher, 'publish'>;
+  /** Key-link lifetime for streams that do not set `keyRotationHours` (24). */
+  defaultRotationHours?: number;
+  now?: () => number;
+  logger?: Logger;
+}
+
+export type IngestHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * `POST /event`: authenticate the stream token, validate the event against its contract, encrypt every
+ * PII field with the key link of its key-field value, and answer 204 once Kinesis has the record.
+ */
+export function createIngestHandler(deps: IngestDeps): IngestHandler {
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger ?? new Logger({ serviceName: 'ingest' });
+  const defaultRotationHours = deps.defaultRotationHours ?? 24;
+  const streams = new TtlCache<string, StreamRecord | undefined>(STREAM_CACHE_TTL_MS, 10_000, now);
+
+  async function handle(request: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+    const token = bearerToken(request);
+    if (!token) throw new UnauthorizedError('missing bearer token');
+    let claims: StreamClaims;
+    try {
+      claims = await deps.tokens.verifyStreamToken(token);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw new UnauthorizedError('invalid or expired token');
+    }
+    if (claims.derived) throw new ForbiddenError('events can only be sent to a source stream');
+
+    const stream = await streams.get(`${claims.accountId}\u0000${claims.stream}`, () =>
+      deps.streams.get(claims.accountId, claims.stream),
+    );
+    if (!stream?.enabled) throw new ForbiddenError('the stream does not exist or is disabled');
+    if (stream.linkedStream) throw new ForbiddenError('events can only be sent to a source stream');
+
+    const serialization = mediaType(header(request, 'strm-serialization-type'));
+    if (serialization !== undefined && serialization !== 'application/json') {
+      throw new ValidationError('unsupported serialization type');
+    }
+
+    const body = bodyBytes(request).toString('utf8');
+    const incoming = parseIncomingEvent(body, await deps.contracts.lookupFor(claims.accountId));
+
+    const options: { rotationMs: number; dataSubjectHash?: string } = {
+      rotationMs: (stream.keyRotationHours ?? defaultRotationHours) * HOUR_MS,
+    };
+    if (incoming.dataSubject !== undefined) {
+      options.dataSubjectHash = keyedHash(deps.lookupSecret, claims.accountId, incoming.dataSubject);
+    }
+    const scope = `${claims.accountId}/${stream.name}`;
+    const { keyLinkId, aead } = await deps.keyLinks.forKeyFieldValue(scope, incoming.keyFieldValue, options);
+
+    const record: OutgoingRecord = {
+      partitionKey: keyLinkId,
+      envelope: {
+        v: 1,
+        accountId: claims.accountId,
+        stream: stream.name,
+        contractRef: incoming.contract.ref,
+        event: sealEvent(incoming, aead, newStrmStamp(keyLinkId, now())),
+      },
+    };
+    await deps.publisher.publish(record);
+    return noContent();
+  }
+
+  return async (request) => {
+    try {
+      return await handle(request);
+    } catch (error) {
+      // Only the error's name: messages of unexpected errors are not guaranteed free of event content.
+      if (!(error instanceof AppError)) logger.error('ingest failed', { errorName: nameOf(error) });
+      return textError(error);
+    }
+  };
+}
+
+/** `application/json; charset=utf-8` → `application/json`; undefined when the header is absent or empty. */
+function mediaType(value: string | undefined): string | undefined {
+  const type = value?.split(';')[0]?.trim().toLowerCase();
+  return type ? type : undefined;
+}
+
+function nameOf(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+let built: Promise<IngestHandler> | undefined;
+
+/** Builds the handler from the environment once per process (a failed build is retried next time). */
+function buildFromEnv(): Promise<IngestHandler> {
+  if (!built) {
+    const pending = (async () => {
+      const dynamo = dynamoDocumentClient();
+      const keyLinksTable = requiredEnv('KEY_LINKS_TABLE');
+      const [tokens, lookupSecret] = await Promise.all([getTokenService(), getLookupSecret()]);
+      const keyLinks = new KeyLinkResolver({
+        store: new DynamoKeyLinkStore({ dynamo, tableName: keyLinksTable }),
+        keks: new KmsKeyEncryptionKeys({
+          dynamo,
+          kms: kmsClient(),
+          tableName: keyLinksTable,
+          kmsKeyId: requiredEnv('KMS_KEY_ID'),
+        }),
+        lookupSecret,
+      });
+      const contractsRepo: CustomContractSource = new ContractsRepo({
+        doc: dynamo,
+        table: requiredEnv('CONTRACTS_TABLE'),
+      });
+      return createIngestHandler({
+        tokens,
+        streams: new StreamsRepo({ doc: dynamo, table: requiredEnv('STREAMS_TABLE') }),
+        contracts: new AccountContracts(contractsRepo),
+        keyLinks,
+        lookupSecret,
+        publisher: new KinesisEventPublisher({
+          kinesis: kinesisClient(),
+          streamName: requiredEnv('SOURCE_EVENTS_STREAM'),
+        }),
+        defaultRotationHours: numberEnv('KEY_ROTATION_HOURS', 24),
+      });
+    })();
+    built = pending;
+    pending.catch(() => {
+      if (built === pending) built = undefined;
+    });
+  }
+  return built;
+}
+
+/** Lambda entry point (HTTP API payload v2). */
+export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  let ingest: IngestHandler;
+  try {
+    ingest = await buildFromEnv();
+  } catch (error) {
+    new Logger({ serviceName: 'ingest' }).error('ingest could not start', { errorName: nameOf(error) });
+    return textError(error);
+  }
+  return ingest(event);
+}

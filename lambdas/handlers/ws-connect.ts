@@ -1,0 +1,63 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { dynamoDocumentClient } from '../aws/clients';
+import { requiredEnv } from '../aws/config';
+import { ConnectionsRepo } from '../aws/connections-repo';
+
+/** The parts of the WebSocket `$connect` / `$disconnect` integration event this handler reads. */
+export interface WebSocketRouteEvent {
+  requestContext: {
+    eventType?: string;
+    connectionId: string;
+    /** The `$connect` authorizer's context. */
+    authorizer?: Record<string, unknown> | null;
+  };
+}
+
+export interface WebSocketRouteResult {
+  statusCode: number;
+}
+
+export interface WsConnectDeps {
+  connections: Pick<ConnectionsRepo, 'put' | 'delete'>;
+  logger?: Logger;
+}
+
+export type WsConnectHandler = (event: WebSocketRouteEvent) => Promise<WebSocketRouteResult>;
+
+/** `$connect` stores the subscriber of the stream its token named; `$disconnect` deletes it. */
+export function createWsConnectHandler(deps: WsConnectDeps): WsConnectHandler {
+  const logger = deps.logger ?? new Logger({ serviceName: 'ws-connect' });
+  return async (event) => {
+    const { eventType, connectionId, authorizer } = event.requestContext;
+    if (eventType === 'CONNECT') {
+      const accountId = authorizer?.accountId;
+      const streamName = authorizer?.stream;
+      const clientId = authorizer?.clientId;
+      if (typeof accountId !== 'string' || typeof streamName !== 'string' || typeof clientId !== 'string') {
+        // Only reachable without the authorizer in front (a misconfigured route): refuse the upgrade.
+        logger.error('connect without authorizer context', { connectionId });
+        return { statusCode: 403 };
+      }
+      await deps.connections.put({ connectionId, accountId, streamName, clientId });
+      return { statusCode: 200 };
+    }
+    if (eventType === 'DISCONNECT') {
+      await deps.connections.delete(connectionId);
+      return { statusCode: 200 };
+    }
+    return { statusCode: 400 };
+  };
+}
+
+let built: WsConnectHandler | undefined;
+
+/** Lambda entry point for the `$connect` and `$disconnect` routes. */
+export async function handler(event: WebSocketRouteEvent): Promise<WebSocketRouteResult> {
+  built ??= createWsConnectHandler({
+    connections: new ConnectionsRepo({
+      dynamo: dynamoDocumentClient(),
+      tableName: requiredEnv('CONNECTIONS_TABLE'),
+    }),
+  });
+  return built(event);
+}

@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebSocket } from 'ws';
+import { apiGatewayId } from './http-api-event';
+import { BodyTooLargeError, readRequestBody } from './request-body';
+import type { AuthorizerContext, ConnectionRequest } from './websocket-events';
+
+/**
+ * The WebSocket API's `@connections` management endpoint (PostToConnection, GetConnection,
+ * DeleteConnection) over the live sockets, so the egress handler's real ApiGatewayManagementApiClient works.
+ */
+
+/** API Gateway's per-message limit for WebSocket APIs. */
+export const MAX_MESSAGE_BYTES = 128 * 1024;
+/** Above this many unsent bytes a socket counts as a full client-side buffer (LimitExceededException). */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+/** `/@connections/{id}`, optionally after a stage segment (`/prod/@connections/{id}`). */
+export const CONNECTIONS_PATH = /^\/(?:[^/]+\/)?@connections\/([^/]+)$/;
+
+export interface LiveConnection {
+  ws: WebSocket;
+  request: ConnectionRequest;
+  authorizer: AuthorizerContext;
+  /** Last frame (message or ping) from the client; idle connections are closed like API Gateway does. */
+  lastActiveAt: number;
+  /** Cleared on each keep-alive ping, set again by the pong: a dead peer misses one. */
+  alive: boolean;
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const ip = address.replace(/^::ffff:/, '');
+  return ip === '::1' || /^127\./.test(ip);
+}
+
+function reply(res: ServerResponse, status: number, body?: unknown, errorType?: string): void {
+  const headers: Record<string, string> = { 'x-amzn-requestid': apiGatewayId() };
+  if (errorType) headers['x-amzn-errortype'] = errorType;
+  if (body === undefined) {
+    res.writeHead(status, headers).end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json' }).end(text);
+}
+
+function gone(res: ServerResponse): void {
+  reply(res, 410, { message: 'Gone' }, 'GoneException');
+}
+
+/** Serves one `@connections` request; returns the status it answered (for the caller's log line). */
+export async function handleConnectionsRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  connectionId: string,
+  connections: ReadonlyMap<string, LiveConnection>,
+): Promise<number> {
+  if (!isLoopback(req.socket.remoteAddress)) {
+    req.resume();
+    reply(res, 403, { message: 'Forbidden' }, 'ForbiddenException');
+    return 403;
+  }
+  const live = connections.get(connectionId);
+  const open = live && live.ws.readyState === live.ws.OPEN ? live : undefined;
+  switch (req.method) {
+    case 'POST': {
+      let body: Buffer;
+      try {
+        body = await readRequestBody(req, MAX_MESSAGE_BYTES);
+      } catch (err) {
+        if (!(err instanceof BodyTooLargeError)) throw err;
+        reply(res, 413, { message: 'Message too long' }, 'PayloadTooLargeException');
+        return 413;
+      }
+      if (!open) {
+        gone(res);
+        return 410;
+      }
+      if (open.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+        reply(res, 429, { message: 'Client side buffer is full' }, 'LimitExceededException');
+        return 429;
+      }
+      open.ws.send(body.toString('utf8'));
+      reply(res, 200);
+      return 200;
+    }
+    case 'GET': {
+      req.resume();
+      if (!open) {
+        gone(res);
+        return 410;
+      }
+      // Wire names are camelCase; the SDK exposes them as ConnectedAt, Identity.SourceIp, ...
+      reply(res, 200, {
+        connectedAt: new Date(open.request.connectedAt).toISOString(),
+        identity: { sourceIp: open.request.sourceIp, userAgent: open.request.userAgent },
+        lastActiveAt: new Date(open.lastActiveAt).toISOString(),
+      });
+      return 200;
+    }
+    case 'DELETE': {
+      req.resume();
+      if (!open) {
+        gone(res);
+        return 410;
+      }
+      open.ws.close(1000, 'Connection deleted');
+      reply(res, 204);
+      return 204;
+    }
+    default:
+      req.resume();
+      reply(res, 404, { message: 'Not Found' }, 'NotFoundException');
+      return 404;
+  }
+}

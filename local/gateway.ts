@@ -1,0 +1,405 @@
+import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { CONNECTIONS_PATH, handleConnectionsRequest, type LiveConnection } from './connections-endpoint';
+import {
+  apiGatewayId,
+  buildHttpApiEvent,
+  gatewayError,
+  type HttpApiRoute,
+  type HttpResponse,
+  toHttpResponse,
+} from './http-api-event';
+import { InvocationTimeoutError, invokeHandler, type LambdaHandler } from './lambda-invoke';
+import { BodyTooLargeError, readRequestBody } from './request-body';
+import {
+  type AuthorizerContext,
+  AuthorizerRejection,
+  buildAuthorizerEvent,
+  buildConnectEvent,
+  buildDisconnectEvent,
+  type ConnectionRequest,
+  describeUpgrade,
+  evaluateAuthorizerResult,
+  methodArnOf,
+} from './websocket-events';
+
+/**
+ * The local API Gateway: one node:http server for the HTTP API routes (payload v2 events to the same
+ * handler modules the Lambdas run), the WebSocket API at `/ws` (authorizer, `$connect`, `$disconnect`)
+ * and its `@connections` management endpoint (loopback only).
+ */
+
+/** The handlers the gateway invokes; tests may pass recording functions. */
+export interface GatewayHandlers {
+  ingest: LambdaHandler;
+  token: LambdaHandler;
+  management: LambdaHandler;
+  health: LambdaHandler;
+  wsAuthorizer: LambdaHandler;
+  wsConnect: LambdaHandler;
+}
+
+export interface GatewayOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  handlers: GatewayHandlers;
+  /** One line per request: method, path, status, latency (never bodies, tokens or query strings). */
+  log?: (line: string) => void;
+  /** `GET /ready` answers 503 until this returns true (default: always ready). */
+  isReady?: () => boolean;
+  /** Default 'local'. */
+  apiId?: string;
+  /** WebSocket API stage name (in methodArn and events). Default 'local'. */
+  stage?: string;
+  /** HTTP API integration timeout: 30 s, then 503 like API Gateway. */
+  integrationTimeoutMs?: number;
+  /** HTTP API payload limit: 10 MB, then 413. */
+  maxBodyBytes?: number;
+  /** Keep-alive pings to detect dead peers. Default 30 s. */
+  pingIntervalMs?: number;
+  /** Connections with no client frame for this long are closed (API Gateway: 10 min). */
+  idleTimeoutMs?: number;
+  /** Maximum connection duration (API Gateway: 2 h). */
+  maxConnectionMs?: number;
+}
+
+export interface Gateway {
+  url: string;
+  wsUrl: string;
+  port: number;
+  connectionCount(): number;
+  /** Closes every WebSocket (running `$disconnect` for each) and the server. */
+  close(): Promise<void>;
+}
+
+type HttpHandlerName = 'ingest' | 'token' | 'management' | 'health';
+
+interface RouteMatch {
+  name: HttpHandlerName;
+  route: HttpApiRoute;
+}
+
+/** The HTTP API's routes; anything else is API Gateway's 404. */
+function matchRoute(method: string, path: string): RouteMatch | undefined {
+  if (path === '/event' && method === 'POST') return { name: 'ingest', route: { routeKey: 'POST /event' } };
+  if (path === '/auth/token' && method === 'POST')
+    return { name: 'token', route: { routeKey: 'POST /auth/token' } };
+  if (path === '/ready' && method === 'GET') return { name: 'health', route: { routeKey: 'GET /ready' } };
+  const proxy = /^\/v1\/(.+)$/.exec(path);
+  if (proxy) {
+    return {
+      name: 'management',
+      route: { routeKey: 'ANY /v1/{proxy+}', pathParameters: { proxy: proxy[1]! } },
+    };
+  }
+  return undefined;
+}
+
+/** The path as logged: ids that may identify a person are replaced by placeholders. */
+export function loggablePath(rawPath: string): string {
+  return rawPath
+    .replace(/^(\/v1\/data-subjects\/)[^/]+/, '$1{id}')
+    .replace(/^(\/v1\/key-links\/)[^/]+/, '$1{id}')
+    .replace(/@connections\/[^/]+$/, '@connections/{connectionId}');
+}
+
+const FUNCTION_NAMES: Record<keyof GatewayHandlers, string> = {
+  ingest: 'ps-local-ingest',
+  token: 'ps-local-token',
+  management: 'ps-local-management',
+  health: 'ps-local-health',
+  wsAuthorizer: 'ps-local-ws-authorizer',
+  wsConnect: 'ps-local-ws-connect',
+};
+
+function writeResponse(res: ServerResponse, response: HttpResponse, requestId: string): void {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of response.headers) {
+    const existing = headers[name];
+    if (existing === undefined) headers[name] = value;
+    else headers[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  headers['apigw-requestid'] = requestId;
+  headers['content-length'] = String(response.body.length);
+  res.writeHead(response.statusCode, headers);
+  res.end(response.body);
+}
+
+function rejectUpgrade(socket: Duplex, status: number): void {
+  if (socket.destroyed) return;
+  const reason = STATUS_CODES[status] ?? 'Error';
+  const body = JSON.stringify({ message: reason });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  socket.destroy();
+}
+
+function statusOfConnectResult(result: unknown): number {
+  if (typeof result === 'object' && result !== null && 'statusCode' in result) {
+    const status = Number((result as { statusCode: unknown }).statusCode);
+    return Number.isInteger(status) ? status : 500;
+  }
+  return 200;
+}
+
+/** Starts the gateway; resolves once it listens. */
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const host = opts.host ?? '127.0.0.1';
+  const apiId = opts.apiId ?? 'local';
+  const stage = opts.stage ?? 'local';
+  const timeoutMs = opts.integrationTimeoutMs ?? 30_000;
+  const maxBodyBytes = opts.maxBodyBytes ?? 10 * 1024 * 1024;
+  const idleTimeoutMs = opts.idleTimeoutMs ?? 10 * 60_000;
+  const maxConnectionMs = opts.maxConnectionMs ?? 2 * 60 * 60_000;
+  const log = opts.log ?? (() => undefined);
+  const isReady = opts.isReady ?? (() => true);
+  const { handlers } = opts;
+
+  const connections = new Map<string, LiveConnection>();
+  const pendingDisconnects = new Set<Promise<void>>();
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 128 * 1024 });
+  let localPort = 0;
+
+  async function serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const epochMs = Date.now();
+    const method = req.method ?? 'GET';
+    const rawPath = (req.url ?? '/').split('?')[0]!;
+    const requestId = apiGatewayId();
+    const finish = (response: HttpResponse) => {
+      writeResponse(res, response, requestId);
+      log(
+        `${method} ${loggablePath(rawPath)} ${response.statusCode} ${Math.round(performance.now() - started)}ms`,
+      );
+    };
+
+    const connectionsMatch = CONNECTIONS_PATH.exec(rawPath);
+    if (connectionsMatch) {
+      const status = await handleConnectionsRequest(
+        req,
+        res,
+        decodeURIComponent(connectionsMatch[1]!),
+        connections,
+      );
+      // PostToConnection runs once per event and subscriber: only failures are worth a line.
+      if (status >= 300) log(`${method} ${loggablePath(rawPath)} ${status}`);
+      return;
+    }
+
+    const match = matchRoute(method, rawPath);
+    if (!match) {
+      req.resume();
+      finish(gatewayError(404, 'Not Found'));
+      return;
+    }
+    if (match.name === 'health' && !isReady()) {
+      req.resume();
+      finish(gatewayError(503, 'Service Unavailable'));
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readRequestBody(req, maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        finish(gatewayError(413, 'Request Entity Too Large'));
+        res.on('finish', () => req.destroy());
+        return;
+      }
+      throw err;
+    }
+    const event = buildHttpApiEvent({ req, route: match.route, body, apiId, localPort, requestId, epochMs });
+    let response: HttpResponse;
+    try {
+      const result = await invokeHandler(handlers[match.name], FUNCTION_NAMES[match.name], event, timeoutMs);
+      response = toHttpResponse(result);
+    } catch (err) {
+      const timedOut = err instanceof InvocationTimeoutError;
+      // The error's message may quote input, so only its name is logged.
+      log(
+        `${FUNCTION_NAMES[match.name]} ${timedOut ? 'timed out' : `threw ${(err as Error)?.name ?? 'an error'}`}`,
+      );
+      response = timedOut
+        ? gatewayError(503, 'Service Unavailable')
+        : gatewayError(500, 'Internal Server Error');
+    }
+    finish(response);
+  }
+
+  function runDisconnect(
+    conn: ConnectionRequest,
+    authorizer: AuthorizerContext,
+    code: number,
+    reason: string,
+  ): void {
+    const event = buildDisconnectEvent(conn, authorizer, { code, reason }, Date.now());
+    const pending = invokeHandler(handlers.wsConnect, FUNCTION_NAMES.wsConnect, event, timeoutMs)
+      .then(() => undefined)
+      .catch((err: unknown) => log(`${FUNCTION_NAMES.wsConnect} $disconnect threw ${(err as Error)?.name}`))
+      .finally(() => pendingDisconnects.delete(pending));
+    pendingDisconnects.add(pending);
+  }
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const started = performance.now();
+    const rawPath = (req.url ?? '/').split('?')[0]!;
+    const done = (status: number) =>
+      log(`WS ${rawPath} ${status} ${Math.round(performance.now() - started)}ms`);
+    if (rawPath !== '/ws') {
+      rejectUpgrade(socket, 404);
+      done(404);
+      return;
+    }
+    const now = Date.now();
+    const conn = describeUpgrade(
+      req,
+      {
+        connectionId: apiGatewayId(),
+        requestId: apiGatewayId(),
+        extendedRequestId: apiGatewayId(),
+        apiId,
+        stage,
+      },
+      localPort,
+      now,
+    );
+
+    let authorizer: AuthorizerContext;
+    try {
+      const result = await invokeHandler(
+        handlers.wsAuthorizer,
+        FUNCTION_NAMES.wsAuthorizer,
+        buildAuthorizerEvent(conn, now),
+        timeoutMs,
+      );
+      authorizer = evaluateAuthorizerResult(result, methodArnOf(conn, '$connect'));
+    } catch (err) {
+      // A Lambda authorizer signals 401 by throwing 'Unauthorized'; any other failure is a 500.
+      const status =
+        err instanceof AuthorizerRejection
+          ? err.status
+          : (err as Error)?.message === 'Unauthorized'
+            ? 401
+            : 500;
+      rejectUpgrade(socket, status);
+      done(status);
+      return;
+    }
+
+    let status: number;
+    try {
+      const result = await invokeHandler(
+        handlers.wsConnect,
+        FUNCTION_NAMES.wsConnect,
+        buildConnectEvent(conn, authorizer, Date.now()),
+        timeoutMs,
+      );
+      status = statusOfConnectResult(result);
+    } catch (err) {
+      log(`${FUNCTION_NAMES.wsConnect} $connect threw ${(err as Error)?.name}`);
+      status = 500;
+    }
+    if (status < 200 || status >= 300) {
+      rejectUpgrade(socket, status);
+      done(status);
+      return;
+    }
+    if (socket.destroyed) {
+      // The client went away while $connect ran: the stored connection must be cleaned up.
+      runDisconnect(conn, authorizer, 1006, '');
+      done(499);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const live: LiveConnection = { ws, request: conn, authorizer, lastActiveAt: Date.now(), alive: true };
+      connections.set(conn.connectionId, live);
+      done(101);
+      ws.on('message', () => {
+        live.lastActiveAt = Date.now();
+        // No routes besides $connect/$disconnect exist, so API Gateway answers any message like this.
+        ws.send(
+          JSON.stringify({
+            message: 'Forbidden',
+            connectionId: conn.connectionId,
+            requestId: apiGatewayId(),
+          }),
+        );
+      });
+      ws.on('ping', () => {
+        live.lastActiveAt = Date.now();
+      });
+      ws.on('pong', () => {
+        live.alive = true;
+      });
+      ws.on('error', () => undefined);
+      ws.on('close', (code, reason) => {
+        connections.delete(conn.connectionId);
+        runDisconnect(conn, authorizer, code, reason.toString('utf8'));
+      });
+    });
+  }
+
+  const server = createServer((req, res) => {
+    serveHttp(req, res).catch((err: unknown) => {
+      log(`gateway error ${(err as Error)?.name}`);
+      if (!res.headersSent) writeResponse(res, gatewayError(500, 'Internal Server Error'), apiGatewayId());
+      else res.destroy();
+    });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => undefined);
+    upgrade(req, socket, head).catch(() => rejectUpgrade(socket, 500));
+  });
+
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const live of connections.values()) {
+      if (now - live.request.connectedAt > maxConnectionMs || now - live.lastActiveAt > idleTimeoutMs) {
+        live.ws.close(1001, 'Going away');
+      } else if (!live.alive) {
+        live.ws.terminate();
+      } else {
+        live.alive = false;
+        live.ws.ping();
+      }
+    }
+  }, opts.pingIntervalMs ?? 30_000);
+  sweep.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  localPort = (server.address() as AddressInfo).port;
+  const authority = `${host.includes(':') ? `[${host}]` : host}:${localPort}`;
+
+  return {
+    url: `http://${authority}`,
+    wsUrl: `ws://${authority}/ws`,
+    port: localPort,
+    connectionCount: () => connections.size,
+    async close() {
+      clearInterval(sweep);
+      for (const live of connections.values()) live.ws.close(1001, 'Going away');
+      const deadline = Date.now() + 1000;
+      while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const live of connections.values()) live.ws.terminate();
+      while (connections.size > 0) await new Promise((r) => setTimeout(r, 5));
+      await Promise.all([...pendingDisconnects]);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

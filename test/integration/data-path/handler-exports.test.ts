@@ -1,0 +1,99 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ConnectionsRepo } from '../../../lambdas/aws/connections-repo';
+import { decodeEnvelope } from '../../../lambdas/aws/event-publisher';
+import { getTokenService } from '../../../lambdas/aws/system-secrets';
+import { handler as decrypterHandler } from '../../../lambdas/handlers/decrypter';
+import { handler as ingestHandler } from '../../../lambdas/handlers/ingest';
+import { handler as wsConnectHandler } from '../../../lambdas/handlers/ws-connect';
+import { clickstreamEvent, eventBody } from '../../support/factories';
+import {
+  createStreamRecord,
+  type DataPathEnv,
+  ingestRequest,
+  kinesisEvent,
+  readAllRecords,
+  startDataPathEnv,
+} from './data-path-env';
+
+/**
+ * The Lambda entry points as the local runtime and AWS call them: configured only by environment
+ * variables (endpoints included), building their clients on first use (after beforeAll set them).
+ */
+let env: DataPathEnv;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  env = await startDataPathEnv();
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_KINESIS: env.urls.kinesis,
+    AWS_ENDPOINT_URL_DYNAMODB: env.urls.dynamo,
+    AWS_ENDPOINT_URL_KMS: env.urls.kms,
+    STREAMS_TABLE: env.tables.streams,
+    CONTRACTS_TABLE: env.tables.contracts,
+    KEY_LINKS_TABLE: env.tables.keyLinks,
+    CONNECTIONS_TABLE: env.tables.connections,
+    USAGE_TABLE: env.tables.usage,
+    SOURCE_EVENTS_STREAM: env.sourceStream,
+    DERIVED_EVENTS_STREAM: env.derivedStream,
+    KMS_KEY_ID: env.kmsKeyId,
+  });
+});
+
+afterAll(async () => {
+  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+  Object.assign(process.env, savedEnv);
+  await env.close();
+});
+
+describe('handler exports configured from the environment', () => {
+  it('ingest and decrypter carry an event from POST /event to the derived stream', async () => {
+    const accountId = 'account-env';
+    const { stream, clientId } = await createStreamRecord(env, accountId, { name: 'winston' });
+    await createStreamRecord(env, accountId, {
+      name: 'winston-0',
+      linkedStream: 'winston',
+      consentLevels: [0],
+    });
+    const { accessToken } = await (await getTokenService()).issueStreamTokens({
+      clientId,
+      accountId,
+      stream: stream.name,
+      derived: false,
+    });
+
+    const response = (await ingestHandler(
+      ingestRequest(eventBody(clickstreamEvent({ customer: { id: 'customer-9' } })), {
+        authorization: `Bearer ${accessToken}`,
+      }),
+    )) as APIGatewayProxyStructuredResultV2;
+    expect(response.statusCode).toBe(204);
+
+    const source = await readAllRecords(env, env.sourceStream);
+    expect(source).toHaveLength(1);
+    const result = await decrypterHandler(kinesisEvent(source, env.sourceStream));
+    expect(result.batchItemFailures).toEqual([]);
+
+    const derived = (await readAllRecords(env, env.derivedStream)).map((record) =>
+      decodeEnvelope(record.data),
+    );
+    expect(derived).toHaveLength(1);
+    expect(derived[0]).toMatchObject({ stream: 'winston-0', event: { customer: { id: 'customer-9' } } });
+  });
+
+  it('ws-connect stores and removes a connection', async () => {
+    const repo = new ConnectionsRepo({ dynamo: env.dynamo, tableName: env.tables.connections });
+    const authorizer = { accountId: 'account-env', stream: 'winston', clientId: 'c' };
+
+    await wsConnectHandler({
+      requestContext: { eventType: 'CONNECT', connectionId: 'env-conn', authorizer },
+    });
+    expect((await repo.listByStream('account-env', 'winston')).map((c) => c.connectionId)).toEqual([
+      'env-conn',
+    ]);
+    await wsConnectHandler({ requestContext: { eventType: 'DISCONNECT', connectionId: 'env-conn' } });
+    expect(await repo.listByStream('account-env', 'winston')).toEqual([]);
+  });
+});

@@ -1,0 +1,329 @@
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  GetConnectionCommand,
+  GoneException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import WebSocket from 'ws';
+import { isLoopback } from '../../../local/connections-endpoint';
+import { type Gateway, type GatewayHandlers, loggablePath, startGateway } from '../../../local/gateway';
+import type { LambdaHandler } from '../../../local/lambda-invoke';
+
+interface ConnectEvent {
+  requestContext: { connectionId: string; eventType: string; authorizer?: Record<string, unknown> };
+}
+
+function allowPolicy(event: unknown) {
+  return {
+    principalId: 'client-1',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'execute-api:Invoke',
+          Effect: 'Allow',
+          Resource: (event as { methodArn: string }).methodArn,
+        },
+      ],
+    },
+    context: { accountId: 'acc-1', stream: 'demo', clientId: 'client-1' },
+  };
+}
+
+function denyPolicy(event: unknown) {
+  const allow = allowPolicy(event);
+  return {
+    ...allow,
+    policyDocument: {
+      ...allow.policyDocument,
+      Statement: [{ ...allow.policyDocument.Statement[0]!, Effect: 'Deny' }],
+    },
+  };
+}
+
+/** Resolves when the socket opens, rejects with the HTTP status of a refused upgrade. */
+function open(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  const ws = new WebSocket(url, { headers });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('local API gateway', () => {
+  let gateway: Gateway;
+  let ready = true;
+  const connectEvents: ConnectEvent[] = [];
+  const lines: string[] = [];
+  // Tests swap these to steer the handlers.
+  let authorizer: LambdaHandler = async (event) => allowPolicy(event);
+  let connectResult: unknown = { statusCode: 200 };
+  let management: LambdaHandler = async () => ({ ok: true });
+
+  beforeAll(async () => {
+    const handlers: GatewayHandlers = {
+      ingest: async () => {
+        throw new Error('boom with a secret value');
+      },
+      token: async () => ({
+        statusCode: 200,
+        headers: { 'content-type': 'application/json' },
+        body: '{"a":1}',
+      }),
+      management: (event, context) => management(event, context),
+      health: async () => ({ statusCode: 200, body: '{"status":"ok"}' }),
+      wsAuthorizer: (event, context) => authorizer(event, context),
+      wsConnect: async (event) => {
+        connectEvents.push(event as ConnectEvent);
+        return connectResult;
+      },
+    };
+    gateway = await startGateway({
+      port: 0,
+      handlers,
+      isReady: () => ready,
+      maxBodyBytes: 1024,
+      log: (line) => lines.push(line),
+    });
+  });
+
+  afterAll(async () => {
+    await gateway.close();
+  });
+
+  beforeEach(() => {
+    authorizer = async (event) => allowPolicy(event);
+    connectResult = { statusCode: 200 };
+    management = async () => ({ ok: true });
+    ready = true;
+  });
+
+  describe('HTTP API', () => {
+    it('answers a throwing handler with 500 Internal Server Error and keeps serving', async () => {
+      const failed = await fetch(`${gateway.url}/event`, { method: 'POST', body: 'x' });
+      expect(failed.status).toBe(500);
+      expect(await failed.json()).toEqual({ message: 'Internal Server Error' });
+      const next = await fetch(`${gateway.url}/ready`);
+      expect(next.status).toBe(200);
+      expect(await next.json()).toEqual({ status: 'ok' });
+    });
+
+    it('never logs bodies, query strings or error messages', async () => {
+      await fetch(`${gateway.url}/event?token=sekrit`, { method: 'POST', body: 'user@example.com' });
+      const log = lines.join('\n');
+      expect(log).toContain('POST /event 500');
+      expect(log).not.toMatch(/sekrit|user@example\.com|secret value/);
+    });
+
+    it('maps a bare object result to a 200 application/json response', async () => {
+      const response = await fetch(`${gateway.url}/v1/me`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      expect(await response.json()).toEqual({ ok: true });
+    });
+
+    it('maps a structured result with cookies and a base64 body', async () => {
+      management = async () => ({
+        statusCode: 201,
+        headers: { 'X-Custom': 'yes' },
+        cookies: ['a=1', 'b=2'],
+        body: Buffer.from('binary!').toString('base64'),
+        isBase64Encoded: true,
+      });
+      const response = await fetch(`${gateway.url}/v1/things`, { method: 'PUT' });
+      expect(response.status).toBe(201);
+      expect(response.headers.get('x-custom')).toBe('yes');
+      expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+      expect(await response.text()).toBe('binary!');
+    });
+
+    it('answers unknown routes and methods with 404 Not Found', async () => {
+      for (const [method, path] of [
+        ['GET', '/nope'],
+        ['GET', '/event'],
+        ['POST', '/v1'],
+      ] as const) {
+        const response = await fetch(`${gateway.url}${path}`, { method });
+        expect(response.status).toBe(404);
+        expect(await response.json()).toEqual({ message: 'Not Found' });
+      }
+    });
+
+    it('rejects bodies over the payload limit with 413 without invoking the handler', async () => {
+      let called = false;
+      management = async () => {
+        called = true;
+        return { ok: true };
+      };
+      const response = await fetch(`${gateway.url}/v1/big`, { method: 'POST', body: 'x'.repeat(2048) });
+      expect(response.status).toBe(413);
+      expect(called).toBe(false);
+    });
+
+    it('answers GET /ready with 503 until the stack is ready', async () => {
+      ready = false;
+      expect((await fetch(`${gateway.url}/ready`)).status).toBe(503);
+      ready = true;
+      expect((await fetch(`${gateway.url}/ready`)).status).toBe(200);
+    });
+  });
+
+  describe('WebSocket API', () => {
+    it('refuses the upgrade with 403 when the authorizer denies', async () => {
+      authorizer = async (event) => denyPolicy(event);
+      await expect(open(gateway.wsUrl)).rejects.toThrow('status 403');
+    });
+
+    it("refuses the upgrade with 401 when the authorizer throws 'Unauthorized'", async () => {
+      authorizer = async () => {
+        throw new Error('Unauthorized');
+      };
+      await expect(open(gateway.wsUrl)).rejects.toThrow('status 401');
+    });
+
+    it('refuses the upgrade with 500 when the authorizer context holds an object', async () => {
+      authorizer = async (event) => ({ ...allowPolicy(event), context: { nested: { a: 1 } } });
+      await expect(open(gateway.wsUrl)).rejects.toThrow('status 500');
+    });
+
+    it('refuses the upgrade when $connect answers non-2xx', async () => {
+      connectResult = { statusCode: 409 };
+      const before = gateway.connectionCount();
+      await expect(open(gateway.wsUrl)).rejects.toThrow('status 409');
+      expect(gateway.connectionCount()).toBe(before);
+    });
+
+    it('refuses upgrades on other paths', async () => {
+      await expect(open(gateway.wsUrl.replace('/ws', '/other'))).rejects.toThrow('status 404');
+    });
+
+    it('answers client messages like API Gateway without a $default route', async () => {
+      const ws = await open(gateway.wsUrl);
+      const reply = new Promise<string>((resolve) => ws.once('message', (data) => resolve(String(data))));
+      ws.send('hello');
+      expect(JSON.parse(await reply)).toMatchObject({ message: 'Forbidden' });
+      ws.close();
+    });
+  });
+
+  describe('@connections endpoint (real ApiGatewayManagementApiClient)', () => {
+    let client: ApiGatewayManagementApiClient;
+
+    beforeAll(() => {
+      client = new ApiGatewayManagementApiClient({
+        endpoint: gateway.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+        maxAttempts: 1,
+      });
+    });
+
+    afterAll(() => client.destroy());
+
+    async function connect(): Promise<{ ws: WebSocket; connectionId: string }> {
+      const count = connectEvents.length;
+      const ws = await open(gateway.wsUrl, { 'User-Agent': 'gateway-test/1.0' });
+      const event = connectEvents[count]!;
+      return { ws, connectionId: event.requestContext.connectionId };
+    }
+
+    it('PostToConnection delivers the data as one text frame', async () => {
+      const { ws, connectionId } = await connect();
+      const received = new Promise<{ text: string; isBinary: boolean }>((resolve) =>
+        ws.once('message', (data, isBinary) => resolve({ text: String(data), isBinary })),
+      );
+      await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: '{"event":1}' }));
+      expect(await received).toEqual({ text: '{"event":1}', isBinary: false });
+      ws.close();
+    });
+
+    it('GetConnection describes the connection', async () => {
+      const { ws, connectionId } = await connect();
+      const info = await client.send(new GetConnectionCommand({ ConnectionId: connectionId }));
+      expect(info.ConnectedAt).toBeInstanceOf(Date);
+      expect(info.LastActiveAt).toBeInstanceOf(Date);
+      expect(info.Identity).toEqual({ SourceIp: '127.0.0.1', UserAgent: 'gateway-test/1.0' });
+      ws.close();
+    });
+
+    it('DeleteConnection closes the socket, runs $disconnect, and later calls get GoneException', async () => {
+      const { ws, connectionId } = await connect();
+      const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+      await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+      expect(await closed).toBe(1000);
+      await eventually(
+        () =>
+          connectEvents.some(
+            (e) =>
+              e.requestContext.connectionId === connectionId && e.requestContext.eventType === 'DISCONNECT',
+          ),
+        '$disconnect',
+      );
+      const error = await client
+        .send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'x' }))
+        .catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(GoneException);
+      expect((error as GoneException).$metadata.httpStatusCode).toBe(410);
+    });
+
+    it('answers an unknown connection id with 410 Gone', async () => {
+      const response = await fetch(`${gateway.url}/@connections/bm9wZQ%3D%3D`, { method: 'POST', body: 'x' });
+      expect(response.status).toBe(410);
+      expect(response.headers.get('x-amzn-errortype')).toBe('GoneException');
+      expect(await response.json()).toEqual({ message: 'Gone' });
+    });
+
+    it('only serves loopback callers', () => {
+      expect(isLoopback('127.0.0.1')).toBe(true);
+      expect(isLoopback('::ffff:127.0.0.1')).toBe(true);
+      expect(isLoopback('::1')).toBe(true);
+      expect(isLoopback('192.168.1.20')).toBe(false);
+      expect(isLoopback(undefined)).toBe(false);
+    });
+  });
+
+  describe('idle connections', () => {
+    it('closes a connection without client activity after the idle timeout, running $disconnect', async () => {
+      const events: ConnectEvent[] = [];
+      const idleGateway = await startGateway({
+        port: 0,
+        idleTimeoutMs: 100,
+        pingIntervalMs: 25,
+        handlers: {
+          ingest: async () => ({}),
+          token: async () => ({}),
+          management: async () => ({}),
+          health: async () => ({}),
+          wsAuthorizer: async (event) => allowPolicy(event),
+          wsConnect: async (event) => void events.push(event as ConnectEvent),
+        },
+      });
+      try {
+        const ws = await open(idleGateway.wsUrl);
+        const code = await new Promise<number>((resolve) => ws.once('close', (c) => resolve(c)));
+        expect(code).toBe(1001);
+        await eventually(
+          () => events.some((e) => e.requestContext.eventType === 'DISCONNECT'),
+          '$disconnect',
+        );
+      } finally {
+        await idleGateway.close();
+      }
+    });
+  });
+
+  it('logs paths without personal ids', () => {
+    expect(loggablePath('/v1/data-subjects/alice@example.com')).toBe('/v1/data-subjects/{id}');
+    expect(loggablePath('/v1/streams/demo')).toBe('/v1/streams/demo');
+  });
+});
