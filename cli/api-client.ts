@@ -1,0 +1,268 @@
+/** Typed calls to the Privacy Streams HTTP API (docs/architecture.md, "HTTP API"). */
+
+export type ConsentLevelType = 'CUMULATIVE' | 'GRANULAR';
+
+export interface StreamRecord {
+  name: string;
+  accountId?: string;
+  linkedStream?: string;
+  consentLevels?: number[];
+  consentLevelType?: ConsentLevelType;
+  maskedFields?: { seed?: string; fieldPatterns?: Record<string, string[]> };
+  description?: string;
+  tags?: string[];
+  enabled?: boolean;
+  keyRotationHours?: number;
+  createdAt?: string;
+  credentials?: { clientId: string }[];
+}
+
+export interface StreamCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface CreateStreamRequest {
+  name?: string;
+  linkedStream?: string;
+  consentLevels?: number[];
+  consentLevelType?: ConsentLevelType;
+  description?: string;
+  tags?: string[];
+}
+
+export interface CreatedStream {
+  stream: StreamRecord;
+  credentials: StreamCredentials;
+}
+
+export interface LoginResult {
+  accessToken: string;
+  refreshToken: string;
+  /** Epoch seconds. */
+  expiresAt: number;
+  accountId: string;
+  email: string;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  refresh_token?: string;
+  refresh_expires_in?: number;
+}
+
+/** The API answered with an error status; `message` is the server's reason. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The API could not be reached at all (connection refused, DNS, timeout). */
+export class UnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+  ) {
+    super(unreachableMessage(url, reason));
+    this.name = 'UnreachableError';
+  }
+}
+
+function unreachableMessage(url: string, reason: string): string {
+  const host = safeHostname(url);
+  if (host === '127.0.0.1' || host === 'localhost' || host === '[::1]') {
+    return `Cannot reach ${url}: is the local stack running? Start it with: npm start`;
+  }
+  return `Cannot reach ${url} (${reason})`;
+}
+
+function safeHostname(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export interface ApiClientOptions {
+  apiUrl: string;
+  fetch?: typeof fetch;
+}
+
+export class ApiClient {
+  readonly apiUrl: string;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(options: ApiClientOptions) {
+    this.apiUrl = options.apiUrl.replace(/\/+$/, '');
+    this.fetchFn = options.fetch ?? fetch;
+  }
+
+  signup(
+    email: string,
+    password: string,
+    bootstrapSecret?: string,
+  ): Promise<{ accountId: string; email: string }> {
+    const body: Record<string, string> = { email, password };
+    if (bootstrapSecret !== undefined) body.bootstrapSecret = bootstrapSecret;
+    return this.json('POST', '/v1/accounts', { body });
+  }
+
+  login(email: string, password: string): Promise<LoginResult> {
+    return this.json('POST', '/v1/auth/login', { body: { email, password } });
+  }
+
+  refreshLogin(refreshToken: string): Promise<LoginResult> {
+    return this.json('POST', '/v1/auth/refresh', { body: { refreshToken } });
+  }
+
+  me(token: string): Promise<{ accountId: string; email: string }> {
+    return this.json('GET', '/v1/me', { token });
+  }
+
+  async listStreams(token: string): Promise<StreamRecord[]> {
+    const result = await this.json<{ streams?: StreamRecord[] }>('GET', '/v1/streams', { token });
+    return result.streams ?? [];
+  }
+
+  getStream(token: string, name: string): Promise<{ stream: StreamRecord; derived: StreamRecord[] }> {
+    return this.json('GET', `/v1/streams/${encodeURIComponent(name)}`, { token });
+  }
+
+  createStream(token: string, request: CreateStreamRequest): Promise<CreatedStream> {
+    return this.json('POST', '/v1/streams', { token, body: request });
+  }
+
+  deleteStream(token: string, name: string, recursive: boolean): Promise<{ deleted: string[] }> {
+    const query = recursive ? '?recursive=true' : '';
+    return this.json('DELETE', `/v1/streams/${encodeURIComponent(name)}${query}`, { token });
+  }
+
+  /** OAuth2 client_credentials grant at `POST /auth/token`. */
+  streamToken(clientId: string, clientSecret: string): Promise<TokenResponse> {
+    return this.tokenRequest({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+    });
+  }
+
+  /** OAuth2 refresh_token grant at `POST /auth/token`. */
+  refreshStreamToken(refreshToken: string): Promise<TokenResponse> {
+    return this.tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken });
+  }
+
+  /** `POST /event`; returns the status and body as text (204 = accepted) so the caller decides. */
+  async sendEvent(
+    token: string,
+    schemaRef: string,
+    event: unknown,
+  ): Promise<{ status: number; body: string }> {
+    const response = await this.request('/event', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'strm-schema-ref': schemaRef,
+        'strm-serialization-type': 'application/json',
+      },
+      body: JSON.stringify(event),
+    });
+    return { status: response.status, body: await response.text() };
+  }
+
+  private async tokenRequest(form: Record<string, string>): Promise<TokenResponse> {
+    const response = await this.request('/auth/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams(form).toString(),
+    });
+    return parseResponse<TokenResponse>(response);
+  }
+
+  private async json<T>(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown } = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await this.request(path, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    return parseResponse<T>(response);
+  }
+
+  private async request(path: string, init: RequestInit): Promise<Response> {
+    const url = `${this.apiUrl}${path}`;
+    try {
+      return await this.fetchFn(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (error) {
+      throw new UnreachableError(this.apiUrl, networkReason(error));
+    }
+  }
+}
+
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return cause.code;
+  if ((error as Error).name === 'TimeoutError') return 'timed out';
+  return cause?.message ?? (error as Error).message ?? 'network error';
+}
+
+async function parseResponse<T>(response: Response): Promise<T> {
+  const text = await response.text();
+  if (response.ok) {
+    if (text === '') return {} as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(
+        response.status,
+        'invalid_response',
+        `the API answered ${response.status} with a non-JSON body`,
+      );
+    }
+  }
+  throw errorFromBody(response.status, text);
+}
+
+/** Maps `{"error":{"code","message"}}`, OAuth2 `{"error","error_description"}` or a text body to an ApiError. */
+export function errorFromBody(status: number, text: string): ApiError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed === 'object' && parsed !== null) {
+    const error = (parsed as { error?: unknown }).error;
+    if (typeof error === 'object' && error !== null) {
+      const { code, message } = error as { code?: unknown; message?: unknown };
+      if (typeof message === 'string') {
+        return new ApiError(status, typeof code === 'string' ? code : String(status), message);
+      }
+    }
+    if (typeof error === 'string') {
+      const description = (parsed as { error_description?: unknown }).error_description;
+      return new ApiError(status, error, typeof description === 'string' ? description : error);
+    }
+    const message = (parsed as { message?: unknown }).message;
+    if (typeof message === 'string') return new ApiError(status, String(status), message);
+  }
+  const trimmed = text.trim();
+  return new ApiError(status, String(status), trimmed === '' ? `HTTP ${status}` : trimmed.slice(0, 500));
+}

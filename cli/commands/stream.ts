@@ -1,0 +1,155 @@
+import type { Command } from 'commander';
+import { ApiError, type ConsentLevelType, type CreateStreamRequest } from '../api-client';
+import { formatCreatedStream, formatJson, formatStreamDetails, formatStreamList } from '../output';
+import {
+  CliError,
+  type CliRuntime,
+  type CommandContext,
+  commandContext,
+  type GlobalOptions,
+} from '../runtime';
+import { deleteSavedStream, saveStream } from '../saved-entities';
+import { UserSession } from '../user-session';
+
+/** Commander collector for `--levels 1,3 --levels 5` → [1, 3, 5]. */
+export function collectLevels(value: string, previous: number[] = []): number[] {
+  const levels = value.split(',').map((part) => {
+    const trimmed = part.trim();
+    if (!/^\d{1,9}$/.test(trimmed)) {
+      throw new CliError(`Invalid --levels value '${value}': expected non-negative integers like 0 or 1,3`);
+    }
+    return Number(trimmed);
+  });
+  return [...previous, ...levels];
+}
+
+/** Commander collector for `--tags a,b --tags c` → ['a', 'b', 'c']. */
+export function collectList(value: string, previous: string[] = []): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  ];
+}
+
+export function parseConsentType(value: string): ConsentLevelType {
+  const upper = value.toUpperCase();
+  if (upper === 'CUMULATIVE' || upper === 'GRANULAR') return upper;
+  throw new CliError(`Invalid --consent-type '${value}': use CUMULATIVE or GRANULAR`);
+}
+
+export interface CreateStreamOptions {
+  derivedFrom?: string;
+  levels?: number[];
+  consentType?: ConsentLevelType;
+  description?: string;
+  tags?: string[];
+  save?: boolean;
+}
+
+/** The management API request for `strm create stream [NAME] …`; rejects inconsistent flags. */
+export function createStreamRequest(
+  name: string | undefined,
+  options: CreateStreamOptions,
+): CreateStreamRequest {
+  const levels = options.levels ?? [];
+  const request: CreateStreamRequest = {};
+  if (name !== undefined) request.name = name;
+  if (options.derivedFrom !== undefined) {
+    if (levels.length === 0) throw new CliError('--levels is required with --derived-from (e.g. --levels 0)');
+    request.linkedStream = options.derivedFrom;
+    request.consentLevels = levels;
+    request.consentLevelType = options.consentType ?? 'CUMULATIVE';
+  } else {
+    if (name === undefined) throw new CliError('A stream name is required: strm create stream <name>');
+    if (levels.length > 0 || options.consentType !== undefined) {
+      throw new CliError('--levels and --consent-type only apply to derived streams (use --derived-from)');
+    }
+  }
+  if (options.description !== undefined) request.description = options.description;
+  if (options.tags !== undefined && options.tags.length > 0) request.tags = options.tags;
+  return request;
+}
+
+function session(ctx: CommandContext): UserSession {
+  return new UserSession(ctx.api, ctx.configDir);
+}
+
+/** `strm create|list|get|delete stream(s)`. */
+export function registerStreamCommands(program: Command, runtime: CliRuntime): void {
+  const create = program.command('create').description('create an entity');
+  create
+    .command('stream')
+    .description('create a source stream, or a derived (privacy) stream with --derived-from')
+    .argument('[name]', 'stream name (derived streams default to <source>-<levels>)')
+    .option('-D, --derived-from <stream>', 'create a derived stream of this source stream')
+    .option(
+      '-L, --levels <levels>',
+      'consent levels of a derived stream, comma-separated or repeated',
+      collectLevels,
+    )
+    .option('--consent-type <type>', 'CUMULATIVE (default) or GRANULAR', parseConsentType)
+    .option('--description <text>', 'description')
+    .option('--tags <tags>', 'tags, comma-separated or repeated', collectList)
+    .option('--save', 'save the stream with its credentials for sim and egress', false)
+    .action(async (name: string | undefined, options: CreateStreamOptions, command: Command) => {
+      const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
+      const request = createStreamRequest(name, options);
+      const created = await session(ctx).call((token) => ctx.api.createStream(token, request));
+      const savedFile = options.save ? saveStream(ctx.configDir, created) : undefined;
+      if (ctx.output === 'json') runtime.stdout.write(formatJson(created));
+      else runtime.stdout.write(formatCreatedStream(created, savedFile));
+    });
+
+  const list = program.command('list').description('list entities');
+  list
+    .command('streams')
+    .description('list your streams')
+    .action(async (_options: unknown, command: Command) => {
+      const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
+      const streams = await session(ctx).call((token) => ctx.api.listStreams(token));
+      if (ctx.output === 'json') runtime.stdout.write(formatJson({ streams }));
+      else runtime.stdout.write(formatStreamList(streams));
+    });
+
+  const get = program.command('get').description('show one entity');
+  get
+    .command('stream')
+    .description('show a stream and its derived streams')
+    .argument('<name>', 'stream name')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
+      const result = await session(ctx).call((token) => ctx.api.getStream(token, name));
+      if (ctx.output === 'json') runtime.stdout.write(formatJson(result));
+      else runtime.stdout.write(formatStreamDetails(result.stream, result.derived ?? []));
+    });
+
+  const del = program.command('delete').description('delete an entity');
+  del
+    .command('stream')
+    .description('delete a stream (with --recursive also its derived streams) and their saved files')
+    .argument('<name>', 'stream name')
+    .option('-r, --recursive', 'also delete the derived streams of a source stream', false)
+    .action(async (name: string, options: { recursive: boolean }, command: Command) => {
+      const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
+      const result = await session(ctx)
+        .call((token) => ctx.api.deleteStream(token, name, options.recursive))
+        .catch((error: unknown) => {
+          if (error instanceof ApiError && error.status === 409 && !options.recursive) {
+            throw new CliError(
+              `${error.message}\nTo delete them too: strm delete stream ${name} --recursive`,
+            );
+          }
+          throw error;
+        });
+      const deleted = result.deleted ?? [];
+      for (const deletedName of deleted) deleteSavedStream(ctx.configDir, deletedName);
+      if (ctx.output === 'json') runtime.stdout.write(formatJson(result));
+      else
+        runtime.stdout.write(
+          `Deleted ${deleted.length === 1 ? 'stream' : 'streams'}: ${deleted.join(', ')}\n`,
+        );
+    });
+}

@@ -1,0 +1,95 @@
+/** The send loop of `strm sim run-random`: one event per interval, a bounded number of requests in flight. */
+
+export interface SendResult {
+  status: number;
+  body: string;
+}
+
+export interface SimulationOptions {
+  intervalMs: number;
+  /** Stop after this many events; undefined = until stopped. */
+  count?: number;
+  /** At most this many requests in flight; the loop waits for one to finish before sending more. */
+  maxInFlight?: number;
+  nextEvent: () => Record<string, unknown>;
+  send: (event: Record<string, unknown>) => Promise<SendResult>;
+  /** Called with the number of accepted events every `progressEveryMs`. */
+  onProgress?: (accepted: number) => void;
+  progressEveryMs?: number;
+  /** Aborting ends the run gracefully (after the requests in flight finish). */
+  signal?: AbortSignal;
+}
+
+export interface SimulationResult {
+  accepted: number;
+  /** The first response that was not 204; the run ended because of it. */
+  rejected?: SendResult;
+}
+
+const DEFAULT_MAX_IN_FLIGHT = 4;
+
+export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+  const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener('abort', onAbort);
+  if (options.signal?.aborted) stop.abort();
+
+  let accepted = 0;
+  let rejected: SendResult | undefined;
+  let failure: unknown;
+  const inFlight = new Set<Promise<void>>();
+  const progress =
+    options.onProgress === undefined
+      ? undefined
+      : setInterval(() => options.onProgress?.(accepted), options.progressEveryMs ?? 5000);
+  progress?.unref();
+
+  const start = (event: Record<string, unknown>) => {
+    const request: Promise<void> = options
+      .send(event)
+      .then((result) => {
+        if (result.status === 204) accepted += 1;
+        else if (rejected === undefined) {
+          rejected = result;
+          stop.abort();
+        }
+      })
+      .catch((error: unknown) => {
+        failure ??= error;
+        stop.abort();
+      })
+      .finally(() => inFlight.delete(request));
+    inFlight.add(request);
+  };
+
+  try {
+    for (let sent = 0; options.count === undefined || sent < options.count; sent++) {
+      while (inFlight.size >= maxInFlight && !stop.signal.aborted) await Promise.race(inFlight);
+      if (stop.signal.aborted) break;
+      start(options.nextEvent());
+      const last = options.count !== undefined && sent + 1 >= options.count;
+      if (!last) await sleep(options.intervalMs, stop.signal);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    if (progress) clearInterval(progress);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  if (failure !== undefined) throw failure;
+  return { accepted, rejected };
+}
+
+/** Resolves after `ms`, or at once when the signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted || ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}

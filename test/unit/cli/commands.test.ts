@@ -1,0 +1,531 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { StreamRecord } from '../../../cli/api-client';
+import { saveStream } from '../../../cli/saved-entities';
+import { readSavedLogin, writeSavedLogin } from '../../../cli/user-session';
+import { runStrm, tempConfigDir } from './run-cli';
+import { closedPortUrl, fakeJwt, ScriptedApi } from './scripted-api';
+
+let api: ScriptedApi;
+let apiUrl: string;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeEach(async () => {
+  api = new ScriptedApi();
+  apiUrl = await api.start();
+  dir = tempConfigDir();
+  env = { STRM_CONFIG_PATH: dir, STRM_API_URL: apiUrl, STRM_PASSWORD: 'correct horse' };
+});
+afterEach(async () => {
+  await api.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function streamRecord(overrides: Partial<StreamRecord> = {}): StreamRecord {
+  return {
+    name: 'winston',
+    accountId: 'acc-1',
+    enabled: true,
+    keyRotationHours: 24,
+    createdAt: '2024-01-01T00:00:00.000Z',
+    credentials: [{ clientId: 'cid-winston' }],
+    ...overrides,
+  };
+}
+
+function loggedIn(): void {
+  writeSavedLogin(dir, {
+    email: 'you@example.com',
+    accountId: 'acc-1',
+    apiUrl,
+    accessToken: 'user-access',
+    refreshToken: 'user-refresh',
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  });
+}
+
+function savedStreamFile(name: string): string {
+  return path.join(dir, 'saved-entities', 'Stream', `${name}.json`);
+}
+
+function saveCredentials(stream: StreamRecord): void {
+  saveStream(dir, {
+    stream,
+    credentials: { clientId: `cid-${stream.name}`, clientSecret: `secret-${stream.name}` },
+  });
+}
+
+/** Scripts POST /auth/token: tokens for known client ids, with the stream and derived claims. */
+function scriptStreamTokens(streams: Record<string, { derived: boolean }>): void {
+  api.on('POST /auth/token', (request) => {
+    const form = new URLSearchParams(request.body);
+    const name = (form.get('client_id') ?? '').replace(/^cid-/, '');
+    const stream = streams[name];
+    if (!stream || form.get('client_secret') !== `secret-${name}`) {
+      return {
+        status: 401,
+        body: { error: 'invalid_client', error_description: 'invalid client credentials' },
+      };
+    }
+    return {
+      status: 200,
+      body: {
+        access_token: fakeJwt({ typ: 'stream', stream: name, derived: stream.derived }),
+        token_type: 'Bearer',
+        expires_in: 900,
+        refresh_token: 'stream-refresh',
+      },
+    };
+  });
+}
+
+describe('strm auth', () => {
+  it('signup sends the email and the password from STRM_PASSWORD', async () => {
+    api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
+    const result = await runStrm(['auth', 'signup', 'you@example.com'], { env });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(api.requestsTo('POST /v1/accounts')[0].body)).toEqual({
+      email: 'you@example.com',
+      password: 'correct horse',
+    });
+    expect(result.stdout).toMatch(/Created account you@example.com/);
+  });
+
+  it('signup reads the password from one line of piped stdin without STRM_PASSWORD', async () => {
+    api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
+    const { STRM_PASSWORD: _unused, ...noPassword } = env;
+    const result = await runStrm(['auth', 'signup', 'you@example.com'], {
+      env: noPassword,
+      stdin: 'piped pw\nextra\n',
+    });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(api.requestsTo('POST /v1/accounts')[0].body).password).toBe('piped pw');
+  });
+
+  it('signup passes --bootstrap-secret as bootstrapSecret', async () => {
+    api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
+    await runStrm(['auth', 'signup', 'you@example.com', '--bootstrap-secret', 'boot'], { env });
+    expect(JSON.parse(api.requestsTo('POST /v1/accounts')[0].body).bootstrapSecret).toBe('boot');
+  });
+
+  it('signup prints the server message on a clash and exits 1', async () => {
+    api.on('POST /v1/accounts', {
+      status: 409,
+      body: { error: { code: 'conflict', message: 'account exists' } },
+    });
+    const result = await runStrm(['auth', 'signup', 'you@example.com'], { env });
+    expect(result).toMatchObject({ code: 1, stderr: 'Error: account exists\n' });
+  });
+
+  it('login saves the tokens (0600) and never prints them', async () => {
+    api.on('POST /v1/auth/login', {
+      status: 200,
+      body: {
+        accessToken: 'AT-123',
+        refreshToken: 'RT-456',
+        expiresAt: 4_000_000_000,
+        accountId: 'acc-1',
+        email: 'you@example.com',
+      },
+    });
+    const result = await runStrm(['auth', 'login', 'you@example.com'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`Logged in as you@example.com (account acc-1) at ${apiUrl}\n`);
+    expect(readSavedLogin(dir, apiUrl)).toMatchObject({ accessToken: 'AT-123', refreshToken: 'RT-456' });
+    const file = fs.readdirSync(dir).find((name) => name.startsWith('credentials-')) as string;
+    expect(fs.statSync(path.join(dir, file)).mode & 0o777).toBe(0o600);
+    expect(result.stdout + result.stderr).not.toMatch(/AT-123|RT-456/);
+  });
+
+  it('login on an unknown email/password says how to sign up', async () => {
+    api.on('POST /v1/auth/login', {
+      status: 401,
+      body: { error: { code: 'unauthorized', message: 'invalid login' } },
+    });
+    const result = await runStrm(['auth', 'login', 'you@example.com'], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'Error: No account for that email/password. On the local stack, create one with: strm auth signup you@example.com\n',
+    );
+  });
+
+  it('show prints email, account id, api url and expiry but not the token; logout forgets the login', async () => {
+    loggedIn();
+    const shown = await runStrm(['auth', 'show'], { env });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^email:\s+you@example.com$/m);
+    expect(shown.stdout).toMatch(/^account id:\s+acc-1$/m);
+    expect(shown.stdout).toContain(apiUrl);
+    expect(shown.stdout).toMatch(/^token expires at:\s+\d{4}-\d\d-\d\dT/m);
+    expect(shown.stdout).not.toContain('user-access');
+    expect((await runStrm(['auth', 'logout'], { env })).code).toBe(0);
+    expect(readSavedLogin(dir, apiUrl)).toBeUndefined();
+    expect((await runStrm(['auth', 'show'], { env })).code).toBe(1);
+  });
+
+  it('reports an API that is not running with the npm start hint', async () => {
+    const closedUrl = await closedPortUrl();
+    const result = await runStrm(['auth', 'login', 'you@example.com'], {
+      env: { ...env, STRM_API_URL: closedUrl },
+    });
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: `Cannot reach ${closedUrl}: is the local stack running? Start it with: npm start\n`,
+    });
+  });
+});
+
+describe('strm create stream', () => {
+  beforeEach(loggedIn);
+
+  function scriptCreate(name = 'winston', extra: Partial<StreamRecord> = {}) {
+    api.on('POST /v1/streams', (request) => {
+      const body = JSON.parse(request.body);
+      return {
+        status: 201,
+        body: {
+          stream: streamRecord({ name: body.name ?? name, ...extra }),
+          credentials: { clientId: `cid-${body.name ?? name}`, clientSecret: 'shown-once' },
+        },
+      };
+    });
+  }
+  const createBody = () => JSON.parse(api.requestsTo('POST /v1/streams')[0].body);
+
+  it('creates a source stream with the user token and saves it with --save', async () => {
+    scriptCreate();
+    const result = await runStrm(['create', 'stream', 'winston', '--save'], { env });
+    expect(result.code).toBe(0);
+    expect(createBody()).toEqual({ name: 'winston' });
+    expect(api.requestsTo('POST /v1/streams')[0].headers.authorization).toBe('Bearer user-access');
+    const saved = JSON.parse(fs.readFileSync(savedStreamFile('winston'), 'utf8'));
+    expect(saved.credentials).toEqual({ clientId: 'cid-winston', clientSecret: 'shown-once' });
+    expect(fs.statSync(savedStreamFile('winston')).mode & 0o777).toBe(0o600);
+    expect(result.stdout).toMatch(/^client secret:\s+shown-once$/m);
+    expect(result.stdout).toContain(savedStreamFile('winston'));
+  });
+
+  it('creates a derived stream without a name, CUMULATIVE by default', async () => {
+    scriptCreate('winston-0', {
+      linkedStream: 'winston',
+      consentLevels: [0],
+      consentLevelType: 'CUMULATIVE',
+    });
+    const result = await runStrm(
+      ['create', 'stream', '--derived-from', 'winston', '--levels', '0', '--save'],
+      { env },
+    );
+    expect(result.code).toBe(0);
+    expect(createBody()).toEqual({
+      linkedStream: 'winston',
+      consentLevels: [0],
+      consentLevelType: 'CUMULATIVE',
+    });
+    expect(fs.existsSync(savedStreamFile('winston-0'))).toBe(true);
+  });
+
+  it('accepts comma-separated and repeated --levels', async () => {
+    scriptCreate('winston-1-3-5');
+    await runStrm(
+      ['create', 'stream', '-D', 'winston', '--levels', '1,3', '-L', '5', '--consent-type', 'granular'],
+      {
+        env,
+      },
+    );
+    expect(createBody()).toEqual({
+      linkedStream: 'winston',
+      consentLevels: [1, 3, 5],
+      consentLevelType: 'GRANULAR',
+    });
+  });
+
+  it('sends an explicit name for a derived stream', async () => {
+    scriptCreate('marketing');
+    await runStrm(['create', 'stream', 'marketing', '--derived-from', 'winston', '--levels', '1'], { env });
+    expect(createBody()).toMatchObject({ name: 'marketing', linkedStream: 'winston' });
+  });
+
+  it('prints the server message on a clash, exits 1 and keeps the saved file', async () => {
+    saveCredentials(streamRecord({ name: 'winston-0', linkedStream: 'winston' }));
+    const before = fs.readFileSync(savedStreamFile('winston-0'), 'utf8');
+    api.on('POST /v1/streams', {
+      status: 409,
+      body: { error: { code: 'conflict', message: "stream 'winston-0' already exists" } },
+    });
+    const result = await runStrm(
+      [
+        'create',
+        'stream',
+        '--derived-from',
+        'winston',
+        '--levels',
+        '0',
+        '--consent-type',
+        'GRANULAR',
+        '--save',
+      ],
+      { env },
+    );
+    expect(result).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: "Error: stream 'winston-0' already exists\n",
+    });
+    expect(fs.readFileSync(savedStreamFile('winston-0'), 'utf8')).toBe(before);
+  });
+
+  it('rejects --derived-from without --levels before calling the API', async () => {
+    const result = await runStrm(['create', 'stream', '--derived-from', 'winston'], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/--levels is required/);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('rejects levels that are not numbers', async () => {
+    const result = await runStrm(['create', 'stream', '-D', 'winston', '--levels', '1,x'], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Invalid --levels value '1,x'/);
+  });
+
+  it('prints the API JSON with -o json', async () => {
+    scriptCreate();
+    const result = await runStrm(['create', 'stream', 'winston', '-o', 'json'], { env });
+    expect(JSON.parse(result.stdout)).toEqual({
+      stream: streamRecord(),
+      credentials: { clientId: 'cid-winston', clientSecret: 'shown-once' },
+    });
+  });
+
+  it('says to log in first when there is no login', async () => {
+    fs.rmSync(path.join(dir, fs.readdirSync(dir).find((f) => f.startsWith('credentials-')) as string));
+    const result = await runStrm(['create', 'stream', 'winston'], { env });
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: 'Error: Not logged in: run strm auth login <email> first\n',
+    });
+  });
+});
+
+describe('strm list, get and delete stream', () => {
+  beforeEach(loggedIn);
+  const derived = streamRecord({
+    name: 'winston-0',
+    linkedStream: 'winston',
+    consentLevels: [0],
+    consentLevelType: 'CUMULATIVE',
+  });
+
+  it('list streams prints a table', async () => {
+    api.on('GET /v1/streams', { status: 200, body: { streams: [streamRecord(), derived] } });
+    const result = await runStrm(['list', 'streams'], { env });
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+LINKED STREAM\s+CONSENT LEVELS\s+CONSENT TYPE\s+ENABLED$/);
+    expect(lines[2]).toMatch(/^winston-0\s+winston\s+0\s+CUMULATIVE\s+true$/);
+  });
+
+  it('list streams -o json prints the API JSON', async () => {
+    api.on('GET /v1/streams', { status: 200, body: { streams: [streamRecord()] } });
+    const result = await runStrm(['-o', 'json', 'list', 'streams'], { env });
+    expect(JSON.parse(result.stdout)).toEqual({ streams: [streamRecord()] });
+  });
+
+  it('get stream prints key/value lines and the derived streams', async () => {
+    api.on('GET /v1/streams/winston', { status: 200, body: { stream: streamRecord(), derived: [derived] } });
+    const result = await runStrm(['get', 'stream', 'winston'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^name:\s+winston$/m);
+    expect(result.stdout).toMatch(/^winston-0\s+winston/m);
+  });
+
+  it('get stream of an unknown stream prints the 404 message', async () => {
+    api.on('GET /v1/streams/nope', {
+      status: 404,
+      body: { error: { code: 'not_found', message: 'stream nope not found' } },
+    });
+    const result = await runStrm(['get', 'stream', 'nope'], { env });
+    expect(result).toMatchObject({ code: 1, stderr: 'Error: stream nope not found\n' });
+  });
+
+  it('delete --recursive removes the saved files of every deleted stream, and only those', async () => {
+    saveCredentials(streamRecord());
+    saveCredentials(derived);
+    saveCredentials(streamRecord({ name: 'other' }));
+    api.on('DELETE /v1/streams/winston', { status: 200, body: { deleted: ['winston', 'winston-0'] } });
+    const result = await runStrm(['delete', 'stream', 'winston', '--recursive'], { env });
+    expect(result).toMatchObject({ code: 0, stdout: 'Deleted streams: winston, winston-0\n' });
+    expect(api.requestsTo('DELETE /v1/streams/winston')[0].url).toBe('/v1/streams/winston?recursive=true');
+    expect(fs.existsSync(savedStreamFile('winston'))).toBe(false);
+    expect(fs.existsSync(savedStreamFile('winston-0'))).toBe(false);
+    expect(fs.existsSync(savedStreamFile('other'))).toBe(true);
+  });
+
+  it('delete without --recursive prints the 409 of a stream with derived streams', async () => {
+    saveCredentials(streamRecord());
+    api.on('DELETE /v1/streams/winston', {
+      status: 409,
+      body: { error: { code: 'conflict', message: 'stream winston has derived streams' } },
+    });
+    const result = await runStrm(['delete', 'stream', 'winston'], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'Error: stream winston has derived streams\nTo delete them too: strm delete stream winston --recursive\n',
+    );
+    expect(api.requestsTo('DELETE /v1/streams/winston')[0].url).toBe('/v1/streams/winston');
+    expect(fs.existsSync(savedStreamFile('winston'))).toBe(true);
+  });
+});
+
+describe('strm sim run-random', () => {
+  const sim = (...args: string[]) => runStrm(['sim', 'run-random', ...args], { env });
+  const events = () => api.requestsTo('POST /event');
+
+  beforeEach(() => {
+    scriptStreamTokens({ winston: { derived: false }, 'winston-0': { derived: true } });
+    api.on('POST /event', { status: 204 });
+  });
+
+  it('sends --count clickstream events with the stream token and prints the banner on stderr', async () => {
+    saveCredentials(streamRecord());
+    const result = await sim('winston', '--count', '3', '--interval', '0');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^Starting to simulate random clickstream events to stream winston\. Sending one event every 0 ms\.\n/,
+    );
+    expect(result.stderr).toMatch(/Sent 3 events\n$/);
+    expect(events()).toHaveLength(3);
+    for (const request of events()) {
+      expect(request.headers).toMatchObject({
+        'strm-schema-ref': 'streammachine/clickstream/1.0.0',
+        'strm-serialization-type': 'application/json',
+      });
+      expect(request.headers.authorization).toMatch(/^Bearer ey/);
+      const body = JSON.parse(request.body);
+      expect(body.strmMeta.eventContractRef).toBe('streammachine/clickstream/1.0.0');
+      expect(body.customer.id).toBe(`customer-${body.producerSessionId}`);
+    }
+    expect(api.requestsTo('POST /auth/token')).toHaveLength(1);
+  });
+
+  it('uses --client-id/--client-secret instead of saved credentials', async () => {
+    const result = await sim(
+      'winston',
+      '--count',
+      '1',
+      '--client-id',
+      'cid-winston',
+      '--client-secret',
+      'secret-winston',
+    );
+    expect(result.code).toBe(0);
+    expect(events()).toHaveLength(1);
+  });
+
+  it('picks consent levels only from --consent-levels (comma-separated and repeated)', async () => {
+    saveCredentials(streamRecord());
+    await sim(
+      'winston',
+      '--count',
+      '20',
+      '--interval',
+      '0',
+      '--quiet',
+      '--consent-levels',
+      '0/1',
+      '--consent-levels',
+      '2',
+    );
+    expect(events()).toHaveLength(20);
+    const picked = new Set(events().map((r) => JSON.stringify(JSON.parse(r.body).strmMeta.consentLevels)));
+    expect([...picked].every((levels) => levels === '[0,1]' || levels === '[2]')).toBe(true);
+  });
+
+  it('sends demo events with --schema streammachine/demo/1.0.2', async () => {
+    saveCredentials(streamRecord());
+    await sim('winston', '--count', '1', '--schema', 'streammachine/demo/1.0.2');
+    expect(events()[0].headers['strm-schema-ref']).toBe('streammachine/demo/1.0.2');
+    expect(JSON.parse(events()[0].body).strmMeta.eventContractRef).toBe('streammachine/example/1.3.0');
+  });
+
+  it('refuses a saved derived stream', async () => {
+    saveCredentials(streamRecord({ name: 'winston-0', linkedStream: 'winston' }));
+    const result = await sim('winston-0', '--count', '1');
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: "Error: You can't run a simulator on a derived stream\n",
+    });
+    expect(events()).toHaveLength(0);
+  });
+
+  it('refuses credentials whose token is for a derived stream', async () => {
+    const result = await sim(
+      'winston-0',
+      '--count',
+      '1',
+      '--client-id',
+      'cid-winston-0',
+      '--client-secret',
+      'secret-winston-0',
+    );
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: "Error: You can't run a simulator on a derived stream\n",
+    });
+    expect(events()).toHaveLength(0);
+  });
+
+  it('says how to get credentials when there are none', async () => {
+    const result = await sim('winston', '--count', '1');
+    expect(result.stderr).toBe(
+      'Error: No saved credentials for stream winston: create it with --save or pass --client-id/--client-secret\n',
+    );
+    expect(result.code).toBe(1);
+  });
+
+  it('reports rejected client credentials', async () => {
+    const result = await sim(
+      'winston',
+      '--count',
+      '1',
+      '--client-id',
+      'cid-winston',
+      '--client-secret',
+      'wrong',
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /client id\/secret for stream winston were rejected: invalid client credentials/,
+    );
+  });
+
+  it('ends the run with exit code 1 on the first non-204, printing status and body', async () => {
+    saveCredentials(streamRecord());
+    let received = 0;
+    api.on('POST /event', () => {
+      received += 1;
+      return received >= 3 ? { status: 400, text: "Field: 'url' doesn't match regex" } : { status: 204 };
+    });
+    const result = await sim('winston', '--count', '100', '--interval', '0', '--quiet');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /Error: The event gateway answered 400: Field: 'url' doesn't match regex\n$/,
+    );
+    expect(events().length).toBeLessThan(100);
+  });
+
+  it('stops gracefully when interrupted', async () => {
+    saveCredentials(streamRecord());
+    const interrupt = new AbortController();
+    api.on('POST /event', () => {
+      interrupt.abort();
+      return { status: 204 };
+    });
+    const result = await runStrm(['sim', 'run-random', 'winston', '--interval', '0', '--quiet'], {
+      env,
+      interrupt: interrupt.signal,
+    });
+    expect(result.code).toBe(0);
+    expect(events().length).toBeGreaterThan(0);
+  });
+});

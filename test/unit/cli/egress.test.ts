@@ -1,0 +1,165 @@
+import * as fs from 'node:fs';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { runEgress } from '../../../cli/egress-client';
+import { saveStream } from '../../../cli/saved-entities';
+import { runStrm, tempConfigDir } from './run-cli';
+import { closedPortUrl, fakeJwt, ScriptedApi } from './scripted-api';
+
+let api: ScriptedApi;
+let apiUrl: string;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let tokensIssued: number;
+
+beforeEach(async () => {
+  api = new ScriptedApi();
+  tokensIssued = 0;
+  api.on('POST /auth/token', (request) => {
+    const form = new URLSearchParams(request.body);
+    if (form.get('client_secret') !== 'secret-winston-0') {
+      return {
+        status: 401,
+        body: { error: 'invalid_client', error_description: 'invalid client credentials' },
+      };
+    }
+    tokensIssued += 1;
+    return {
+      status: 200,
+      body: {
+        access_token: fakeJwt({ stream: 'winston-0', derived: true, n: tokensIssued }),
+        token_type: 'Bearer',
+        expires_in: 900,
+      },
+    };
+  });
+  apiUrl = await api.start();
+  dir = tempConfigDir();
+  env = { STRM_CONFIG_PATH: dir, STRM_API_URL: apiUrl };
+  saveStream(dir, {
+    stream: { name: 'winston-0', linkedStream: 'winston', consentLevels: [0] },
+    credentials: { clientId: 'cid-winston-0', clientSecret: 'secret-winston-0' },
+  });
+});
+afterEach(async () => {
+  await api.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const event = (n: number) => ({
+  strmMeta: { eventContractRef: 'streammachine/clickstream/1.0.0', consentLevels: [0] },
+  n,
+});
+
+describe('strm egress', () => {
+  it('connects with the stream token and prints each event as one JSON line on stdout', async () => {
+    const authorizations: (string | undefined)[] = [];
+    api.acceptWebSockets(
+      (authorization) => {
+        authorizations.push(authorization);
+        return { accept: true };
+      },
+      (socket) => {
+        socket.send(JSON.stringify(event(1)));
+        socket.send(JSON.stringify(event(2), null, 2));
+      },
+    );
+    const result = await runStrm(['egress', 'winston-0', '--count', '2'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${JSON.stringify(event(1))}\n${JSON.stringify(event(2))}\n`);
+    expect(result.stderr).toContain(`Listening to stream winston-0 at ${apiUrl.replace('http', 'ws')}/ws`);
+    expect(authorizations).toEqual([`Bearer ${fakeJwt({ stream: 'winston-0', derived: true, n: 1 })}`]);
+  });
+
+  it('reconnects after the server closes the connection', async () => {
+    let connections = 0;
+    api.acceptWebSockets(
+      () => ({ accept: true }),
+      (socket: WebSocket) => {
+        connections += 1;
+        socket.send(JSON.stringify(event(connections)));
+        if (connections === 1) socket.close(1001);
+      },
+    );
+    const result = await runStrm(['egress', 'winston-0', '--count', '2'], { env });
+    expect(result.code).toBe(0);
+    expect(
+      result.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).n),
+    ).toEqual([1, 2]);
+    expect(result.stderr).toMatch(/Connection closed \(1001\); reconnecting/);
+  });
+
+  it('exits 1 with a clear message when the upgrade is refused with 401', async () => {
+    api.acceptWebSockets(
+      () => ({ accept: false, status: 401 }),
+      () => undefined,
+    );
+    const result = await runStrm(['egress', 'winston-0'], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /Error: The WebSocket endpoint refused the connection \(401\): the token is invalid or the credentials belong to another stream than winston-0/,
+    );
+  });
+
+  it('refuses credentials of another stream before connecting', async () => {
+    saveStream(dir, {
+      stream: { name: 'winston' },
+      credentials: { clientId: 'cid-winston-0', clientSecret: 'secret-winston-0' },
+    });
+    const result = await runStrm(['egress', 'winston'], { env });
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: 'Error: These credentials belong to stream winston-0, not winston\n',
+    });
+  });
+
+  it('closes and exits 0 when interrupted', async () => {
+    const interrupt = new AbortController();
+    api.acceptWebSockets(
+      () => ({ accept: true }),
+      (socket) => socket.send(JSON.stringify(event(1))),
+    );
+    const result = await runStrm(['egress', 'winston-0'], {
+      env,
+      interrupt: interrupt.signal,
+      onStdout: () => interrupt.abort(),
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${JSON.stringify(event(1))}\n`);
+  });
+
+  it('exits 1 when the WebSocket endpoint cannot be reached at all', async () => {
+    const wsUrl = `${(await closedPortUrl()).replace('http', 'ws')}/ws`;
+    const result = await runStrm(['egress', 'winston-0', '--ws-url', wsUrl], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Error: Cannot connect to ${wsUrl} (ECONNREFUSED)`);
+  });
+});
+
+describe('the egress WebSocket client', () => {
+  it('sends keep-alive pings so that an idle subscription is not closed by the gateway', async () => {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => server.once('listening', resolve));
+    let pings = 0;
+    server.on('connection', (socket) => socket.on('ping', () => pings++));
+    const controller = new AbortController();
+    const port = (server.address() as { port: number }).port;
+    const running = runEgress({
+      wsUrl: `ws://127.0.0.1:${port}`,
+      streamName: 'winston-0',
+      getToken: async () => fakeJwt({ stream: 'winston-0', derived: true }),
+      onEvent: () => undefined,
+      onNotice: () => undefined,
+      signal: controller.signal,
+      keepAliveMs: 20,
+    });
+    const deadline = Date.now() + 5_000;
+    while (pings < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    controller.abort();
+    await running;
+    await new Promise((resolve) => server.close(resolve));
+    expect(pings).toBeGreaterThanOrEqual(3);
+  });
+});
