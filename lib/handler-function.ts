@@ -1,0 +1,91 @@
+import * as path from 'node:path';
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The Lambda entry modules in lambdas/handlers (each exports `handler`). */
+export type HandlerName =
+  | 'ingest'
+  | 'token'
+  | 'management'
+  | 'health'
+  | 'decrypter'
+  | 'egress'
+  | 'ws-authorizer'
+  | 'ws-connect';
+
+export interface HandlerFunctionProps {
+  readonly handler: HandlerName;
+  /** Folder holding `<handler>.ts`. */
+  readonly handlersDir: string;
+  readonly functionName: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  /** Only the variables this handler reads (docs/architecture.md). */
+  readonly environment: Record<string, string>;
+  readonly logRetentionDays: number;
+  readonly logRemovalPolicy: RemovalPolicy;
+}
+
+/**
+ * One handler module as a Lambda function: Node 22 on arm64, bundled by the local esbuild (never
+ * Docker), source maps on, X-Ray active, its own log group with retention, and its own role that
+ * starts with nothing but writing to that log group — every other permission is an explicit grant.
+ */
+export class HandlerFunction extends Construct {
+  readonly fn: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    // A role of our own instead of AWSLambdaBasicExecutionRole: logs go to this one group only.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.functionName} execution role`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(props.handlersDir, `${props.handler}.ts`),
+      handler: 'handler',
+      functionName: props.functionName,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.handler,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: nodejs.OutputFormat.CJS,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundle the AWS SDK too: the code runs against the SDK version it was tested with,
+        // not whatever the Lambda runtime happens to ship.
+        externalModules: [],
+        logLevel: nodejs.LogLevel.WARNING,
+      },
+    });
+  }
+}

@@ -1,0 +1,129 @@
+import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+/** The parts of the stack that carry acknowledged cdk-nag findings. */
+export interface NagAcknowledgementTargets {
+  /** Every HandlerFunction (its role policy and function are below it). */
+  readonly functions: readonly IConstruct[];
+  /** Functions whose CDK grants write to a KMS-encrypted stream, table or queue. */
+  readonly encryptedWriters: readonly IConstruct[];
+  readonly egress: IConstruct;
+  readonly wsConnect: IConstruct;
+  readonly connectionsTable: IConstruct;
+  readonly webSocketStageName: string;
+  readonly httpApi: IConstruct;
+  readonly webSocketApi: IConstruct;
+  readonly webSocketStage: IConstruct;
+  readonly failureQueue: IConstruct;
+  readonly bootstrapSecret: IConstruct;
+  readonly eventStreams: readonly IConstruct[];
+}
+
+/**
+ * Findings of the AwsSolutions and Serverless packs that are deliberate, each with its reason.
+ * Everything not listed here fails `cdk synth`.
+ */
+export function acknowledgeNagFindings(t: NagAcknowledgementTargets): void {
+  for (const fn of t.functions) {
+    ack(
+      fn,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Only the X-Ray actions (xray:PutTraceSegments, xray:PutTelemetryRecords) that active tracing adds; X-Ray has no resource-level permissions. Kinesis, DynamoDB and KMS grants name their resources (checked by test/cdk/least-privilege.test.ts).',
+    );
+    ack(
+      fn,
+      'AwsSolutions-L1',
+      'Node.js 22 is the runtime the code base targets and tests (engines >= 20.19, local runtime on Node 20/22); move to the next LTS runtime together with the local toolchain.',
+    );
+    ack(
+      fn,
+      'Serverless-LambdaLatestVersion',
+      'Node.js 22 is pinned deliberately: it is the runtime the code base is tested on (engines >= 20.19, local runtime on Node 20/22).',
+    );
+    ack(
+      fn,
+      'Serverless-LambdaDLQ',
+      'No function is invoked asynchronously: API Gateway invokes synchronously and returns errors to the caller; the Kinesis event source mappings send failed batches to the StreamFailures queue (on-failure destination).',
+    );
+  }
+  for (const fn of t.encryptedWriters) {
+    ack(
+      fn,
+      'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      'Added by the CDK grant for writing to a KMS-encrypted Kinesis stream, DynamoDB table or SQS queue; limited to the project key ARN.',
+    );
+    ack(
+      fn,
+      'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+      'Added by the CDK grant for writing to a KMS-encrypted Kinesis stream, DynamoDB table or SQS queue; limited to the project key ARN.',
+    );
+  }
+  const connectionsIndexes = `AwsSolutions-IAM5[Resource::<${logicalId(t.connectionsTable)}.Arn>/index/*]`;
+  ack(
+    t.egress,
+    connectionsIndexes,
+    'Egress queries the byStream index of the connections table to find the subscribers of a stream.',
+  );
+  ack(
+    t.wsConnect,
+    connectionsIndexes,
+    'Added by the CDK write grant on the connections table (covers its byStream index); ws-connect writes only that table.',
+  );
+  const callbacks = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${logicalId(t.webSocketApi)}>/${t.webSocketStageName}/*/@connections/*]`;
+  ack(
+    t.egress,
+    callbacks,
+    'PostToConnection/DeleteConnection target connection ids known only at run time; scoped to this API and stage.',
+  );
+  ack(
+    t.httpApi,
+    'AwsSolutions-APIG4',
+    'Authorization is in the handlers: POST /event verifies a stream token (JWT), POST /auth/token is the OAuth2 token endpoint that authenticates client credentials, /v1 checks a user token except for sign-up/login/refresh, and GET /ready is a public health check.',
+  );
+  ack(
+    t.webSocketApi,
+    'AwsSolutions-APIG4',
+    'Only $connect needs authorization (the stream-token Lambda authorizer); $disconnect is sent by API Gateway for a connection that was already authorized.',
+  );
+  ack(
+    t.webSocketStage,
+    'AwsSolutions-APIG1',
+    'WebSocket access logging requires an account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account), which this stack does not take over; connections are recorded by the ws-connect function logs.',
+  );
+  ack(
+    t.webSocketStage,
+    'Serverless-APIGWAccessLogging',
+    'WebSocket access logging needs the account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account), which this stack does not take over.',
+  );
+  ack(
+    t.failureQueue,
+    'AwsSolutions-SQS3',
+    'This queue is itself the dead-letter queue (on-failure destination) of the Kinesis event source mappings.',
+  );
+  ack(
+    t.failureQueue,
+    'Serverless-SQSRedrivePolicy',
+    'This queue is itself the dead-letter queue of the Kinesis event source mappings; nothing consumes it automatically.',
+  );
+  ack(
+    t.bootstrapSecret,
+    'AwsSolutions-SMG4',
+    'One-time bootstrap value: it only authorises creating the first account, after which sign-up is closed; rotation would add a rotation Lambda for no benefit.',
+  );
+  for (const stream of t.eventStreams) {
+    ack(
+      stream,
+      'AwsSolutions-KDS3',
+      'Encrypted with the project customer-managed key on purpose: one key the deployer controls (rotation, key policy) protects all data at rest.',
+    );
+  }
+}
+
+/** The CloudFormation logical id of an L2 construct's resource, as cdk-nag prints it in finding ids. */
+function logicalId(construct: IConstruct): string {
+  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+function ack(scope: IConstruct, id: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id, reason });
+}

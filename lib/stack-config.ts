@@ -1,0 +1,121 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+
+/** Deployment knobs, read from CDK context (`-c key=value` or cdk.json). */
+export interface PrivacyStreamsConfig {
+  /** Stack name and resource name prefix (KMS alias `alias/<prefix>`, function names). */
+  readonly prefix: string;
+  /** Kinesis retention of both event streams, hours (24 … 8760). */
+  readonly retentionHours: number;
+  /** KMS automatic rotation period, days (90 … 2560). */
+  readonly keyRotationDays: number;
+  /** CloudWatch Logs retention for function and access logs; one of the values CloudWatch accepts. */
+  readonly logRetentionDays: number;
+  /** What `cdk destroy` does to tables, the KMS key and log groups. */
+  readonly removalPolicy: 'retain' | 'destroy';
+  /** Default stage throttling of both APIs (steady requests/s and burst). */
+  readonly throttleRateLimit: number;
+  readonly throttleBurstLimit: number;
+}
+
+export const DEFAULT_CONFIG: PrivacyStreamsConfig = {
+  prefix: 'privacy-streams',
+  retentionHours: 168,
+  keyRotationDays: 365,
+  logRetentionDays: 30,
+  removalPolicy: 'retain',
+  throttleRateLimit: 1000,
+  throttleBurstLimit: 2000,
+};
+
+/** Values CloudWatch Logs accepts for a log group's retention. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/** Context keys as typed on the command line, e.g. `npx cdk deploy -c prefix=strm-dev -c removalPolicy=destroy`. */
+export const CONTEXT_KEYS = {
+  prefix: 'prefix',
+  retentionHours: 'retentionHours',
+  keyRotationDays: 'keyRotationDays',
+  logRetentionDays: 'logRetentionDays',
+  removalPolicy: 'removalPolicy',
+  throttleRateLimit: 'throttleRateLimit',
+  throttleBurstLimit: 'throttleBurstLimit',
+} as const;
+
+/**
+ * Builds the configuration from context values (strings from `-c`, or JSON values from cdk.json),
+ * falling back to the defaults; throws naming the key on an invalid value.
+ */
+export function configFromContext(read: (key: string) => unknown): PrivacyStreamsConfig {
+  const prefix = stringValue(read(CONTEXT_KEYS.prefix), DEFAULT_CONFIG.prefix);
+  if (!/^[a-z][a-z0-9-]{0,30}$/.test(prefix)) {
+    throw new Error(
+      `context ${CONTEXT_KEYS.prefix} must be 1-31 lower-case letters, digits or '-', starting with a letter`,
+    );
+  }
+  const removalPolicy = stringValue(read(CONTEXT_KEYS.removalPolicy), DEFAULT_CONFIG.removalPolicy);
+  if (removalPolicy !== 'retain' && removalPolicy !== 'destroy') {
+    throw new Error(`context ${CONTEXT_KEYS.removalPolicy} must be 'retain' or 'destroy'`);
+  }
+  const logRetentionDays = intValue(
+    read,
+    CONTEXT_KEYS.logRetentionDays,
+    DEFAULT_CONFIG.logRetentionDays,
+    1,
+    3653,
+  );
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    throw new Error(
+      `context ${CONTEXT_KEYS.logRetentionDays} must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    );
+  }
+  const throttleRateLimit = intValue(
+    read,
+    CONTEXT_KEYS.throttleRateLimit,
+    DEFAULT_CONFIG.throttleRateLimit,
+    1,
+    1e6,
+  );
+  const throttleBurstLimit = intValue(
+    read,
+    CONTEXT_KEYS.throttleBurstLimit,
+    DEFAULT_CONFIG.throttleBurstLimit,
+    1,
+    1e6,
+  );
+  return {
+    prefix,
+    retentionHours: intValue(read, CONTEXT_KEYS.retentionHours, DEFAULT_CONFIG.retentionHours, 24, 8760),
+    keyRotationDays: intValue(read, CONTEXT_KEYS.keyRotationDays, DEFAULT_CONFIG.keyRotationDays, 90, 2560),
+    logRetentionDays,
+    removalPolicy,
+    throttleRateLimit,
+    throttleBurstLimit,
+  };
+}
+
+/** The CDK removal policy for stateful resources (tables, key, log groups). */
+export function statefulRemovalPolicy(config: PrivacyStreamsConfig): RemovalPolicy {
+  return config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+}
+
+function stringValue(raw: unknown, fallback: string): string {
+  return raw === undefined || raw === null || raw === '' ? fallback : String(raw);
+}
+
+function intValue(
+  read: (key: string) => unknown,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = read(key);
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  const n = typeof raw === 'number' ? raw : Number(String(raw));
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`context ${key} must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}
