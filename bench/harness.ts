@@ -12,6 +12,9 @@ export interface BenchRow {
   baseline?: number;
   /** opsPerSec / baseline. */
   ratio?: number;
+  /** Latency percentiles, for cases that measure a round trip (milliseconds). */
+  p50Ms?: number;
+  p99Ms?: number;
 }
 
 /** A benchmark suite: each module in bench/suites/ exports one as `suite`. */
@@ -120,6 +123,13 @@ export function soloRow(suite: string, name: string, fn: () => unknown, options?
   return { suite, case: name, opsPerSec: measure(fn, options) };
 }
 
+/** The p-th percentile (0..1) of a sample, by nearest rank; undefined for an empty sample. */
+export function percentile(values: readonly number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
 /** The rows as an aligned text table. */
 export function formatTable(rows: readonly BenchRow[]): string {
   const fmt = (n: number | undefined, digits = 0) =>
@@ -127,13 +137,15 @@ export function formatTable(rows: readonly BenchRow[]): string {
       ? ''
       : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const cells = [
-    ['suite', 'case', 'ops/s', 'baseline ops/s', 'ratio'],
+    ['suite', 'case', 'ops/s', 'baseline ops/s', 'ratio', 'p50 ms', 'p99 ms'],
     ...rows.map((r) => [
       r.suite,
       r.case,
       fmt(r.opsPerSec),
       fmt(r.baseline),
       r.ratio === undefined ? '' : `${fmt(r.ratio, 2)}x`,
+      fmt(r.p50Ms, 1),
+      fmt(r.p99Ms, 1),
     ]),
   ];
   const widths = cells[0].map((_, c) => Math.max(...cells.map((row) => row[c].length)));

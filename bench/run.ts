@@ -80,14 +80,19 @@ async function main(): Promise<void> {
 
   const ran = new Set(selected.map(({ suite }) => suite.name));
   const kept = filter ? previousRows().filter((r) => !ran.has(r.suite)) : [];
-  const output = [...kept, ...rows].map(({ suite, case: name, opsPerSec, baseline, ratio }) => ({
-    suite,
-    case: name,
-    opsPerSec: Math.round(opsPerSec),
-    ...(baseline === undefined
-      ? {}
-      : { baseline: Math.round(baseline), ratio: Math.round((ratio ?? 0) * 100) / 100 }),
-  }));
+  const round1 = (n: number) => Math.round(n * 10) / 10;
+  const output = [...kept, ...rows].map(
+    ({ suite, case: name, opsPerSec, baseline, ratio, p50Ms, p99Ms }) => ({
+      suite,
+      case: name,
+      opsPerSec: Math.round(opsPerSec),
+      ...(baseline === undefined
+        ? {}
+        : { baseline: Math.round(baseline), ratio: Math.round((ratio ?? 0) * 100) / 100 }),
+      ...(p50Ms === undefined ? {} : { p50Ms: round1(p50Ms) }),
+      ...(p99Ms === undefined ? {} : { p99Ms: round1(p99Ms) }),
+    }),
+  );
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(RESULTS_FILE, `${JSON.stringify(output, null, 2)}\n`);
   console.error(`wrote ${RESULTS_FILE}`);
