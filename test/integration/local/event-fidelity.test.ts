@@ -9,7 +9,7 @@ import { localKinesisClient } from '../../../local/local-clients';
 import { ensureLocalResources, LOCAL_STREAMS } from '../../../local/resources';
 import { shapeDifferences } from './event-shape';
 
-const SAMPLES = join(__dirname, '../../../../shared/reference/aws-events');
+const SAMPLES = join(__dirname, '../../fixtures/aws-events');
 const sample = (name: string): unknown => JSON.parse(readFileSync(join(SAMPLES, name), 'utf8'));
 
 async function eventually<T>(probe: () => T | undefined, what: string): Promise<T> {
