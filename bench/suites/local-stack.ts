@@ -18,6 +18,8 @@ const NAME = 'local-stack';
 const PRODUCERS = 16;
 const DURATION_MS = 8_000;
 const SESSIONS = 200;
+/** A total rate well below saturation, for latency without queueing. */
+const PACED_RATE = 100;
 
 interface StreamCredentials {
   clientId: string;
@@ -99,7 +101,16 @@ function subscribe(wsUrl: string, token: string, onEvent: (id: number) => void):
   });
 }
 
-async function endToEnd(stack: LocalStack, tokens: Record<string, string>): Promise<BenchRow[]> {
+/**
+ * Producers POST for DURATION_MS; with `ratePerSec` they pace themselves to that total rate (latency at a
+ * load the pipeline sustains), without it they send as fast as answers come back (maximum throughput).
+ */
+async function endToEnd(
+  stack: LocalStack,
+  tokens: Record<string, string>,
+  firstId: number,
+  ratePerSec?: number,
+): Promise<BenchRow[]> {
   const sentAt = new Map<number, number>();
   const latencies: Record<string, number[]> = { 'winston-0': [], 'winston-1': [] };
   const sockets = await Promise.all(
@@ -110,12 +121,18 @@ async function endToEnd(stack: LocalStack, tokens: Record<string, string>): Prom
       }),
     ),
   );
-  let nextId = 0;
+  let nextId = firstId;
   let accepted = 0;
   let rejected = 0;
   const started = performance.now();
   const producer = async () => {
     while (performance.now() - started < DURATION_MS) {
+      if (ratePerSec !== undefined) {
+        // Event k is due at k / rate seconds after the start.
+        const due = ((nextId - firstId) * 1000) / ratePerSec - (performance.now() - started);
+        if (due > 0) await new Promise((r) => setTimeout(r, due));
+        if (performance.now() - started >= DURATION_MS) break;
+      }
       const id = nextId++;
       sentAt.set(id, performance.now());
       const response = await fetch(`${stack.apiUrl}/event`, {
@@ -146,10 +163,11 @@ async function endToEnd(stack: LocalStack, tokens: Record<string, string>): Prom
   for (const ws of sockets) ws.close();
   if (rejected > 0) throw new Error(`local-stack bench: ${rejected} events were rejected`);
 
+  const load = ratePerSec === undefined ? `${PRODUCERS} producers, saturated` : `paced at ${ratePerSec}/s`;
   const rows: BenchRow[] = [
     {
       suite: NAME,
-      case: `ingest accepted (${PRODUCERS} concurrent producers, POST /event → 204)`,
+      case: `ingest accepted, POST /event → 204 (${load})`,
       opsPerSec: accepted / sendSeconds,
     },
   ];
@@ -157,7 +175,7 @@ async function endToEnd(stack: LocalStack, tokens: Record<string, string>): Prom
     const received = latencies[stream];
     rows.push({
       suite: NAME,
-      case: `delivered to a ${stream} WebSocket subscriber (${received.length}/${accepted})`,
+      case: `delivered to a ${stream} subscriber, POST → frame (${load}; ${received.length}/${accepted})`,
       opsPerSec: received.length / totalSeconds,
       p50Ms: percentile(received, 0.5),
       p99Ms: percentile(received, 0.99),
@@ -213,7 +231,7 @@ async function ingestInProcess(apiUrl: string, token: string): Promise<BenchRow>
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
       for (let i = worker; performance.now() - started < 4_000; i += concurrency) {
-        const result = await handler(request(1_000_000 + i), {});
+        const result = await handler(request(10_000_000 + i), {});
         if (result.statusCode !== 204) throw new Error(`ingest bench: status ${result.statusCode}`);
         done++;
       }
@@ -235,7 +253,8 @@ export const suite: BenchSuite = {
     const stack = await startLocalStack({ port: 0, dataDir, quiet: true, log: () => undefined });
     try {
       const tokens = await setUp(stack.apiUrl);
-      const rows = await endToEnd(stack, tokens);
+      const rows = await endToEnd(stack, tokens, 0, PACED_RATE);
+      rows.push(...(await endToEnd(stack, tokens, 1_000_000)));
       rows.push(await ingestInProcess(stack.apiUrl, tokens.winston));
       return rows;
     } finally {

@@ -68,6 +68,16 @@ export interface EventPublisherOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+interface Waiting {
+  record: OutgoingRecord;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+function throttled(): AppError {
+  return new AppError('too_many_requests', 'throttled', 'the stream is busy, retry later');
+}
+
 /** Writes envelopes to one Kinesis stream. */
 export class KinesisEventPublisher {
   private readonly kinesis: KinesisClient;
@@ -75,6 +85,9 @@ export class KinesisEventPublisher {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  /** Records waiting for the write in flight to finish (see publish). */
+  private readonly waiting: Waiting[] = [];
+  private writing = false;
 
   constructor(options: EventPublisherOptions) {
     this.kinesis = options.kinesis;
@@ -85,10 +98,50 @@ export class KinesisEventPublisher {
   }
 
   /**
-   * Writes one record and resolves only once Kinesis accepted it. A throttled stream becomes a 429-kind
-   * AppError (the SDK has already retried); anything else is rethrown.
+   * Writes one record and resolves only once Kinesis accepted it. Records published while a write is in
+   * flight wait for it and then go out together in one PutRecords call: a Lambda instance (one request at
+   * a time) always writes alone, a process serving many requests at once writes them in batches. A
+   * throttled stream becomes a 429-kind AppError; anything else is rethrown.
    */
-  async publish(record: OutgoingRecord): Promise<void> {
+  publish(record: OutgoingRecord): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ record, resolve, reject });
+      if (!this.writing) void this.writeWaiting();
+    });
+  }
+
+  private async writeWaiting(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, MAX_RECORDS_PER_CALL);
+        if (batch.length === 1) {
+          const [only] = batch as [Waiting];
+          await this.putOne(only.record).then(only.resolve, only.reject);
+          continue;
+        }
+        const errorCodes = new Map<number, string>();
+        const { failed } = await this.writeEntries(
+          batch.map((w) => w.record),
+          errorCodes,
+        ).catch(() => ({ failed: batch.map((_, i) => i) }));
+        const failedSet = new Set(failed);
+        batch.forEach((waiting, index) => {
+          if (!failedSet.has(index)) return waiting.resolve();
+          const code = errorCodes.get(index);
+          waiting.reject(
+            code === 'ProvisionedThroughputExceededException'
+              ? throttled()
+              : new Error(`Kinesis did not accept the record (${code ?? 'request failed'})`),
+          );
+        });
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async putOne(record: OutgoingRecord): Promise<void> {
     try {
       await this.kinesis.send(
         new PutRecordCommand({
@@ -98,9 +151,7 @@ export class KinesisEventPublisher {
         }),
       );
     } catch (error) {
-      if (error instanceof ProvisionedThroughputExceededException) {
-        throw new AppError('too_many_requests', 'throttled', 'the stream is busy, retry later');
-      }
+      if (error instanceof ProvisionedThroughputExceededException) throw throttled();
       throw error;
     }
   }
@@ -109,7 +160,15 @@ export class KinesisEventPublisher {
    * Writes many records with PutRecords in calls of at most 500 records / 5 MiB, retrying failed entries
    * with exponential backoff. Returns the indices (into `records`) that still failed after the last attempt.
    */
-  async publishBatch(records: readonly OutgoingRecord[]): Promise<{ failed: number[] }> {
+  publishBatch(records: readonly OutgoingRecord[]): Promise<{ failed: number[] }> {
+    return this.writeEntries(records, new Map());
+  }
+
+  /** publishBatch, also noting the last error code of each failed input. */
+  private async writeEntries(
+    records: readonly OutgoingRecord[],
+    errorCodes: Map<number, string>,
+  ): Promise<{ failed: number[] }> {
     const entries = records.map((record) => ({
       Data: encodeEnvelope(record.envelope),
       PartitionKey: record.partitionKey,
@@ -119,7 +178,7 @@ export class KinesisEventPublisher {
       if (attempt > 1) await this.sleep(Math.random() * this.baseDelayMs * 2 ** (attempt - 2));
       const stillFailing: number[] = [];
       for (const chunk of chunkEntries(pending, entries)) {
-        stillFailing.push(...(await this.putChunk(chunk, entries)));
+        stillFailing.push(...(await this.putChunk(chunk, entries, errorCodes)));
       }
       pending = stillFailing;
     }
@@ -127,7 +186,11 @@ export class KinesisEventPublisher {
   }
 
   /** One PutRecords call; returns the indices whose entries failed (all of them if the call failed). */
-  private async putChunk(indices: number[], entries: PutRecordsRequestEntry[]): Promise<number[]> {
+  private async putChunk(
+    indices: number[],
+    entries: PutRecordsRequestEntry[],
+    errorCodes: Map<number, string>,
+  ): Promise<number[]> {
     try {
       const result = await this.kinesis.send(
         new PutRecordsCommand({ StreamName: this.streamName, Records: indices.map((i) => entries[i]!) }),
@@ -135,10 +198,13 @@ export class KinesisEventPublisher {
       if (!result.FailedRecordCount) return [];
       const failed: number[] = [];
       (result.Records ?? []).forEach((entry, position) => {
-        if (entry.ErrorCode) failed.push(indices[position]!);
+        if (!entry.ErrorCode) return;
+        failed.push(indices[position]!);
+        errorCodes.set(indices[position]!, entry.ErrorCode);
       });
       return failed;
-    } catch {
+    } catch (error) {
+      for (const index of indices) errorCodes.set(index, (error as Error).name);
       return indices;
     }
   }

@@ -95,6 +95,47 @@ describe('publish (ingest)', () => {
   });
 });
 
+describe('publish while a write is in flight', () => {
+  it('writes the records that arrived meanwhile together in one PutRecords call', async () => {
+    kinesisMock.on(PutRecordCommand).resolves({ SequenceNumber: '1', ShardId: 'shardId-0' });
+    kinesisMock.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => ({
+      FailedRecordCount: 0,
+      Records: input.Records!.map(() => ({ SequenceNumber: '2', ShardId: 'shardId-0' })),
+    }));
+    const p = publisher();
+    await Promise.all([1, 2, 3, 4, 5, 6].map((n) => p.publish(record(n))));
+    expect(kinesisMock.commandCalls(PutRecordCommand)).toHaveLength(1);
+    expect(sentNumbers()).toEqual([[2, 3, 4, 5, 6]]);
+  });
+
+  it('resolves each caller only for its own entry: a rejected entry fails only its caller', async () => {
+    kinesisMock.on(PutRecordCommand).resolves({ SequenceNumber: '1', ShardId: 'shardId-0' });
+    kinesisMock.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => ({
+      FailedRecordCount: 1,
+      Records: input.Records!.map((entry) =>
+        decodeEnvelope(entry.Data!).event.n === 3
+          ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'slow down' }
+          : { SequenceNumber: '2', ShardId: 'shardId-0' },
+      ),
+    }));
+    const p = publisher(2);
+    const outcomes = await Promise.allSettled([1, 2, 3, 4].map((n) => p.publish(record(n))));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(httpStatusOf((outcomes[2] as PromiseRejectedResult).reason)).toBe(429);
+    // The throttled entry was retried once (maxAttempts 2) before its caller was told.
+    expect(sentNumbers()).toEqual([[2, 3, 4], [3]]);
+  });
+
+  it('fails every waiting caller when the PutRecords call itself fails', async () => {
+    kinesisMock.on(PutRecordCommand).resolves({ SequenceNumber: '1', ShardId: 'shardId-0' });
+    kinesisMock.on(PutRecordsCommand).rejects(new Error('connection reset'));
+    const p = publisher(1);
+    const outcomes = await Promise.allSettled([1, 2, 3].map((n) => p.publish(record(n))));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect(httpStatusOf((outcomes[1] as PromiseRejectedResult).reason)).toBe(500);
+  });
+});
+
 describe('publishBatch', () => {
   it('writes at most 500 records per call', async () => {
     kinesisMock.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => ({
