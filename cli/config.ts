@@ -72,6 +72,18 @@ export function writePrivateFile(file: string, content: string): void {
   fs.chmodSync(file, 0o600);
 }
 
+/** A JSON file's parsed content, or undefined when the file does not exist. */
+export function readJsonIfExists(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return JSON.parse(text);
+}
+
 /** The first value that is set, in precedence order flag > env > config file > default. */
 export function resolveSetting(
   flag: string | undefined,

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { abortableSleep } from './abortable-sleep';
 import { ApiError } from './api-client';
 import { CliError } from './runtime';
 
@@ -49,7 +50,7 @@ export async function runEgress(options: EgressOptions): Promise<void> {
       // Before the first connection every failure is fatal; later the stack may just be restarting.
       if (!everConnected || error instanceof ApiError) throw error;
       options.onNotice(`Cannot get a token (${(error as Error).message}); retrying`);
-      await sleep(backoff, options.signal);
+      await abortableSleep(backoff, options.signal);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       continue;
     }
@@ -77,7 +78,7 @@ export async function runEgress(options: EgressOptions): Promise<void> {
         : `Connection lost (${end.reason}); reconnecting`,
     );
     if (end.received > 0) backoff = options.initialBackoffMs ?? INITIAL_BACKOFF_MS;
-    await sleep(backoff, options.signal);
+    await abortableSleep(backoff, options.signal);
     backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
   }
 }
@@ -152,17 +153,4 @@ export function oneLine(text: string): string {
   } catch {
     return text.replace(/\r?\n/g, ' ');
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { StreamCredentials, StreamRecord } from './api-client';
-import { ensurePrivateDir, writePrivateFile } from './config';
+import { ensurePrivateDir, readJsonIfExists, writePrivateFile } from './config';
 
 /** What `create stream --save` stores: the created stream and its one-time credentials. */
 export interface SavedStream {
@@ -32,14 +32,8 @@ export function saveStream(configDir: string, saved: SavedStream): string {
 /** The saved stream, or undefined when there is no file for it. */
 export function loadSavedStream(configDir: string, name: string): SavedStream | undefined {
   const file = savedStreamPath(configDir, name);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  const parsed = JSON.parse(text) as Partial<SavedStream>;
+  const parsed = readJsonIfExists(file) as Partial<SavedStream> | undefined;
+  if (parsed === undefined) return undefined;
   const credentials = parsed.credentials;
   if (
     typeof parsed.stream?.name !== 'string' ||

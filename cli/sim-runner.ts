@@ -1,3 +1,5 @@
+import { abortableSleep } from './abortable-sleep';
+
 /** The send loop of `strm sim run-random`: one event per interval, a bounded number of requests in flight. */
 
 export interface SendResult {
@@ -69,7 +71,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if (stop.signal.aborted) break;
       start(options.nextEvent());
       const last = options.count !== undefined && sent + 1 >= options.count;
-      if (!last) await sleep(options.intervalMs, stop.signal);
+      if (!last) await abortableSleep(options.intervalMs, stop.signal);
     }
     await Promise.all(inFlight);
   } finally {
@@ -78,18 +80,4 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   }
   if (failure !== undefined) throw failure;
   return { accepted, rejected };
-}
-
-/** Resolves after `ms`, or at once when the signal aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted || ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type ApiClient, ApiError, type LoginResult } from './api-client';
-import { ensurePrivateDir, userCredentialsPath, writePrivateFile } from './config';
+import { ensurePrivateDir, readJsonIfExists, userCredentialsPath, writePrivateFile } from './config';
 
 /** The login tokens saved by `strm auth login` in `<config>/credentials-<host>.json` (0600). */
 export interface SavedLogin {
@@ -37,14 +37,8 @@ export function toSavedLogin(apiUrl: string, login: LoginResult): SavedLogin {
 
 export function readSavedLogin(configDir: string, apiUrl: string): SavedLogin | undefined {
   const file = userCredentialsPath(configDir, apiUrl);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  const parsed = JSON.parse(text) as Partial<SavedLogin>;
+  const parsed = readJsonIfExists(file) as Partial<SavedLogin> | undefined;
+  if (parsed === undefined) return undefined;
   if (typeof parsed.accessToken !== 'string' || typeof parsed.refreshToken !== 'string') return undefined;
   return parsed as SavedLogin;
 }

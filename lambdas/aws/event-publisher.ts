@@ -126,15 +126,18 @@ export class KinesisEventPublisher {
           errorCodes,
         ).catch(() => ({ failed: batch.map((_, i) => i) }));
         const failedSet = new Set(failed);
-        batch.forEach((waiting, index) => {
-          if (!failedSet.has(index)) return waiting.resolve();
+        for (const [index, waiting] of batch.entries()) {
+          if (!failedSet.has(index)) {
+            waiting.resolve();
+            continue;
+          }
           const code = errorCodes.get(index);
           waiting.reject(
             code === 'ProvisionedThroughputExceededException'
               ? throttled()
               : new Error(`Kinesis did not accept the record (${code ?? 'request failed'})`),
           );
-        });
+        }
       }
     } finally {
       this.writing = false;

@@ -1,5 +1,6 @@
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { onceSucceeded } from '../core/once-succeeded';
 import { TokenService } from '../core/tokens';
 import { dynamoDocumentClient, kmsClient } from './clients';
 import { optionalEnv, requiredEnv } from './config';
@@ -100,7 +101,6 @@ export const SIGNING_KEY_ID = 'signing-v1';
 export const DEFAULT_TOKEN_ISSUER = 'privacy-streams';
 
 let systemSecrets: SystemSecrets | undefined;
-let tokenService: Promise<TokenService> | undefined;
 
 function systemSecretsFromEnv(): SystemSecrets {
   systemSecrets ??= new SystemSecrets({
@@ -113,25 +113,14 @@ function systemSecretsFromEnv(): SystemSecrets {
 }
 
 /** The process-wide TokenService (signing key from KMS, issuer from TOKEN_ISSUER). */
-export function getTokenService(): Promise<TokenService> {
-  if (!tokenService) {
-    const pending = systemSecretsFromEnv()
-      .get('signing')
-      .then(
-        (signingKey) =>
-          new TokenService({
-            signingKey,
-            kid: SIGNING_KEY_ID,
-            issuer: optionalEnv('TOKEN_ISSUER', DEFAULT_TOKEN_ISSUER),
-          }),
-      );
-    tokenService = pending;
-    pending.catch(() => {
-      if (tokenService === pending) tokenService = undefined;
-    });
-  }
-  return tokenService;
-}
+export const getTokenService: () => Promise<TokenService> = onceSucceeded(async () => {
+  const signingKey = await systemSecretsFromEnv().get('signing');
+  return new TokenService({
+    signingKey,
+    kid: SIGNING_KEY_ID,
+    issuer: optionalEnv('TOKEN_ISSUER', DEFAULT_TOKEN_ISSUER),
+  });
+});
 
 /** The process-wide secret for keyed lookup hashes (key-field values, data subjects). */
 export function getLookupSecret(): Promise<Uint8Array> {

@@ -1,18 +1,18 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { AccountContracts } from '../aws/account-contracts';
-import { dynamoDocumentClient, kinesisClient, kmsClient } from '../aws/clients';
+import { dynamoDocumentClient, kinesisClient } from '../aws/clients';
 import { requiredEnv } from '../aws/config';
 import { ContractsRepo } from '../aws/contracts-repo';
 import { decodeEnvelope, KinesisEventPublisher, type OutgoingRecord } from '../aws/event-publisher';
-import { DynamoKeyLinkStore } from '../aws/key-link-store';
-import { KmsKeyEncryptionKeys } from '../aws/kms-key-encryption-keys';
+import { keyLinkStorageFromEnv } from '../aws/key-link-storage';
 import { StreamsRepo } from '../aws/streams-repo';
 import { getLookupSecret } from '../aws/system-secrets';
 import { type UsageCount, UsageRepo, usageMinuteOf } from '../aws/usage-repo';
 import { parseConsentRule } from '../core/consent';
 import { type DerivedStreamSpec, deriveEvent } from '../core/event-crypto';
 import { KeyLinkResolver } from '../core/key-links';
+import { onceSucceeded } from '../core/once-succeeded';
 import type { StreamRecord } from '../core/stream-definition';
 import { readStrmMeta } from '../core/strm-meta';
 import { TtlCache } from '../core/ttl-cache';
@@ -174,43 +174,23 @@ function readKeyLink(event: Record<string, unknown>): { keyLink: string } {
   return { keyLink };
 }
 
-let built: Promise<DecrypterHandler> | undefined;
-
-function buildFromEnv(): Promise<DecrypterHandler> {
-  if (!built) {
-    const pending = (async () => {
-      const dynamo = dynamoDocumentClient();
-      const keyLinksTable = requiredEnv('KEY_LINKS_TABLE');
-      const keyLinks = new KeyLinkResolver({
-        store: new DynamoKeyLinkStore({ dynamo, tableName: keyLinksTable }),
-        keks: new KmsKeyEncryptionKeys({
-          dynamo,
-          kms: kmsClient(),
-          tableName: keyLinksTable,
-          kmsKeyId: requiredEnv('KMS_KEY_ID'),
-        }),
-        lookupSecret: await getLookupSecret(),
-      });
-      return createDecrypterHandler({
-        streams: new StreamsRepo({ doc: dynamo, table: requiredEnv('STREAMS_TABLE') }),
-        contracts: new AccountContracts(
-          new ContractsRepo({ doc: dynamo, table: requiredEnv('CONTRACTS_TABLE') }),
-        ),
-        keyLinks,
-        publisher: new KinesisEventPublisher({
-          kinesis: kinesisClient(),
-          streamName: requiredEnv('DERIVED_EVENTS_STREAM'),
-        }),
-        usage: new UsageRepo({ dynamo, tableName: requiredEnv('USAGE_TABLE') }),
-      });
-    })();
-    built = pending;
-    pending.catch(() => {
-      if (built === pending) built = undefined;
-    });
-  }
-  return built;
-}
+/** Builds the handler from the environment once per process (a failed build is retried next time). */
+const buildFromEnv = onceSucceeded(async (): Promise<DecrypterHandler> => {
+  const dynamo = dynamoDocumentClient();
+  const keyLinks = new KeyLinkResolver({ ...keyLinkStorageFromEnv(), lookupSecret: await getLookupSecret() });
+  return createDecrypterHandler({
+    streams: new StreamsRepo({ doc: dynamo, table: requiredEnv('STREAMS_TABLE') }),
+    contracts: new AccountContracts(
+      new ContractsRepo({ doc: dynamo, table: requiredEnv('CONTRACTS_TABLE') }),
+    ),
+    keyLinks,
+    publisher: new KinesisEventPublisher({
+      kinesis: kinesisClient(),
+      streamName: requiredEnv('DERIVED_EVENTS_STREAM'),
+    }),
+    usage: new UsageRepo({ dynamo, tableName: requiredEnv('USAGE_TABLE') }),
+  });
+});
 
 /** Lambda entry point (Kinesis event source mapping with ReportBatchItemFailures). */
 export async function handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {

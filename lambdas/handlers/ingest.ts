@@ -1,18 +1,18 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { AccountContracts, type CustomContractSource } from '../aws/account-contracts';
-import { dynamoDocumentClient, kinesisClient, kmsClient } from '../aws/clients';
+import { dynamoDocumentClient, kinesisClient } from '../aws/clients';
 import { numberEnv, requiredEnv } from '../aws/config';
 import { ContractsRepo } from '../aws/contracts-repo';
 import { KinesisEventPublisher, type OutgoingRecord } from '../aws/event-publisher';
-import { DynamoKeyLinkStore } from '../aws/key-link-store';
-import { KmsKeyEncryptionKeys } from '../aws/kms-key-encryption-keys';
+import { keyLinkStorageFromEnv } from '../aws/key-link-storage';
 import { StreamsRepo } from '../aws/streams-repo';
 import { getLookupSecret, getTokenService } from '../aws/system-secrets';
 import { AppError, ForbiddenError, UnauthorizedError, ValidationError } from '../core/errors';
 import { parseIncomingEvent, sealEvent } from '../core/event-crypto';
 import { KeyLinkResolver } from '../core/key-links';
 import { keyedHash } from '../core/keyed-hash';
+import { onceSucceeded } from '../core/once-succeeded';
 import type { StreamRecord } from '../core/stream-definition';
 import { newStrmStamp } from '../core/strm-meta';
 import type { StreamClaims } from '../core/tokens';
@@ -119,49 +119,28 @@ function nameOf(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;
 }
 
-let built: Promise<IngestHandler> | undefined;
-
 /** Builds the handler from the environment once per process (a failed build is retried next time). */
-function buildFromEnv(): Promise<IngestHandler> {
-  if (!built) {
-    const pending = (async () => {
-      const dynamo = dynamoDocumentClient();
-      const keyLinksTable = requiredEnv('KEY_LINKS_TABLE');
-      const [tokens, lookupSecret] = await Promise.all([getTokenService(), getLookupSecret()]);
-      const keyLinks = new KeyLinkResolver({
-        store: new DynamoKeyLinkStore({ dynamo, tableName: keyLinksTable }),
-        keks: new KmsKeyEncryptionKeys({
-          dynamo,
-          kms: kmsClient(),
-          tableName: keyLinksTable,
-          kmsKeyId: requiredEnv('KMS_KEY_ID'),
-        }),
-        lookupSecret,
-      });
-      const contractsRepo: CustomContractSource = new ContractsRepo({
-        doc: dynamo,
-        table: requiredEnv('CONTRACTS_TABLE'),
-      });
-      return createIngestHandler({
-        tokens,
-        streams: new StreamsRepo({ doc: dynamo, table: requiredEnv('STREAMS_TABLE') }),
-        contracts: new AccountContracts(contractsRepo),
-        keyLinks,
-        lookupSecret,
-        publisher: new KinesisEventPublisher({
-          kinesis: kinesisClient(),
-          streamName: requiredEnv('SOURCE_EVENTS_STREAM'),
-        }),
-        defaultRotationHours: numberEnv('KEY_ROTATION_HOURS', 24),
-      });
-    })();
-    built = pending;
-    pending.catch(() => {
-      if (built === pending) built = undefined;
-    });
-  }
-  return built;
-}
+const buildFromEnv = onceSucceeded(async (): Promise<IngestHandler> => {
+  const dynamo = dynamoDocumentClient();
+  const [tokens, lookupSecret] = await Promise.all([getTokenService(), getLookupSecret()]);
+  const keyLinks = new KeyLinkResolver({ ...keyLinkStorageFromEnv(), lookupSecret });
+  const contractsRepo: CustomContractSource = new ContractsRepo({
+    doc: dynamo,
+    table: requiredEnv('CONTRACTS_TABLE'),
+  });
+  return createIngestHandler({
+    tokens,
+    streams: new StreamsRepo({ doc: dynamo, table: requiredEnv('STREAMS_TABLE') }),
+    contracts: new AccountContracts(contractsRepo),
+    keyLinks,
+    lookupSecret,
+    publisher: new KinesisEventPublisher({
+      kinesis: kinesisClient(),
+      streamName: requiredEnv('SOURCE_EVENTS_STREAM'),
+    }),
+    defaultRotationHours: numberEnv('KEY_ROTATION_HOURS', 24),
+  });
+});
 
 /** Lambda entry point (HTTP API payload v2). */
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {

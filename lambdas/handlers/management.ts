@@ -3,11 +3,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { AccountsRepo } from '../aws/accounts-repo';
-import { dynamoDocumentClient, kmsClient, secretsManagerClient } from '../aws/clients';
+import { dynamoDocumentClient, secretsManagerClient } from '../aws/clients';
 import { optionalEnv, requiredEnv } from '../aws/config';
 import { ContractsRepo } from '../aws/contracts-repo';
-import { DynamoKeyLinkStore } from '../aws/key-link-store';
-import { KmsKeyEncryptionKeys } from '../aws/kms-key-encryption-keys';
+import { keyLinkStorageFromEnv } from '../aws/key-link-storage';
+import type { DynamoKeyLinkStore } from '../aws/key-link-store';
 import { StreamsRepo } from '../aws/streams-repo';
 import { getLookupSecret, getTokenService } from '../aws/system-secrets';
 import { UsageRepo } from '../aws/usage-repo';
@@ -27,6 +27,7 @@ import { httpStatusOf } from '../core/http-status';
 import { type KeyEncryptionKeys, KeyLinkIntegrityError, type KeyLinkRecord } from '../core/key-links';
 import { unwrapKey } from '../core/key-wrap';
 import { keyedHash } from '../core/keyed-hash';
+import { onceSucceeded } from '../core/once-succeeded';
 import { decoyPasswordHash, hashPassword, verifyPassword } from '../core/passwords';
 import {
   isValidStreamName,
@@ -418,21 +419,18 @@ function signupModeFromEnv(): SignupMode {
 }
 
 function bootstrapSecretFromEnv(): () => Promise<string | undefined> {
-  let pending: Promise<string | undefined> | undefined;
-  return () => {
-    const arn = process.env.BOOTSTRAP_SECRET_ARN;
-    if (!arn) return Promise.resolve(undefined);
-    if (!pending) {
-      const p = secretsManagerClient()
-        .send(new GetSecretValueCommand({ SecretId: arn }))
-        .then((result) => result.SecretString || undefined);
-      pending = p;
-      p.catch(() => {
-        if (pending === p) pending = undefined;
-      });
-    }
-    return pending;
-  };
+  const arn = process.env.BOOTSTRAP_SECRET_ARN;
+  if (!arn) return () => Promise.resolve(undefined);
+  return onceSucceeded(() =>
+    secretsManagerClient()
+      .send(new GetSecretValueCommand({ SecretId: arn }))
+      .then((result) => result.SecretString || undefined),
+  );
+}
+
+function keyLinkStorageEntries(): Pick<ManagementDeps, 'keyLinks' | 'keks'> {
+  const { store, keks } = keyLinkStorageFromEnv();
+  return { keyLinks: store, keks };
 }
 
 /** The dependencies of the deployed (or local) handler, from the environment. */
@@ -443,13 +441,7 @@ export function managementDepsFromEnv(): ManagementDeps {
     streams: new StreamsRepo({ doc, table: requiredEnv('STREAMS_TABLE') }),
     contracts: new ContractsRepo({ doc, table: requiredEnv('CONTRACTS_TABLE') }),
     usage: new UsageRepo({ dynamo: doc, tableName: requiredEnv('USAGE_TABLE') }),
-    keyLinks: new DynamoKeyLinkStore({ dynamo: doc, tableName: requiredEnv('KEY_LINKS_TABLE') }),
-    keks: new KmsKeyEncryptionKeys({
-      dynamo: doc,
-      kms: kmsClient(),
-      tableName: requiredEnv('KEY_LINKS_TABLE'),
-      kmsKeyId: requiredEnv('KMS_KEY_ID'),
-    }),
+    ...keyLinkStorageEntries(),
     tokens: getTokenService,
     lookupSecret: getLookupSecret,
     signupMode: signupModeFromEnv(),

@@ -1,0 +1,19 @@
+import { dynamoDocumentClient, kmsClient } from './clients';
+import { requiredEnv } from './config';
+import { DynamoKeyLinkStore } from './key-link-store';
+import { KmsKeyEncryptionKeys } from './kms-key-encryption-keys';
+
+/** Where key links and their key-encryption keys live, from KEY_LINKS_TABLE and KMS_KEY_ID. */
+export function keyLinkStorageFromEnv(): { store: DynamoKeyLinkStore; keks: KmsKeyEncryptionKeys } {
+  const dynamo = dynamoDocumentClient();
+  const tableName = requiredEnv('KEY_LINKS_TABLE');
+  return {
+    store: new DynamoKeyLinkStore({ dynamo, tableName }),
+    keks: new KmsKeyEncryptionKeys({
+      dynamo,
+      kms: kmsClient(),
+      tableName,
+      kmsKeyId: requiredEnv('KMS_KEY_ID'),
+    }),
+  };
+}
