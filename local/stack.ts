@@ -101,7 +101,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       SIGNUP_MODE: 'open',
       POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'privacy-streams-local',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     });
     const handlers = opts.handlers ?? loadLambdaHandlers();
 

@@ -1,9 +1,26 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { emulatorEnv, startEmulators } from '../../local/emulators';
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localDynamoClient,
+  localKinesisClient,
+} from '../../local/local-clients';
 import { ensureLocalResources, LOCAL_STREAMS, LOCAL_TABLES, resourceEnv } from '../../local/resources';
 
 /**
  * For integration tests: kinesalite, dynalite and the local KMS server in this process on 127.0.0.1
- * port 0 (in memory), with the local tables and streams created and the handlers' environment set.
+ * port 0 (in memory), with the local tables and streams created, SDK clients for them, and (unless
+ * `setEnv: false`) the handlers' environment set. The one way tests start emulators and create resources.
  *
  *   let emu: TestEmulators;
  *   beforeAll(async () => { emu = await startTestEmulators(); });
@@ -13,16 +30,32 @@ export interface TestEmulators {
   kinesisUrl: string;
   dynamodbUrl: string;
   kmsUrl: string;
+  kmsKeyId: string;
   kmsKeyArn: string;
   tables: typeof LOCAL_TABLES;
   streams: typeof LOCAL_STREAMS;
-  /** The variables that were set in process.env (endpoints, region, credentials, resource names). */
+  /** Clients for the emulators; stop() destroys them. */
+  kinesis: KinesisClient;
+  dynamo: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  kms: KMSClient;
+  /** The variables for process.env (endpoints, region, credentials, resource names); set unless setEnv is false. */
   env: Record<string, string>;
-  /** Closes the servers and restores the previous environment. */
+  /**
+   * Creates an empty table under a fresh name with the same keys and indexes as one of the local tables,
+   * for tests that need a table nobody else wrote to. Returns its name.
+   */
+  createEmptyTableLike(table: keyof typeof LOCAL_TABLES): Promise<string>;
+  /** Destroys the clients, closes the servers and restores the previous environment. */
   stop(): Promise<void>;
 }
 
-export async function startTestEmulators(opts: { setEnv?: boolean } = {}): Promise<TestEmulators> {
+export interface TestEmulatorOptions {
+  /** Set the handlers' environment in process.env (restored by stop()); default true. */
+  setEnv?: boolean;
+}
+
+export async function startTestEmulators(opts: TestEmulatorOptions = {}): Promise<TestEmulators> {
   const emulators = await startEmulators();
   try {
     await ensureLocalResources(emulators);
@@ -38,15 +71,54 @@ export async function startTestEmulators(opts: { setEnv?: boolean } = {}): Promi
       process.env[name] = value;
     }
   }
+  const kinesis = localKinesisClient(emulators.kinesisUrl);
+  const dynamo = localDynamoClient(emulators.dynamodbUrl);
+  const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const kms = new KMSClient({
+    endpoint: emulators.kmsUrl,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+
   return {
     kinesisUrl: emulators.kinesisUrl,
     dynamodbUrl: emulators.dynamodbUrl,
     kmsUrl: emulators.kmsUrl,
+    kmsKeyId: emulators.kmsKeyId,
     kmsKeyArn: emulators.kmsKeyArn,
     tables: LOCAL_TABLES,
     streams: LOCAL_STREAMS,
+    kinesis,
+    dynamo,
+    doc,
+    kms,
     env,
+    async createEmptyTableLike(table) {
+      // Copied from the live local table, so local/resources.ts stays the only table definition.
+      const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: LOCAL_TABLES[table] }));
+      const name = `${LOCAL_TABLES[table]}-${randomUUID().slice(0, 8)}`;
+      await dynamo.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: Table?.AttributeDefinitions,
+          KeySchema: Table?.KeySchema,
+          GlobalSecondaryIndexes: Table?.GlobalSecondaryIndexes?.map(
+            ({ IndexName, KeySchema, Projection }) => ({
+              IndexName,
+              KeySchema,
+              Projection,
+            }),
+          ),
+        }),
+      );
+      await waitUntilTableExists({ client: dynamo, maxWaitTime: 10, minDelay: 1 }, { TableName: name });
+      return name;
+    },
     async stop() {
+      kinesis.destroy();
+      dynamo.destroy();
+      kms.destroy();
       for (const [name, value] of previous) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo, Server } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { AccountsRepo } from '../../../lambdas/aws/accounts-repo';
 import { ContractsRepo } from '../../../lambdas/aws/contracts-repo';
@@ -15,24 +13,20 @@ import { TokenService } from '../../../lambdas/core/tokens';
 import { createManagementHandler, type ManagementDeps } from '../../../lambdas/handlers/management';
 import { createTokenHandler } from '../../../lambdas/handlers/token';
 import { createWsAuthorizerHandler } from '../../../lambdas/handlers/ws-authorizer';
-import { startKmsServer } from '../../../local/kms-server';
+import { startTestEmulators, type TestEmulators } from '../../support/emulators';
 
 /**
- * In-process dynalite and the local KMS server on 127.0.0.1 port 0, the control-plane tables, and the
- * real control-plane handlers wired to them.
+ * The real control-plane handlers wired to the test emulators (test/support/emulators.ts) and the local
+ * tables.
  */
-const REGION = 'us-east-1';
-const CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' };
 export const ISSUER = 'privacy-streams-test';
 
 export interface ControlPlaneEnv {
-  dynamoUrl: string;
-  kmsUrl: string;
-  kmsKeyId: string;
-  raw: DynamoDBClient;
+  /** The emulators and their clients (endpoints, KMS key, createEmptyTableLike). */
+  emulators: TestEmulators;
   doc: DynamoDBDocumentClient;
   kms: KMSClient;
-  tables: { accounts: string; streams: string; contracts: string; keyLinks: string; usage: string };
+  tables: TestEmulators['tables'];
   secrets: SystemSecrets;
   tokens: TokenService;
   accounts: AccountsRepo;
@@ -49,119 +43,58 @@ export interface ControlPlaneEnv {
   close(): Promise<void>;
 }
 
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    );
-  });
-}
-
-export async function createTables(client: DynamoDBClient, names: string[]): Promise<void> {
-  for (const name of names) {
-    await client.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
-  }
-}
-
-export async function startDynalite(): Promise<{ url: string; close(): Promise<void> }> {
-  // biome-ignore lint/suspicious/noExplicitAny: dynalite ships without types
-  const server: Server = (require('dynalite') as any)({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  const url = await listen(server);
-  return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
-  const [dynalite, kmsServer] = await Promise.all([
-    startDynalite(),
-    startKmsServer({ port: 0, host: '127.0.0.1' }),
-  ]);
-  const raw = new DynamoDBClient({ endpoint: dynalite.url, region: REGION, credentials: CREDENTIALS });
-  const doc = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  const kms = new KMSClient({ endpoint: kmsServer.url, region: REGION, credentials: CREDENTIALS });
-  const suffix = randomUUID().slice(0, 8);
-  const tables = {
-    accounts: `accounts-${suffix}`,
-    streams: `streams-${suffix}`,
-    contracts: `contracts-${suffix}`,
-    keyLinks: `key-links-${suffix}`,
-    usage: `usage-${suffix}`,
-  };
-  await createTables(raw, Object.values(tables));
+  const emulators = await startTestEmulators({ setEnv: false });
+  const { doc, kms, tables, kmsKeyId } = emulators;
+  try {
+    const secrets = new SystemSecrets({ doc, kms, table: tables.keyLinks, kmsKeyId });
+    const tokens = new TokenService({
+      signingKey: await secrets.get('signing'),
+      kid: SIGNING_KEY_ID,
+      issuer: ISSUER,
+    });
+    const accounts = new AccountsRepo({ doc, table: tables.accounts });
+    const streams = new StreamsRepo({ doc, table: tables.streams });
+    const contracts = new ContractsRepo({ doc, table: tables.contracts });
+    const usage = new UsageRepo({ dynamo: doc, tableName: tables.usage });
+    const keyLinks = new DynamoKeyLinkStore({ dynamo: doc, tableName: tables.keyLinks });
+    const keks = new KmsKeyEncryptionKeys({ dynamo: doc, kms, tableName: tables.keyLinks, kmsKeyId });
 
-  const secrets = new SystemSecrets({ doc, kms, table: tables.keyLinks, kmsKeyId: kmsServer.keyId });
-  const tokens = new TokenService({
-    signingKey: await secrets.get('signing'),
-    kid: SIGNING_KEY_ID,
-    issuer: ISSUER,
-  });
-  const accounts = new AccountsRepo({ doc, table: tables.accounts });
-  const streams = new StreamsRepo({ doc, table: tables.streams });
-  const contracts = new ContractsRepo({ doc, table: tables.contracts });
-  const usage = new UsageRepo({ dynamo: doc, tableName: tables.usage });
-  const keyLinks = new DynamoKeyLinkStore({ dynamo: doc, tableName: tables.keyLinks });
-  const keks = new KmsKeyEncryptionKeys({
-    dynamo: doc,
-    kms,
-    tableName: tables.keyLinks,
-    kmsKeyId: kmsServer.keyId,
-  });
-
-  return {
-    dynamoUrl: dynalite.url,
-    kmsUrl: kmsServer.url,
-    kmsKeyId: kmsServer.keyId,
-    raw,
-    doc,
-    kms,
-    tables,
-    secrets,
-    tokens,
-    accounts,
-    streams,
-    contracts,
-    usage,
-    keyLinks,
-    keks,
-    management: (overrides = {}) =>
-      createManagementHandler({
-        accounts,
-        streams,
-        contracts,
-        usage,
-        keyLinks,
-        keks,
-        tokens: async () => tokens,
-        lookupSecret: () => secrets.get('lookup-hash'),
-        signupMode: 'open',
-        bootstrapSecret: async () => undefined,
-        ...overrides,
-      }),
-    token: createTokenHandler({ streams, tokens: async () => tokens }),
-    wsAuthorizer: createWsAuthorizerHandler({ streams, tokens: async () => tokens }),
-    close: async () => {
-      raw.destroy();
-      kms.destroy();
-      await Promise.all([dynalite.close(), kmsServer.close()]);
-    },
-  };
+    return {
+      emulators,
+      doc,
+      kms,
+      tables,
+      secrets,
+      tokens,
+      accounts,
+      streams,
+      contracts,
+      usage,
+      keyLinks,
+      keks,
+      management: (overrides = {}) =>
+        createManagementHandler({
+          accounts,
+          streams,
+          contracts,
+          usage,
+          keyLinks,
+          keks,
+          tokens: async () => tokens,
+          lookupSecret: () => secrets.get('lookup-hash'),
+          signupMode: 'open',
+          bootstrapSecret: async () => undefined,
+          ...overrides,
+        }),
+      token: createTokenHandler({ streams, tokens: async () => tokens }),
+      wsAuthorizer: createWsAuthorizerHandler({ streams, tokens: async () => tokens }),
+      close: () => emulators.stop(),
+    };
+  } catch (err) {
+    await emulators.stop();
+    throw err;
+  }
 }
 
 /** An HTTP API (payload 2.0) event, shaped like test reference http-api-v2-request.json. */

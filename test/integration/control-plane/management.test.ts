@@ -7,14 +7,7 @@ import { keyedHash } from '../../../lambdas/core/keyed-hash';
 import { TinkDeterministicAead } from '../../../lambdas/core/tink-daead';
 import { fromTinkJsonKeyset } from '../../../lambdas/core/tink-keyset';
 import { TokenService } from '../../../lambdas/core/tokens';
-import {
-  bodyOf,
-  type ControlPlaneEnv,
-  createTables,
-  httpEvent,
-  ISSUER,
-  startControlPlaneEnv,
-} from './control-plane-env';
+import { bodyOf, type ControlPlaneEnv, httpEvent, ISSUER, startControlPlaneEnv } from './control-plane-env';
 
 let env: ControlPlaneEnv;
 let api: ReturnType<ControlPlaneEnv['management']>;
@@ -595,8 +588,7 @@ describe('sign-up modes', () => {
   });
 
   it('bootstrap: of concurrent first sign-ups with the right secret exactly one succeeds', async () => {
-    const table = `accounts-${randomUUID().slice(0, 8)}`;
-    await createTables(env.raw, [table]);
+    const table = await env.emulators.createEmptyTableLike('accounts');
     const bootstrap = env.management({
       accounts: new AccountsRepo({ doc: env.doc, table }),
       signupMode: 'bootstrap',
@@ -617,8 +609,7 @@ describe('sign-up modes', () => {
   });
 
   it('bootstrap without a configured secret stays closed', async () => {
-    const table = `accounts-${randomUUID().slice(0, 8)}`;
-    await createTables(env.raw, [table]);
+    const table = await env.emulators.createEmptyTableLike('accounts');
     const bootstrap = env.management({
       accounts: new AccountsRepo({ doc: env.doc, table }),
       signupMode: 'bootstrap',

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/handlers/management';
-import { startKmsServer } from '../../../local/kms-server';
-import { bodyOf, createTables, httpEvent, startDynalite } from './control-plane-env';
+import { startTestEmulators, type TestEmulators } from '../../support/emulators';
+import { bodyOf, httpEvent } from './control-plane-env';
 
 /**
  * Sign-up modes through the Lambda entry point itself, configured only by environment variables (as
@@ -14,35 +12,12 @@ const BOOTSTRAP_SECRET = 'first-account-secret-value';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bootstrap-AbCdEf';
 const savedEnv = { ...process.env };
 const secretsManager = mockClient(SecretsManagerClient);
-let dynalite: Awaited<ReturnType<typeof startDynalite>>;
-let kmsServer: Awaited<ReturnType<typeof startKmsServer>>;
+let emulators: TestEmulators;
 
 beforeAll(async () => {
-  [dynalite, kmsServer] = await Promise.all([
-    startDynalite(),
-    startKmsServer({ port: 0, host: '127.0.0.1' }),
-  ]);
-  const suffix = randomUUID().slice(0, 8);
-  const tables = ['accounts', 'streams', 'contracts', 'key-links', 'usage'].map((t) => `${t}-${suffix}`);
-  const raw = new DynamoDBClient({
-    endpoint: dynalite.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
-  });
-  await createTables(raw, tables);
-  raw.destroy();
+  // Sets the endpoints, credentials, table names and KMS key of the local stack in process.env.
+  emulators = await startTestEmulators();
   Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynalite.url,
-    AWS_ENDPOINT_URL_KMS: kmsServer.url,
-    ACCOUNTS_TABLE: tables[0],
-    STREAMS_TABLE: tables[1],
-    CONTRACTS_TABLE: tables[2],
-    KEY_LINKS_TABLE: tables[3],
-    USAGE_TABLE: tables[4],
-    KMS_KEY_ID: kmsServer.keyId,
     SIGNUP_MODE: 'bootstrap',
     BOOTSTRAP_SECRET_ARN: SECRET_ARN,
   });
@@ -52,9 +27,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await emulators.stop();
   process.env = savedEnv;
   secretsManager.restore();
-  await Promise.all([dynalite.close(), kmsServer.close()]);
 });
 
 const signUp = (body: object) => handler(httpEvent({ method: 'POST', path: '/v1/accounts', body }));

@@ -1,41 +1,24 @@
-import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DecryptCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SystemSecrets } from '../../../lambdas/aws/system-secrets';
-import { startKmsServer } from '../../../local/kms-server';
-import { createTables, startDynalite } from './control-plane-env';
+import { startTestEmulators, type TestEmulators } from '../../support/emulators';
 
-const CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' };
-let dynalite: Awaited<ReturnType<typeof startDynalite>>;
-let kmsServer: Awaited<ReturnType<typeof startKmsServer>>;
-let raw: DynamoDBClient;
+let emulators: TestEmulators;
 let doc: DynamoDBDocumentClient;
 let kms: KMSClient;
 
 beforeAll(async () => {
-  [dynalite, kmsServer] = await Promise.all([
-    startDynalite(),
-    startKmsServer({ port: 0, host: '127.0.0.1' }),
-  ]);
-  raw = new DynamoDBClient({ endpoint: dynalite.url, region: 'us-east-1', credentials: CREDENTIALS });
-  doc = DynamoDBDocumentClient.from(raw);
-  kms = new KMSClient({ endpoint: kmsServer.url, region: 'us-east-1', credentials: CREDENTIALS });
+  emulators = await startTestEmulators({ setEnv: false });
+  ({ doc, kms } = emulators);
 });
 
 afterAll(async () => {
-  raw.destroy();
-  kms.destroy();
-  await Promise.all([dynalite.close(), kmsServer.close()]);
+  await emulators.stop();
 });
 
-async function freshTable(): Promise<string> {
-  const table = `key-links-${randomUUID().slice(0, 8)}`;
-  await createTables(raw, [table]);
-  return table;
-}
+const freshTable = () => emulators.createEmptyTableLike('keyLinks');
 
-const secretsFor = (table: string) => new SystemSecrets({ doc, kms, table, kmsKeyId: kmsServer.keyId });
+const secretsFor = (table: string) => new SystemSecrets({ doc, kms, table, kmsKeyId: emulators.kmsKeyId });
 
 describe('system secrets', () => {
   it('are created on first use as 32-byte keys, and the table holds only the KMS ciphertext', async () => {

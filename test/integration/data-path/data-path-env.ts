@@ -1,16 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo, Server } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  CreateStreamCommand,
   DescribeStreamCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  KinesisClient,
+  type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, KinesisStreamEvent } from 'aws-lambda';
 import { AccountContracts } from '../../../lambdas/aws/account-contracts';
 import { ContractsRepo } from '../../../lambdas/aws/contracts-repo';
@@ -24,20 +20,21 @@ import type { StreamRecord } from '../../../lambdas/core/stream-definition';
 import { TokenService } from '../../../lambdas/core/tokens';
 import { createDecrypterHandler } from '../../../lambdas/handlers/decrypter';
 import { createIngestHandler } from '../../../lambdas/handlers/ingest';
-import { startKmsServer } from '../../../local/kms-server';
+import { LOCAL_REGION } from '../../../local/local-clients';
+import { startTestEmulators, type TestEmulators } from '../../support/emulators';
 
 /**
- * In-process kinesalite, dynalite and the local KMS server on 127.0.0.1 port 0, with the project's
- * tables and the two event streams, plus builders for the real handlers wired to them.
+ * The test emulators (test/support/emulators.ts) with the local tables and event streams, plus builders
+ * for the real data-path handlers wired to them.
  */
 export interface DataPathEnv {
+  /** The emulators: endpoints, resource names, and `env` (the handlers' environment variables). */
+  emulators: TestEmulators;
   kinesis: KinesisClient;
   dynamo: DynamoDBDocumentClient;
   kms: KMSClient;
   kmsKeyId: string;
-  /** Endpoints, for code that configures itself from AWS_ENDPOINT_URL_* variables. */
-  urls: { kinesis: string; dynamo: string; kms: string };
-  tables: { streams: string; contracts: string; keyLinks: string; connections: string; usage: string };
+  tables: TestEmulators['tables'];
   sourceStream: string;
   derivedStream: string;
   tokens: TokenService;
@@ -47,125 +44,23 @@ export interface DataPathEnv {
   close(): Promise<void>;
 }
 
-const REGION = 'us-east-1';
-const CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' };
-
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    );
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-async function createTable(client: DynamoDBClient, name: string, withStreamIndex = false): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        ...(withStreamIndex ? [{ AttributeName: 'streamKey', AttributeType: 'S' as const }] : []),
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: withStreamIndex
-        ? [
-            {
-              IndexName: 'byStream',
-              KeySchema: [{ AttributeName: 'streamKey', KeyType: 'HASH' }],
-              Projection: { ProjectionType: 'ALL' },
-            },
-          ]
-        : undefined,
-    }),
-  );
-}
-
-async function createStream(kinesis: KinesisClient, name: string, shards: number): Promise<void> {
-  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  for (;;) {
-    const { StreamDescription } = await kinesis.send(new DescribeStreamCommand({ StreamName: name }));
-    if (StreamDescription?.StreamStatus === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 export async function startDataPathEnv(): Promise<DataPathEnv> {
-  // biome-ignore lint/suspicious/noExplicitAny: the emulators ship without types
-  const kinesalite: Server = (require('kinesalite') as any)({
-    createStreamMs: 0,
-    deleteStreamMs: 0,
-    updateStreamMs: 0,
-    shardLimit: 100,
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: the emulators ship without types
-  const dynalite: Server = (require('dynalite') as any)({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  const [kinesisUrl, dynamoUrl, kmsServer] = await Promise.all([
-    listen(kinesalite),
-    listen(dynalite),
-    startKmsServer({ port: 0, host: '127.0.0.1' }),
-  ]);
-
-  const kinesis = new KinesisClient({
-    endpoint: kinesisUrl,
-    region: REGION,
-    credentials: CREDENTIALS,
-    requestHandler: new NodeHttpHandler(),
-  });
-  const rawDynamo = new DynamoDBClient({ endpoint: dynamoUrl, region: REGION, credentials: CREDENTIALS });
-  const dynamo = DynamoDBDocumentClient.from(rawDynamo, { marshallOptions: { removeUndefinedValues: true } });
-  const kms = new KMSClient({ endpoint: kmsServer.url, region: REGION, credentials: CREDENTIALS });
-
-  const tables = {
-    streams: 'streams',
-    contracts: 'contracts',
-    keyLinks: 'key-links',
-    connections: 'connections',
-    usage: 'usage',
-  };
-  await Promise.all([
-    createTable(rawDynamo, tables.streams),
-    createTable(rawDynamo, tables.contracts),
-    createTable(rawDynamo, tables.keyLinks),
-    createTable(rawDynamo, tables.connections, true),
-    createTable(rawDynamo, tables.usage),
-    createStream(kinesis, 'source-events', 2),
-    createStream(kinesis, 'derived-events', 1),
-  ]);
-
+  const emulators = await startTestEmulators({ setEnv: false });
   const signingKey = randomBytes(32);
   return {
-    kinesis,
-    dynamo,
-    kms,
-    kmsKeyId: kmsServer.keyId,
-    urls: { kinesis: kinesisUrl, dynamo: dynamoUrl, kms: kmsServer.url },
-    tables,
-    sourceStream: 'source-events',
-    derivedStream: 'derived-events',
+    emulators,
+    kinesis: emulators.kinesis,
+    dynamo: emulators.doc,
+    kms: emulators.kms,
+    kmsKeyId: emulators.kmsKeyId,
+    tables: emulators.tables,
+    sourceStream: emulators.streams.sourceEvents,
+    derivedStream: emulators.streams.derivedEvents,
     tokens: new TokenService({ signingKey, kid: 'test', issuer: 'privacy-streams' }),
     signingKey,
     lookupSecret: randomBytes(32),
-    streamsRepo: new StreamsRepo({ doc: dynamo, table: tables.streams }),
-    async close() {
-      kinesis.destroy();
-      rawDynamo.destroy();
-      kms.destroy();
-      await Promise.all([closeServer(kinesalite), closeServer(dynalite), kmsServer.close()]);
-    },
+    streamsRepo: new StreamsRepo({ doc: emulators.doc, table: emulators.tables.streams }),
+    close: () => emulators.stop(),
   };
 }
 
@@ -335,8 +230,8 @@ export function kinesisEvent(records: readonly StoredRecord[], streamName: strin
       eventID: `${record.shardId}:${record.sequenceNumber}`,
       eventName: 'aws:kinesis:record',
       invokeIdentityArn: 'arn:aws:iam::000000000000:role/local',
-      awsRegion: REGION,
-      eventSourceARN: `arn:aws:kinesis:${REGION}:000000000000:stream/${streamName}`,
+      awsRegion: LOCAL_REGION,
+      eventSourceARN: `arn:aws:kinesis:${LOCAL_REGION}:000000000000:stream/${streamName}`,
     })),
   };
 }

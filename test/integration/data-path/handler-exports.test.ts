@@ -24,22 +24,8 @@ const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   env = await startDataPathEnv();
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_KINESIS: env.urls.kinesis,
-    AWS_ENDPOINT_URL_DYNAMODB: env.urls.dynamo,
-    AWS_ENDPOINT_URL_KMS: env.urls.kms,
-    STREAMS_TABLE: env.tables.streams,
-    CONTRACTS_TABLE: env.tables.contracts,
-    KEY_LINKS_TABLE: env.tables.keyLinks,
-    CONNECTIONS_TABLE: env.tables.connections,
-    USAGE_TABLE: env.tables.usage,
-    SOURCE_EVENTS_STREAM: env.sourceStream,
-    DERIVED_EVENTS_STREAM: env.derivedStream,
-    KMS_KEY_ID: env.kmsKeyId,
-  });
+  // Endpoints, region, credentials, table and stream names and the KMS key, as the local stack sets them.
+  Object.assign(process.env, env.emulators.env);
 });
 
 afterAll(async () => {
