@@ -27,6 +27,7 @@ export function generateClientSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** A new client id and secret for a stream; the secret is returned once and only its hash is stored. */
 export function generateClientCredentials(): ClientCredentials {
   return { clientId: generateClientId(), clientSecret: generateClientSecret() };
 }

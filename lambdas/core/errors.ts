@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'too_many_requests'
   | 'decryption_failed';
 
+/** Base of the typed errors: a kind (→ HTTP status via http-status.ts), a stable code and a safe message. */
 export class AppError extends Error {
   constructor(
     readonly kind: ErrorKind,
@@ -30,30 +31,35 @@ export class ValidationError extends AppError {
   }
 }
 
+/** Missing, invalid or expired credentials (401). */
 export class UnauthorizedError extends AppError {
   constructor(message = 'missing or invalid credentials', code = 'unauthorized') {
     super('unauthorized', code, message);
   }
 }
 
+/** Valid credentials that may not do this (403). */
 export class ForbiddenError extends AppError {
   constructor(message: string, code = 'forbidden') {
     super('forbidden', code, message);
   }
 }
 
+/** Not found — also for another account's resources, so that their existence is not revealed (404). */
 export class NotFoundError extends AppError {
   constructor(message: string, code = 'not_found') {
     super('not_found', code, message);
   }
 }
 
+/** The resource exists already or still has dependants (409). */
 export class ConflictError extends AppError {
   constructor(message: string, code = 'conflict') {
     super('conflict', code, message);
   }
 }
 
+/** A request body over the limit (413). */
 export class PayloadTooLargeError extends AppError {
   constructor(message: string, code = 'payload_too_large') {
     super('payload_too_large', code, message);

@@ -58,11 +58,12 @@ export async function verifyPassword(password: string, encoded: string): Promise
   return timingSafeEqual(actual, expected);
 }
 
+let decoyHash: Promise<string> | undefined;
+
 /**
  * A valid hash of a random password, to verify against when an account does not exist, so a login for an
  * unknown email costs the same time as one with a wrong password.
  */
-let decoyHash: Promise<string> | undefined;
 export function decoyPasswordHash(): Promise<string> {
   decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
   return decoyHash;

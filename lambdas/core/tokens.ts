@@ -48,6 +48,11 @@ export interface TokenServiceOptions {
   now?: () => number;
 }
 
+/**
+ * Issues and verifies the HS256 JWTs of the product: short-lived stream tokens (OAuth2 client credentials)
+ * and account-user tokens, each with a refresh token of its own type. Verification is local (no network
+ * call), accepts only HS256 with the expected `kid`, issuer and `typ`, and fails with UnauthorizedError.
+ */
 export class TokenService {
   private readonly key: Uint8Array;
   private readonly kid: string;
@@ -64,27 +69,33 @@ export class TokenService {
     this.now = opts.now ?? Date.now;
   }
 
+  /** An access token (15 min) and a refresh token (24 h) for a stream's client credentials. */
   async issueStreamTokens(c: StreamClaims): Promise<IssuedTokens> {
     const claims = { clientId: c.clientId, accountId: c.accountId, stream: c.stream, derived: c.derived };
     return this.issuePair(c.clientId, claims, 'stream', 'stream-refresh');
   }
 
+  /** The claims of a valid, unexpired stream access token. */
   async verifyStreamToken(token: string): Promise<StreamClaims> {
     return streamClaimsOf(await this.verify(token, 'stream'));
   }
 
+  /** The claims of a valid, unexpired stream refresh token. */
   async verifyStreamRefreshToken(token: string): Promise<StreamClaims> {
     return streamClaimsOf(await this.verify(token, 'stream-refresh'));
   }
 
+  /** An access token (1 h) and a refresh token (7 d) for an account user. */
   async issueUserTokens(c: UserClaims): Promise<IssuedTokens> {
     return this.issuePair(c.accountId, { email: c.email }, 'user', 'user-refresh');
   }
 
+  /** The claims of a valid, unexpired account-user access token. */
   async verifyUserToken(token: string): Promise<UserClaims> {
     return userClaimsOf(await this.verify(token, 'user'));
   }
 
+  /** The claims of a valid, unexpired account-user refresh token. */
   async verifyUserRefreshToken(token: string): Promise<UserClaims> {
     return userClaimsOf(await this.verify(token, 'user-refresh'));
   }
