@@ -17,6 +17,15 @@ export interface StreamRecord {
   credentials?: { clientId: string }[];
 }
 
+/** `GET /v1/key-links/{id}`: one key link with its key as a Tink JSON keyset (a secret). */
+export interface ExportedKeyLink {
+  keyLinkId: string;
+  createdAt: string;
+  expiresAt: string;
+  /** A Tink JSON keyset (one AES256_SIV key), as a JSON string. */
+  keyset: string;
+}
+
 export interface StreamCredentials {
   clientId: string;
   clientSecret: string;
@@ -146,6 +155,21 @@ export class ApiClient {
   deleteStream(token: string, name: string, recursive: boolean): Promise<{ deleted: string[] }> {
     const query = recursive ? '?recursive=true' : '';
     return this.json('DELETE', `/v1/streams/${encodeURIComponent(name)}${query}`, { token });
+  }
+
+  /** Exports a key link's key; the answer holds a secret decryption key. */
+  getKeyLink(token: string, keyLinkId: string): Promise<ExportedKeyLink> {
+    return this.json('GET', `/v1/key-links/${encodeURIComponent(keyLinkId)}`, { token });
+  }
+
+  /** Crypto-shreds one key link (204). */
+  async deleteKeyLink(token: string, keyLinkId: string): Promise<void> {
+    await this.json('DELETE', `/v1/key-links/${encodeURIComponent(keyLinkId)}`, { token });
+  }
+
+  /** Crypto-shreds every key link of one data subject. */
+  deleteDataSubject(token: string, dataSubjectId: string): Promise<{ deletedKeyLinks: number }> {
+    return this.json('DELETE', `/v1/data-subjects/${encodeURIComponent(dataSubjectId)}`, { token });
   }
 
   /** OAuth2 client_credentials grant at `POST /auth/token`. */

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ApiError, UnreachableError } from './api-client';
 import { registerAuthCommands } from './commands/auth';
 import { registerContextCommands } from './commands/context';
+import { registerCryptoShreddingCommands } from './commands/crypto-shredding';
 import { registerEgressCommand } from './commands/egress';
 import { registerSimCommands } from './commands/sim';
 import { registerStreamCommands } from './commands/stream';
@@ -36,6 +37,8 @@ export function buildProgram(runtime: CliRuntime): Command {
     .showHelpAfterError('(add --help for usage)');
   registerAuthCommands(program, runtime);
   registerStreamCommands(program, runtime);
+  // After the stream commands: adds to their `get` and `delete` verbs.
+  registerCryptoShreddingCommands(program, runtime);
   registerSimCommands(program, runtime);
   registerEgressCommand(program, runtime);
   registerContextCommands(program, runtime);

@@ -1,4 +1,4 @@
-import type { CreatedStream, StreamRecord } from './api-client';
+import type { CreatedStream, ExportedKeyLink, StreamRecord } from './api-client';
 
 export type OutputFormat = 'table' | 'json';
 
@@ -94,4 +94,25 @@ export function formatCreatedStream(created: CreatedStream, savedFile?: string):
     ? `\nThe client secret is shown only once. Saved the stream with its credentials to ${savedFile}\n`
     : '\nThe client secret is shown only once: store it now, or create streams with --save to keep it.\n';
   return text;
+}
+
+/** `strm get key-link`: id and validity as key/value lines, then the keyset on its own line. */
+export function formatKeyLink(link: ExportedKeyLink): string {
+  return `${formatKeyValues([
+    ['key link id', link.keyLinkId],
+    ['created at', link.createdAt],
+    ['expires at', link.expiresAt],
+  ])}keyset:\n${link.keyset}\n`;
+}
+
+/** `strm delete data-subject`: one line per data subject with the number of key links deleted. */
+export function formatDeletedDataSubjects(
+  results: readonly { dataSubject: string; deletedKeyLinks: number }[],
+): string {
+  return results
+    .map(
+      ({ dataSubject, deletedKeyLinks }) =>
+        `Data subject ${dataSubject}: ${deletedKeyLinks} key ${deletedKeyLinks === 1 ? 'link' : 'links'} deleted\n`,
+    )
+    .join('');
 }

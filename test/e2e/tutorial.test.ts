@@ -174,6 +174,40 @@ describe('the tutorial, typed through the strm CLI against the local stack', () 
     }
   });
 
+  it('exports a key link with strm get key-link, then crypto-shreds it and a data subject', async () => {
+    const source = tour.source[0];
+    const keyLink = source.strmMeta.keyLink;
+    const exported = await strm(['get', 'key-link', keyLink, '--keyset-only'], env);
+    expect(exported.code).toBe(0);
+    expect(exported.stderr).toContain('secret decryption key');
+    const aead = new TinkDeterministicAead(fromTinkJsonKeyset(exported.stdout));
+    const session = aead.decryptString(source.producerSessionId as string);
+    expect(session).toMatch(/^session-\d+$/);
+    expect(aead.decryptString(customerId(source))).toBe(`customer-${session}`);
+    // One key link per session: a winston-1 event under the same key link shows the same session in clear.
+    const clear = tour.derived['winston-1'].find((e) => e.strmMeta.keyLink === keyLink);
+    if (clear) expect(session).toBe(clear.producerSessionId);
+
+    const shredded = await strm(['delete', 'key-link', keyLink], env);
+    expect(shredded.code).toBe(0);
+    expect(shredded.stdout).toContain(`Key link ${keyLink} deleted`);
+    const gone = await strm(['get', 'key-link', keyLink], env);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/^Error: .*not found/);
+
+    // Another session's data subject (its customer.id, as winston-0 shows it in clear): forgetting it
+    // deletes that session's key link, so its events can no longer be decrypted either.
+    const other = tour.derived['winston-0'].find((e) => e.strmMeta.keyLink !== keyLink)!;
+    const subject = customerId(other);
+    const forgotten = await strm(['delete', 'data-subject', subject, '-o', 'json'], env);
+    expect(forgotten.code).toBe(0);
+    const [report] = JSON.parse(forgotten.stdout) as Array<{ dataSubject: string; deletedKeyLinks: number }>;
+    expect(report).toEqual({ dataSubject: subject, deletedKeyLinks: 1 });
+    const otherGone = await strm(['get', 'key-link', other.strmMeta.keyLink], env);
+    expect(otherGone.code).toBe(1);
+    expect(otherGone.stderr).toMatch(/^Error: .*not found/);
+  });
+
   describe('managing streams with the CLI', () => {
     it('refuses a GRANULAR stream whose default name is taken, without overwriting it', async () => {
       const result = await strm(

@@ -1,0 +1,238 @@
+import * as fs from 'node:fs';
+import type { ExportedKeyLink } from '../../../cli/api-client';
+import { writeSavedLogin } from '../../../cli/user-session';
+import { runStrm, tempConfigDir } from './run-cli';
+import { ScriptedApi } from './scripted-api';
+
+let api: ScriptedApi;
+let apiUrl: string;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+const KEY_LINK_ID = '0b9c8f1e-2d3a-4b5c-8d7e-6f5a4b3c2d1e';
+
+beforeEach(async () => {
+  api = new ScriptedApi();
+  apiUrl = await api.start();
+  dir = tempConfigDir();
+  env = { STRM_CONFIG_PATH: dir, STRM_API_URL: apiUrl };
+  writeSavedLogin(dir, {
+    email: 'you@example.com',
+    accountId: 'acc-1',
+    apiUrl,
+    accessToken: 'user-access',
+    refreshToken: 'user-refresh',
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  });
+});
+afterEach(async () => {
+  await api.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function keyset(keyId = 1234): string {
+  return JSON.stringify({
+    primaryKeyId: keyId,
+    key: [
+      {
+        keyData: {
+          typeUrl: 'type.googleapis.com/google.crypto.tink.AesSivKey',
+          value: 'EkA=',
+          keyMaterialType: 'SYMMETRIC',
+        },
+        status: 'ENABLED',
+        keyId,
+        outputPrefixType: 'TINK',
+      },
+    ],
+  });
+}
+
+function exportedKeyLink(overrides: Partial<ExportedKeyLink> = {}): ExportedKeyLink {
+  return {
+    keyLinkId: KEY_LINK_ID,
+    createdAt: '2024-01-01T00:00:00.000Z',
+    expiresAt: '2024-01-02T00:00:00.000Z',
+    keyset: keyset(),
+    ...overrides,
+  };
+}
+
+const notFound = (message: string) => ({ status: 404, body: { error: { code: 'not_found', message } } });
+
+describe('strm get key-link', () => {
+  it('asks GET /v1/key-links/{id} with the user token', async () => {
+    api.on(`GET /v1/key-links/${KEY_LINK_ID}`, { status: 200, body: exportedKeyLink() });
+    const result = await runStrm(['get', 'key-link', KEY_LINK_ID], { env });
+    expect(result.code).toBe(0);
+    const [request] = api.requestsTo(`GET /v1/key-links/${KEY_LINK_ID}`);
+    expect(request.headers.authorization).toBe('Bearer user-access');
+  });
+
+  it('prints id, createdAt and expiresAt as key/value lines and the keyset on its own line', async () => {
+    api.on(`GET /v1/key-links/${KEY_LINK_ID}`, { status: 200, body: exportedKeyLink() });
+    const result = await runStrm(['get', 'key-link', KEY_LINK_ID], { env });
+    expect(result.stdout).toMatch(new RegExp(`^key link id:\\s+${KEY_LINK_ID}$`, 'm'));
+    expect(result.stdout).toMatch(/^created at:\s+2024-01-01T00:00:00.000Z$/m);
+    expect(result.stdout).toMatch(/^expires at:\s+2024-01-02T00:00:00.000Z$/m);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines.at(-2)).toBe('keyset:');
+    expect(lines.at(-1)).toBe(keyset());
+  });
+
+  it('warns on stderr, in one line, that the keyset is a secret Tink decryption key', async () => {
+    api.on(`GET /v1/key-links/${KEY_LINK_ID}`, { status: 200, body: exportedKeyLink() });
+    const result = await runStrm(['get', 'key-link', KEY_LINK_ID], { env });
+    expect(result.stderr).toMatch(/^[^\n]*secret decryption key[^\n]*Tink DeterministicAead[^\n]*\n$/);
+    expect(result.stderr).not.toContain(keyset());
+  });
+
+  it('prints the API JSON with -o json', async () => {
+    api.on(`GET /v1/key-links/${KEY_LINK_ID}`, { status: 200, body: exportedKeyLink() });
+    const result = await runStrm(['-o', 'json', 'get', 'key-link', KEY_LINK_ID], { env });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(exportedKeyLink());
+  });
+
+  it('prints only the keyset JSON with --keyset-only, even with -o json', async () => {
+    api.on(`GET /v1/key-links/${KEY_LINK_ID}`, { status: 200, body: exportedKeyLink() });
+    for (const args of [
+      ['get', 'key-link', KEY_LINK_ID, '--keyset-only'],
+      ['get', 'key-link', KEY_LINK_ID, '--keyset-only', '-o', 'json'],
+    ]) {
+      const result = await runStrm(args, { env });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(`${keyset()}\n`);
+      expect(JSON.parse(result.stdout)).toEqual(JSON.parse(keyset()));
+    }
+  });
+
+  it('encodes the id into the path', async () => {
+    api.on('GET /v1/key-links/a%2Fb', { status: 200, body: exportedKeyLink({ keyLinkId: 'a/b' }) });
+    const result = await runStrm(['get', 'key-link', 'a/b'], { env });
+    expect(result.code).toBe(0);
+    expect(api.requestsTo('GET /v1/key-links/a%2Fb')).toHaveLength(1);
+  });
+
+  it('prints the 404 message of an unknown (or shredded) key link and exits 1', async () => {
+    api.on(`GET /v1/key-links/${KEY_LINK_ID}`, notFound('key link not found'));
+    const result = await runStrm(['get', 'key-link', KEY_LINK_ID], { env });
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'Error: key link not found\n' });
+  });
+
+  it('says to log in first when there is no login, without calling the API', async () => {
+    const emptyDir = tempConfigDir();
+    const result = await runStrm(['get', 'key-link', KEY_LINK_ID], {
+      env: { ...env, STRM_CONFIG_PATH: emptyDir },
+    });
+    fs.rmSync(emptyDir, { recursive: true, force: true });
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: 'Error: Not logged in: run strm auth login <email> first\n',
+    });
+    expect(api.requests).toHaveLength(0);
+  });
+});
+
+describe('strm delete key-link', () => {
+  it('sends DELETE /v1/key-links/{id} with the user token and says what crypto-shredding means', async () => {
+    api.on(`DELETE /v1/key-links/${KEY_LINK_ID}`, { status: 204 });
+    const result = await runStrm(['delete', 'key-link', KEY_LINK_ID], { env });
+    expect(result).toEqual({
+      code: 0,
+      stdout: `Key link ${KEY_LINK_ID} deleted: events encrypted with it can no longer be decrypted.\n`,
+      stderr: '',
+    });
+    const [request] = api.requestsTo(`DELETE /v1/key-links/${KEY_LINK_ID}`);
+    expect(request.headers.authorization).toBe('Bearer user-access');
+  });
+
+  it('prints the deleted id as JSON with -o json', async () => {
+    api.on(`DELETE /v1/key-links/${KEY_LINK_ID}`, { status: 204 });
+    const result = await runStrm(['-o', 'json', 'delete', 'key-link', KEY_LINK_ID], { env });
+    expect(JSON.parse(result.stdout)).toEqual({ keyLinkId: KEY_LINK_ID, deleted: true });
+  });
+
+  it('prints the 404 message of an unknown key link and exits 1', async () => {
+    api.on(`DELETE /v1/key-links/${KEY_LINK_ID}`, notFound('key link not found'));
+    const result = await runStrm(['delete', 'key-link', KEY_LINK_ID], { env });
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'Error: key link not found\n' });
+  });
+});
+
+describe('strm delete data-subject', () => {
+  function scriptDeletedCounts(counts: Record<string, number>): void {
+    for (const [id, deletedKeyLinks] of Object.entries(counts)) {
+      api.on(`DELETE /v1/data-subjects/${encodeURIComponent(id)}`, {
+        status: 200,
+        body: { deletedKeyLinks },
+      });
+    }
+  }
+
+  it('sends DELETE /v1/data-subjects/{id} with the user token and prints the count', async () => {
+    scriptDeletedCounts({ 'customer-session-0': 3 });
+    const result = await runStrm(['delete', 'data-subject', 'customer-session-0'], { env });
+    expect(result).toEqual({
+      code: 0,
+      stdout: 'Data subject customer-session-0: 3 key links deleted\n',
+      stderr: '',
+    });
+    const [request] = api.requestsTo('DELETE /v1/data-subjects/customer-session-0');
+    expect(request.headers.authorization).toBe('Bearer user-access');
+  });
+
+  it('deletes several data subjects in the order given, one line each', async () => {
+    scriptDeletedCounts({ alice: 1, bob: 0, 'carol smith': 2 });
+    const result = await runStrm(['delete', 'data-subject', 'alice', 'bob', 'carol smith'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      'Data subject alice: 1 key link deleted\n' +
+        'Data subject bob: 0 key links deleted\n' +
+        'Data subject carol smith: 2 key links deleted\n',
+    );
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'DELETE /v1/data-subjects/alice',
+      'DELETE /v1/data-subjects/bob',
+      'DELETE /v1/data-subjects/carol%20smith',
+    ]);
+  });
+
+  it('accepts the original spelling delete data-subjects', async () => {
+    scriptDeletedCounts({ alice: 1 });
+    const result = await runStrm(['delete', 'data-subjects', 'alice'], { env });
+    expect(result).toMatchObject({ code: 0, stdout: 'Data subject alice: 1 key link deleted\n' });
+  });
+
+  it('prints [{dataSubject, deletedKeyLinks}] with -o json', async () => {
+    scriptDeletedCounts({ alice: 1, bob: 4 });
+    const result = await runStrm(['-o', 'json', 'delete', 'data-subject', 'alice', 'bob'], { env });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([
+      { dataSubject: 'alice', deletedKeyLinks: 1 },
+      { dataSubject: 'bob', deletedKeyLinks: 4 },
+    ]);
+  });
+
+  it('stops at the first API error, printing its message, with the ids already done above it', async () => {
+    scriptDeletedCounts({ alice: 1, carol: 2 });
+    api.on('DELETE /v1/data-subjects/bob', {
+      status: 400,
+      body: { error: { code: 'invalid_request', message: 'id: too long' } },
+    });
+    const result = await runStrm(['delete', 'data-subject', 'alice', 'bob', 'carol'], { env });
+    expect(result).toEqual({
+      code: 1,
+      stdout: 'Data subject alice: 1 key link deleted\n',
+      stderr: 'Error: id: too long\n',
+    });
+    expect(api.requestsTo('DELETE /v1/data-subjects/carol')).toHaveLength(0);
+  });
+
+  it('requires at least one id', async () => {
+    const result = await runStrm(['delete', 'data-subject'], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("missing required argument 'id'");
+    expect(api.requests).toHaveLength(0);
+  });
+});
