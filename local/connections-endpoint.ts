@@ -48,11 +48,14 @@ function gone(res: ServerResponse): void {
   reply(res, 410, { message: 'Gone' }, 'GoneException');
 }
 
-/** Serves one `@connections` request; returns the status it answered (for the caller's log line). */
+/**
+ * Serves one `@connections` request; returns the status it answered (for the caller's log line).
+ * An undefined `connectionId` (a path that does not decode) names no connection: it is Gone, like an unknown id.
+ */
 export async function handleConnectionsRequest(
   req: IncomingMessage,
   res: ServerResponse,
-  connectionId: string,
+  connectionId: string | undefined,
   connections: ReadonlyMap<string, LiveConnection>,
 ): Promise<number> {
   if (!isLoopback(req.socket.remoteAddress)) {
@@ -60,7 +63,7 @@ export async function handleConnectionsRequest(
     reply(res, 403, { message: 'Forbidden' }, 'ForbiddenException');
     return 403;
   }
-  const live = connections.get(connectionId);
+  const live = connectionId === undefined ? undefined : connections.get(connectionId);
   const open = live && live.ws.readyState === live.ws.OPEN ? live : undefined;
   switch (req.method) {
     case 'POST': {

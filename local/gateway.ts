@@ -148,6 +148,15 @@ function statusOfConnectResult(result: unknown): number {
   return 200;
 }
 
+/** The connection id of an `@connections` path; undefined when its percent-encoding is malformed. */
+function decodeConnectionId(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Starts the gateway; resolves once it listens. */
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const host = opts.host ?? '127.0.0.1';
@@ -184,7 +193,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const status = await handleConnectionsRequest(
         req,
         res,
-        decodeURIComponent(connectionsMatch[1]!),
+        decodeConnectionId(connectionsMatch[1]!),
         connections,
       );
       // PostToConnection runs once per event and subscriber: only failures are worth a line.

@@ -1,3 +1,4 @@
+import { RE2JS, RE2JSSyntaxException } from 're2js';
 import { ValidationError } from './errors';
 import { type FieldPath, isJsonObject, parseFieldPath, touchesStrmMeta } from './field-path';
 
@@ -5,8 +6,11 @@ import { type FieldPath, isJsonObject, parseFieldPath, touchesStrmMeta } from '.
  * Event contracts: which field is the key field, which fields are personal data (PII) at which
  * consent level, and which regex validations an event must pass. Paths use `/` (`customer/id`).
  *
- * Regex semantics: a validation passes when the regex matches ANYWHERE in the value
- * (`RegExp.prototype.test`, no flags), the way a Java `Matcher.find()` would. The original product
+ * Regex semantics: a validation passes when the regex matches ANYWHERE in the value (no flags), the
+ * way a Java `Matcher.find()` would. Patterns use RE2 syntax and run on RE2JS, which matches in time
+ * linear in the value: contract regexes are user input run on the ingest hot path, so a backtracking
+ * engine would let one contract stall ingest (ReDoS). RE2 has no backreferences or lookarounds; such
+ * patterns are rejected when the contract is created. The original product
  * never documented full-match vs find; its examples anchor with `^` (and `$` where they mean it), which
  * behaves the same under both readings, and find is what a regex without anchors suggests to its author.
  */
@@ -103,19 +107,48 @@ function checkEventPath(path: unknown, what: string): string {
   return path as string;
 }
 
-/** Compiles a validation regex; a pattern that does not compile is a ValidationError naming `what`. */
-export function compileValidationRegex(pattern: unknown, what: string): RegExp {
+/** A compiled validation regex: `test` is true when the pattern matches anywhere in the value. */
+export interface ValidationRegex {
+  test(value: string): boolean;
+}
+
+/** True when JavaScript's backtracking engine accepts a pattern (used only to word the error). */
+function isJavaScriptRegex(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Compiles a validation regex with RE2JS (linear-time matching). A pattern that does not compile is a
+ * ValidationError naming `what` (and the validated event `field`, when given); a pattern only a
+ * backtracking engine understands (backreferences, lookarounds) is reported as unsupported syntax.
+ */
+export function compileValidationRegex(pattern: unknown, what: string, field?: string): ValidationRegex {
   if (typeof pattern !== 'string' || pattern.length === 0) {
     throw new ValidationError(`${what} must be a non-empty regular expression`);
   }
   if (pattern.length > MAX_REGEX_LENGTH) {
     throw new ValidationError(`${what} is longer than ${MAX_REGEX_LENGTH} characters`);
   }
+  let compiled: RE2JS;
   try {
-    return new RegExp(pattern);
-  } catch {
-    throw new ValidationError(`${what} is not a valid regular expression`);
+    compiled = RE2JS.compile(pattern);
+  } catch (error) {
+    const subject = field === undefined ? what : `${what} (field '${field}')`;
+    if (isJavaScriptRegex(pattern)) {
+      // RE2's description quotes only the offending part of the pattern (contract text, not event data).
+      const reason = error instanceof RE2JSSyntaxException ? `: ${error.getDescription()}` : '';
+      throw new ValidationError(
+        `${subject} uses unsupported regular expression syntax${reason} (RE2 syntax: no backreferences or lookarounds)`,
+      );
+    }
+    throw new ValidationError(`${subject} is not a valid regular expression`);
   }
+  return { test: (value) => compiled.test(value) };
 }
 
 /**
@@ -164,7 +197,7 @@ export function parseContractDefinition(input: unknown): EventContract {
       throw new ValidationError(`${what} must be an object {field, type, value}`);
     const field = checkEventPath(validation.field, `${what}.field`);
     if (validation.type !== 'regex') throw new ValidationError(`${what}.type must be 'regex'`);
-    compileValidationRegex(validation.value, `${what}.value`);
+    compileValidationRegex(validation.value, `${what}.value`, field);
     return { field, type: 'regex', value: validation.value as string };
   });
 
@@ -182,7 +215,7 @@ export function parseContractDefinition(input: unknown): EventContract {
 export interface CompiledContract {
   keyField: FieldPath;
   piiFields: readonly { field: string; path: FieldPath; level: number }[];
-  validations: readonly { field: string; path: FieldPath; regex: RegExp; pattern: string }[];
+  validations: readonly { field: string; path: FieldPath; regex: ValidationRegex; pattern: string }[];
   dataSubjectField?: FieldPath;
 }
 
@@ -202,7 +235,7 @@ export function compileContract(contract: EventContract): CompiledContract {
     validations: contract.validations.map((v, index) => ({
       field: v.field,
       path: parseFieldPath(v.field, `contract.validations[${index}].field`),
-      regex: compileValidationRegex(v.value, `contract.validations[${index}].value`),
+      regex: compileValidationRegex(v.value, `contract.validations[${index}].value`, v.field),
       pattern: v.value,
     })),
     dataSubjectField:

@@ -21,7 +21,7 @@ export function isStringOrStringList(value: unknown): value is string | string[]
  * Checks an event against its contract and returns the key-field and data-subject values.
  * Rules: the body is a JSON object; the key field is a non-empty string; every PII field is a string,
  * a list of strings, null or absent (absent/null is fine except for the key field); every regex
- * validation matches (RegExp.test, i.e. anywhere in the value; a list must match element by element;
+ * validation matches (RE2, anywhere in the value; a list must match element by element;
  * a missing field fails its validation). Messages name the field and the contract but NEVER contain a
  * field's value (it may be personal data). Throws ValidationError.
  */

@@ -37,6 +37,7 @@ import {
 } from '../core/stream-definition';
 import { toTinkJsonKeyset } from '../core/tink-keyset';
 import type { TokenService, UserClaims } from '../core/tokens';
+import { parseUsageWindow } from '../core/usage-window';
 import { bearerToken, bodyBytes, json, jsonError, noContent } from './http';
 
 /**
@@ -81,9 +82,6 @@ interface Route {
 }
 
 const MAX_PARAM_LENGTH = 1000;
-const HOUR_MS = 60 * 60 * 1000;
-const USAGE_BUCKET_MS = { minute: 60_000, hour: HOUR_MS, day: 24 * HOUR_MS } as const;
-const MAX_USAGE_RANGE_MS = 366 * 24 * HOUR_MS;
 
 /** The JSON body; malformed JSON or a missing body is a 400. */
 function jsonBody(event: APIGatewayProxyEventV2): unknown {
@@ -130,13 +128,6 @@ function matchPattern(pattern: string[], segments: string[]): Record<string, str
     }
   }
   return params;
-}
-
-function parseTime(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new ValidationError(`${name} must be an ISO 8601 time or epoch seconds`);
-  return ms;
 }
 
 export function createManagementHandler(deps: ManagementDeps) {
@@ -277,15 +268,7 @@ export function createManagementHandler(deps: ManagementDeps) {
 
   async function usage({ user, params, query }: RequestContext): Promise<Result> {
     const stream = await ownStream(user, params.name);
-    const by = query.by ?? 'hour';
-    if (!Object.hasOwn(USAGE_BUCKET_MS, by))
-      throw new ValidationError("by must be 'minute', 'hour' or 'day'");
-    const bucketMs = USAGE_BUCKET_MS[by as keyof typeof USAGE_BUCKET_MS];
-    const until = parseTime(query.until, 'until', now());
-    const from = parseTime(query.from, 'from', until - 24 * HOUR_MS);
-    if (from >= until) throw new ValidationError('from must be before until');
-    if (until - from > MAX_USAGE_RANGE_MS)
-      throw new ValidationError('the range from..until must be at most 366 days');
+    const { fromMs: from, untilMs: until, bucketMs } = parseUsageWindow(query, now());
     const minutes = await deps.usage.list(
       user.accountId,
       stream.name,

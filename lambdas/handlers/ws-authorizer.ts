@@ -13,8 +13,12 @@ import type { TokenService } from '../core/tokens';
  *
  * A missing, invalid or expired token, or a token whose stream no longer exists, gets a Deny policy with no
  * context (API Gateway answers 403), rather than throwing 'Unauthorized' (401): the authorizer never has to
- * tell an invalid token from a deleted stream, and a Deny carries nothing a caller could use. Infrastructure
- * failures (e.g. DynamoDB unavailable) are thrown, so API Gateway answers 500 and the client can retry.
+ * tell an invalid token from a deleted stream, and a Deny carries nothing a caller could use. The token names
+ * its stream by name, so it must also carry one of the stream's current client ids: a token issued before the
+ * stream was deleted and recreated under the same name is denied. When the token service cannot be built
+ * (on AWS this role may only read the signing secret, which does not exist before the first token is issued),
+ * no valid token can exist: Deny. Other infrastructure failures (e.g. DynamoDB unavailable) are thrown, so
+ * API Gateway answers 500 and the client can retry.
  */
 export interface WsAuthorizerDeps {
   streams: Pick<StreamsRepo, 'get'>;
@@ -62,15 +66,26 @@ export function createWsAuthorizerHandler(deps: WsAuthorizerDeps) {
     };
     const token = tokenOf(event);
     if (!token) return deny('missing_token');
+    let tokens: TokenService;
+    try {
+      tokens = await deps.tokens();
+    } catch (error) {
+      // The message may name roles or resources; the name (e.g. AccessDeniedException) is enough.
+      logger.warn('token service unavailable', { errorName: (error as Error)?.name ?? 'unknown' });
+      return deny('token_service_unavailable');
+    }
     let claims: Awaited<ReturnType<TokenService['verifyStreamToken']>>;
     try {
-      claims = await (await deps.tokens()).verifyStreamToken(token);
+      claims = await tokens.verifyStreamToken(token);
     } catch (error) {
       if (error instanceof AppError) return deny(error.code);
       throw error;
     }
     const stream = await deps.streams.get(claims.accountId, claims.stream);
     if (!stream || stream.enabled === false) return deny('stream_gone');
+    if (!(stream.credentials ?? []).some((credential) => credential.clientId === claims.clientId)) {
+      return deny('client_not_of_stream');
+    }
     return {
       ...policy(claims.clientId, 'Allow', resource),
       context: { accountId: claims.accountId, stream: claims.stream, clientId: claims.clientId },

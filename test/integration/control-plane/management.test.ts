@@ -503,6 +503,21 @@ describe('usage', () => {
     expect(bodyOf(await bad({ from: 'yesterday' })).error.message).toMatch(/^from must be/);
     expect((await bad({ from: '2025-01-02T00:00:00Z', until: '2025-01-01T00:00:00Z' })).statusCode).toBe(400);
   });
+
+  it('rejects a time beyond the representable date range with 400 naming the parameter', async () => {
+    const user = await newUser();
+    await createStream(user.token, { name: 'counted' });
+    const res = await api(
+      httpEvent({
+        method: 'GET',
+        path: '/v1/streams/counted/usage',
+        token: user.token,
+        query: { until: '99999999999999999' },
+      }),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(bodyOf(res).error.message).toMatch(/^until must be/);
+  });
 });
 
 describe('key links and data subjects', () => {

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { SIGNING_KEY_ID } from '../../../lambdas/aws/system-secrets';
 import { generateClientCredentials, hashClientSecret } from '../../../lambdas/core/client-secrets';
 import type { StreamRecord } from '../../../lambdas/core/stream-definition';
 import { TokenService } from '../../../lambdas/core/tokens';
+import { createWsAuthorizerHandler } from '../../../lambdas/handlers/ws-authorizer';
 import { type ControlPlaneEnv, ISSUER, startControlPlaneEnv } from './control-plane-env';
 
 /** A real `$connect` REQUEST authorizer event (Powertools' apigw-websocket/connectEvent.json, MIT-0). */
@@ -156,5 +158,41 @@ describe('WebSocket $connect authorizer', () => {
     const { record, tokens } = await givenStreamToken();
     await env.streams.delete(record.accountId, record.name);
     expectDeny(await env.wsAuthorizer(connectEvent({ query: { token: tokens.accessToken } })));
+  });
+
+  it('denies a token of a stream that was deleted and recreated under the same name', async () => {
+    const { record, tokens } = await givenStreamToken();
+    await env.streams.delete(record.accountId, record.name);
+    const fresh = generateClientCredentials();
+    await env.streams.create(
+      { ...record, createdAt: new Date().toISOString(), credentials: [{ clientId: fresh.clientId }] },
+      { clientId: fresh.clientId, secretHash: hashClientSecret(fresh.clientSecret) },
+    );
+    expectDeny(await env.wsAuthorizer(connectEvent({ query: { token: tokens.accessToken } })));
+  });
+
+  it('denies, logging only the error name, when the token service cannot be built', async () => {
+    // On AWS the authorizer may only read the signing secret: before any token was issued it does not
+    // exist yet and creating it is AccessDenied. No valid token can exist then.
+    const { tokens } = await givenStreamToken();
+    const logger = new Logger({ serviceName: 'ws-authorizer-test', logLevel: 'SILENT' });
+    const logged = [jest.spyOn(logger, 'warn'), jest.spyOn(logger, 'info'), jest.spyOn(logger, 'error')];
+    const accessDenied = Object.assign(
+      new Error('User arn:aws:iam::123:role/x is not authorized (secret-ish)'),
+      {
+        name: 'AccessDeniedException',
+      },
+    );
+    const authorize = createWsAuthorizerHandler({
+      streams: env.streams,
+      tokens: async () => {
+        throw accessDenied;
+      },
+      logger,
+    });
+    expectDeny(await authorize(connectEvent({ query: { token: tokens.accessToken } })));
+    const lines = JSON.stringify(logged.flatMap((spy) => spy.mock.calls));
+    expect(lines).toContain('AccessDeniedException');
+    expect(lines).not.toContain('secret-ish');
   });
 });

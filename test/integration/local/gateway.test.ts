@@ -283,6 +283,19 @@ describe('local API gateway', () => {
       expect(await response.json()).toEqual({ message: 'Gone' });
     });
 
+    it.each(['GET', 'POST', 'DELETE'])(
+      'answers %s on a connection id with malformed percent-encoding with 410 Gone and keeps serving',
+      async (method) => {
+        const response = await fetch(`${gateway.url}/@connections/%E0%A4%A`, {
+          method,
+          body: method === 'POST' ? 'x' : undefined,
+        });
+        expect(response.status).toBe(410);
+        expect(response.headers.get('x-amzn-errortype')).toBe('GoneException');
+        expect((await fetch(`${gateway.url}/@connections/bm9wZQ%3D%3D`)).status).toBe(410);
+      },
+    );
+
     it('only serves loopback callers', () => {
       expect(isLoopback('127.0.0.1')).toBe(true);
       expect(isLoopback('::ffff:127.0.0.1')).toBe(true);

@@ -100,6 +100,31 @@ describe('parseContractDefinition', () => {
     expect(() => parseContractDefinition(input)).toThrow(message);
   });
 
+  describe('regex syntax RE2 cannot run in linear time', () => {
+    it.each([
+      ['a backreference', '^(a+)\\1$'],
+      ['a lookahead', '^(?=.*@)[^@]+'],
+      ['a negative lookbehind', '(?<!x)y'],
+    ])('rejects %s, naming the validation and its field', (_case, pattern) => {
+      const input = {
+        ...validDefinition(),
+        validations: [{ field: 'email', type: 'regex', value: pattern }],
+      };
+      expect(() => parseContractDefinition(input)).toThrow(ValidationError);
+      expect(() => parseContractDefinition(input)).toThrow(
+        /contract\.validations\[0\]\.value \(field 'email'\) uses unsupported regular expression syntax/,
+      );
+    });
+
+    it('still calls a pattern that is invalid everywhere not a valid regular expression', () => {
+      const input = {
+        ...validDefinition(),
+        validations: [{ field: 'email', type: 'regex', value: '([a-z' }],
+      };
+      expect(() => parseContractDefinition(input)).toThrow(/is not a valid regular expression/);
+    });
+  });
+
   it('rejects a body that is not an object', () => {
     expect(() => parseContractDefinition([validDefinition()])).toThrow(/contract must be a JSON object/);
   });

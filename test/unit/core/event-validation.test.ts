@@ -124,6 +124,18 @@ describe('validating an event against its contract', () => {
       expect(() => validateEvent({ id: 'k', tag: 'abc-12-def' }, contract)).toThrow(/doesn't match/);
     });
 
+    it('run in linear time, so a catastrophic-backtracking pattern cannot stall ingest', () => {
+      // With a backtracking engine this input takes ~2^100000 steps; RE2 answers in one pass.
+      const contract = parseContractDefinition({
+        ref: 'acme/redos/1.0.0',
+        keyField: 'id',
+        validations: [{ field: 'word', type: 'regex', value: '^(a+)+$' }],
+      });
+      const adversarial = `${'a'.repeat(100_000)}b`;
+      expect(() => validateEvent({ id: 'k', word: adversarial }, contract)).toThrow(/doesn't match/);
+      expect(() => validateEvent({ id: 'k', word: 'a'.repeat(100_000) }, contract)).not.toThrow();
+    });
+
     it('check every element of a list', () => {
       const contract = parseContractDefinition({
         ref: 'acme/tags/1.0.0',
