@@ -4,6 +4,7 @@ import {
   type EventContract,
   findBuiltinContract,
 } from '../core/contracts';
+import { LruCache } from '../core/lru-cache';
 import { TtlCache } from '../core/ttl-cache';
 
 /** The part of the contracts repository the data path reads. */
@@ -13,6 +14,8 @@ export interface CustomContractSource {
 
 /** How long an account's custom contracts are trusted in a warm process. */
 export const CONTRACTS_CACHE_TTL_MS = 30_000;
+/** A miss reloads an account's contracts at most this often (a flood of unknown refs must not hit the table). */
+export const CONTRACTS_REFRESH_INTERVAL_MS = 1_000;
 
 /**
  * The contracts an account's events may name: the built-in ones plus the account's own, cached per
@@ -20,12 +23,27 @@ export const CONTRACTS_CACHE_TTL_MS = 30_000;
  */
 export class AccountContracts {
   private readonly cache: TtlCache<string, ReadonlyMap<string, EventContract>>;
+  private readonly lastRefresh = new LruCache<string, number>(10_000);
 
   constructor(
     private readonly source: CustomContractSource,
     ttlMs = CONTRACTS_CACHE_TTL_MS,
+    private readonly now: () => number = Date.now,
   ) {
-    this.cache = new TtlCache(ttlMs);
+    this.cache = new TtlCache(ttlMs, 1000, now);
+  }
+
+  /**
+   * Forgets an account's cached contracts after a lookup missed, so a contract created a moment ago in
+   * another process is found; true when the caller should look again (at most once a second per account).
+   */
+  refresh(accountId: string): boolean {
+    const now = this.now();
+    const last = this.lastRefresh.get(accountId);
+    if (last !== undefined && now - last < CONTRACTS_REFRESH_INTERVAL_MS) return false;
+    this.lastRefresh.set(accountId, now);
+    this.cache.delete(accountId);
+    return true;
   }
 
   /** A lookup by contract ref (or the legacy id `clickstream`) for one account. */

@@ -41,7 +41,10 @@ export function parseIncomingEvent(body: string, contracts: ContractLookup): Inc
   const meta = readStrmMeta(event);
   const contract = contracts(meta.contractRef);
   if (!contract)
-    throw new ValidationError(`unknown event contract '${meta.contractRef}' in strmMeta.eventContractRef`);
+    throw new ValidationError(
+      `unknown event contract '${meta.contractRef}' in strmMeta.eventContractRef`,
+      'unknown_contract',
+    );
   const { keyFieldValue, dataSubject } = validateEvent(event, contract);
   const incoming: IncomingEvent = { event, contract, meta, keyFieldValue };
   if (dataSubject !== undefined) incoming.dataSubject = dataSubject;

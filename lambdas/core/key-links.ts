@@ -49,8 +49,11 @@ export class KeyLinkIntegrityError extends Error {
 
 export const DEFAULT_ROTATION_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_KEY_LINK_CACHE_SIZE = 10_000;
-/** How long a cached key is trusted before the store is asked again (bounds how long a shredded key lives on in a warm process). */
-export const DEFAULT_KEY_LINK_CACHE_TTL_MS = 5 * 60 * 1000;
+/**
+ * How long a cached key is trusted before the store is asked again: a deleted (crypto-shredded) key link
+ * stops being used for new events, and stops decrypting, in every warm process within this bound.
+ */
+export const DEFAULT_KEY_LINK_CACHE_TTL_MS = 30 * 1000;
 
 interface CachedLink {
   record: KeyLinkRecord;
@@ -72,7 +75,7 @@ export interface KeyLinkResolverDeps {
   rotationMs?: number;
   /** Entries per cache (10,000). */
   cacheSize?: number;
-  /** Maximum age of a cached key before the store is consulted again (5 min). */
+  /** Maximum age of a cached key before the store is consulted again (30 s). */
   cacheTtlMs?: number;
   now?: () => number;
 }
@@ -106,9 +109,13 @@ export class KeyLinkResolver {
     this.byLinkId = new LruCache(size);
   }
 
-  /** The keyed hash under which a key-field value is looked up (never the plain value). */
-  keyHashOf(scope: string, keyFieldValue: string): string {
-    return keyedHash(this.lookupSecret, scope, keyFieldValue);
+  /**
+   * The keyed hash under which a key-field value is looked up (never the plain value). The data subject is
+   * part of it, so each (key-field value, data subject) pair has a key link of its own: forgetting a data
+   * subject then shreds exactly that subject's events, also when a session changes subject part-way.
+   */
+  keyHashOf(scope: string, keyFieldValue: string, dataSubjectHash = ''): string {
+    return keyedHash(this.lookupSecret, scope, keyFieldValue, dataSubjectHash);
   }
 
   /**
@@ -120,7 +127,7 @@ export class KeyLinkResolver {
     keyFieldValue: string,
     opts: { rotationMs?: number; dataSubjectHash?: string } = {},
   ): Promise<{ keyLinkId: string; aead: TinkDeterministicAead }> {
-    const keyHash = this.keyHashOf(scope, keyFieldValue);
+    const keyHash = this.keyHashOf(scope, keyFieldValue, opts.dataSubjectHash);
     const cacheKey = `${scope}\u0000${keyHash}`;
     const cached = this.byValue.get(cacheKey);
     if (cached && this.now() < cached.validUntil)

@@ -85,7 +85,11 @@ export function createDecrypterHandler(deps: DecrypterDeps): DecrypterHandler {
     };
     const specs = await derivedSpecs(envelope.accountId, envelope.stream);
     if (specs.length === 0) return { outputs: [], usage };
-    const contract = (await deps.contracts.lookupFor(envelope.accountId))(envelope.contractRef);
+    let contract = (await deps.contracts.lookupFor(envelope.accountId))(envelope.contractRef);
+    // Ingest accepted it, so the contract exists: it may just be newer than this process's cache.
+    if (!contract && deps.contracts.refresh(envelope.accountId)) {
+      contract = (await deps.contracts.lookupFor(envelope.accountId))(envelope.contractRef);
+    }
     if (!contract) throw new Error('the record names an unknown contract');
     const { keyLink } = readKeyLink(envelope.event);
     const aead = await deps.keyLinks.byId(keyLink);

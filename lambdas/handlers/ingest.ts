@@ -49,6 +49,17 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
   const defaultRotationHours = deps.defaultRotationHours ?? 24;
   const streams = new TtlCache<string, StreamRecord | undefined>(STREAM_CACHE_TTL_MS, 10_000, now);
 
+  /** Parses the event; a contract unknown to this warm process may be new, so reload once and retry. */
+  async function parseWithFreshContracts(body: string, accountId: string) {
+    try {
+      return parseIncomingEvent(body, await deps.contracts.lookupFor(accountId));
+    } catch (error) {
+      if (!(error instanceof ValidationError && error.code === 'unknown_contract')) throw error;
+      if (!deps.contracts.refresh(accountId)) throw error;
+      return parseIncomingEvent(body, await deps.contracts.lookupFor(accountId));
+    }
+  }
+
   async function handle(request: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const token = bearerToken(request);
     if (!token) throw new UnauthorizedError('missing bearer token');
@@ -73,7 +84,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     }
 
     const body = bodyBytes(request).toString('utf8');
-    const incoming = parseIncomingEvent(body, await deps.contracts.lookupFor(claims.accountId));
+    const incoming = await parseWithFreshContracts(body, claims.accountId);
 
     const options: { rotationMs: number; dataSubjectHash?: string } = {
       rotationMs: (stream.keyRotationHours ?? defaultRotationHours) * HOUR_MS,

@@ -270,6 +270,36 @@ describe('decrypter: failures and shredding', () => {
     expect(Items).toEqual([]); // nothing was processed, so nothing is counted
   });
 
+  it("decrypts an event of a contract created after this warm process cached the account's contracts", async () => {
+    const { accountId, token } = await accountWithDerivedStreams();
+    const decrypter = newDecrypter(env);
+    await ingestAll(token, [exampleEvent()]);
+    expect(
+      (await decrypter(kinesisEvent(await sourceRecordsOf(accountId), env.sourceStream))).batchItemFailures,
+    ).toEqual([]);
+    await new ContractsRepo({ doc: env.dynamo, table: env.tables.contracts }).put(accountId, {
+      ref: 'acme/order/1.0.0',
+      keyField: 'orderId',
+      piiFields: { email: 1 },
+      validations: [],
+    });
+    await ingestAll(token, [
+      {
+        strmMeta: { eventContractRef: 'acme/order/1.0.0', consentLevels: [1] },
+        orderId: 'o-1',
+        email: 'a@example.com',
+      },
+    ]);
+    const records = (await sourceRecordsOf(accountId)).filter(
+      (r) => decodeEnvelope(r.data).contractRef === 'acme/order/1.0.0',
+    );
+    expect(records).toHaveLength(1);
+    const response = await decrypter(kinesisEvent(records, env.sourceStream));
+    expect(response.batchItemFailures).toEqual([]);
+    const derived = (await derivedEnvelopesOf(accountId)).filter((e) => e.contractRef === 'acme/order/1.0.0');
+    expect(derived.find((e) => e.stream === 'demo-1')?.event.email).toBe('a@example.com');
+  });
+
   it('writes nothing for a source stream without derived streams', async () => {
     const accountId = randomUUID();
     const { stream, clientId } = await createStreamRecord(env, accountId, { name: 'lonely' });

@@ -253,6 +253,24 @@ describe('ingest of a valid event', () => {
     expect(envelope.event.email).not.toBe('a@example.com');
   });
 
+  it("accepts an event of a contract created after this warm process cached the account's contracts", async () => {
+    const { accountId, token } = await sourceStreamWithToken();
+    const ingest = newIngest(env);
+    expect((await ingest(ingestRequest(eventBody(exampleEvent()), bearer(token)))).statusCode).toBe(204);
+    await new ContractsRepo({ doc: env.dynamo, table: env.tables.contracts }).put(accountId, {
+      ref: 'acme/order/2.0.0',
+      keyField: 'orderId',
+      piiFields: { email: 0 },
+      validations: [],
+    });
+    const event = {
+      strmMeta: { eventContractRef: 'acme/order/2.0.0', consentLevels: [0] },
+      orderId: 'o-2',
+      email: 'b@example.com',
+    };
+    expect((await ingest(ingestRequest(eventBody(event), bearer(token)))).statusCode).toBe(204);
+  });
+
   it('uses one key link for events with the same key-field value and another for a different value', async () => {
     const { accountId, token } = await sourceStreamWithToken();
     const ingest = newIngest(env);

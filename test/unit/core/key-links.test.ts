@@ -114,7 +114,7 @@ describe('KeyLinkResolver.forKeyFieldValue', () => {
       v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v,
     );
     expect(seen).not.toContain(value);
-    expect(store.links.get(keyLinkId)!.keyHash).toBe(keyedHash(lookupSecret, SCOPE, value));
+    expect(store.links.get(keyLinkId)!.keyHash).toBe(keyedHash(lookupSecret, SCOPE, value, ''));
   });
 
   it('stores the data subject hash it is given', async () => {
@@ -123,6 +123,19 @@ describe('KeyLinkResolver.forKeyFieldValue', () => {
       dataSubjectHash: 'subject-hash',
     });
     expect(store.links.get(keyLinkId)!.dataSubjectHash).toBe('subject-hash');
+  });
+
+  it('gives each data subject of one key-field value a key link of its own', async () => {
+    // A session that starts anonymous and logs in, or a shared device: forgetting one subject must shred
+    // exactly that subject's events.
+    const { store, resolver } = setup();
+    const alice = await resolver.forKeyFieldValue(SCOPE, 'session-1', { dataSubjectHash: 'alice' });
+    const bob = await resolver.forKeyFieldValue(SCOPE, 'session-1', { dataSubjectHash: 'bob' });
+    const aliceAgain = await resolver.forKeyFieldValue(SCOPE, 'session-1', { dataSubjectHash: 'alice' });
+    expect(bob.keyLinkId).not.toBe(alice.keyLinkId);
+    expect(aliceAgain.keyLinkId).toBe(alice.keyLinkId);
+    expect(store.links.get(alice.keyLinkId)!.dataSubjectHash).toBe('alice');
+    expect(store.links.get(bob.keyLinkId)!.dataSubjectHash).toBe('bob');
   });
 });
 
@@ -178,6 +191,17 @@ describe('KeyLinkResolver.byId', () => {
     await store.deleteById(keyLinkId);
     expect(await resolver.byId(keyLinkId)).toBeDefined(); // still cached in this warm process
     clock.now += 60_000;
+    expect(await resolver.byId(keyLinkId)).toBeUndefined();
+  });
+
+  it('makes another warm process stop using a deleted key link within the default cache lifetime (30 s)', async () => {
+    const { store, resolver, newResolver, clock } = setup();
+    const warm = newResolver();
+    const { keyLinkId } = await warm.forKeyFieldValue(SCOPE, 'session-1');
+    await resolver.byId(keyLinkId);
+    await store.deleteById(keyLinkId); // e.g. the management API, in a third process
+    clock.now += 30_000;
+    expect((await warm.forKeyFieldValue(SCOPE, 'session-1')).keyLinkId).not.toBe(keyLinkId);
     expect(await resolver.byId(keyLinkId)).toBeUndefined();
   });
 
