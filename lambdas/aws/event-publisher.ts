@@ -5,7 +5,7 @@ import {
   PutRecordsCommand,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
-import { AppError, ValidationError } from '../core/errors';
+import { AppError, PayloadTooLargeError, ValidationError } from '../core/errors';
 
 /**
  * One Kinesis record of the source-events or derived-events stream (docs/architecture.md). On the source
@@ -57,6 +57,8 @@ export function decodeEnvelope(data: Uint8Array): EventEnvelope {
 /** Kinesis PutRecords limits: 500 records and 5 MiB (data plus partition keys) per call. */
 export const MAX_RECORDS_PER_CALL = 500;
 export const MAX_BYTES_PER_CALL = 5 * 1024 * 1024;
+/** Kinesis's limit for one record: data plus partition key. */
+export const MAX_RECORD_BYTES = 1024 * 1024;
 
 export interface EventPublisherOptions {
   kinesis: KinesisClient;
@@ -69,9 +71,17 @@ export interface EventPublisherOptions {
 }
 
 interface Waiting {
-  record: OutgoingRecord;
+  entry: PutRecordsRequestEntry;
   resolve: () => void;
   reject: (error: unknown) => void;
+}
+
+function toEntry(record: OutgoingRecord): PutRecordsRequestEntry {
+  return { Data: encodeEnvelope(record.envelope), PartitionKey: record.partitionKey };
+}
+
+function entrySize(entry: PutRecordsRequestEntry): number {
+  return (entry.Data?.length ?? 0) + Buffer.byteLength(entry.PartitionKey ?? '', 'utf8');
 }
 
 function throttled(): AppError {
@@ -104,8 +114,16 @@ export class KinesisEventPublisher {
    * throttled stream becomes a 429-kind AppError; anything else is rethrown.
    */
   publish(record: OutgoingRecord): Promise<void> {
+    const entry = toEntry(record);
+    // Encryption grows each PII value by a third plus 28 bytes: a body under the limit can still seal
+    // into a record over it. Refuse it here (413), before it could spoil a coalesced PutRecords call.
+    if (entrySize(entry) > MAX_RECORD_BYTES) {
+      return Promise.reject(
+        new PayloadTooLargeError('the event is too large once its PII fields are encrypted'),
+      );
+    }
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ record, resolve, reject });
+      this.waiting.push({ entry, resolve, reject });
       if (!this.writing) void this.writeWaiting();
     });
   }
@@ -117,12 +135,12 @@ export class KinesisEventPublisher {
         const batch = this.waiting.splice(0, MAX_RECORDS_PER_CALL);
         if (batch.length === 1) {
           const [only] = batch as [Waiting];
-          await this.putOne(only.record).then(only.resolve, only.reject);
+          await this.putOne(only.entry).then(only.resolve, only.reject);
           continue;
         }
         const errorCodes = new Map<number, string>();
         const { failed } = await this.writeEntries(
-          batch.map((w) => w.record),
+          batch.map((w) => w.entry),
           errorCodes,
         ).catch(() => ({ failed: batch.map((_, i) => i) }));
         const failedSet = new Set(failed);
@@ -144,15 +162,9 @@ export class KinesisEventPublisher {
     }
   }
 
-  private async putOne(record: OutgoingRecord): Promise<void> {
+  private async putOne(entry: PutRecordsRequestEntry): Promise<void> {
     try {
-      await this.kinesis.send(
-        new PutRecordCommand({
-          StreamName: this.streamName,
-          PartitionKey: record.partitionKey,
-          Data: encodeEnvelope(record.envelope),
-        }),
-      );
+      await this.kinesis.send(new PutRecordCommand({ StreamName: this.streamName, ...entry }));
     } catch (error) {
       if (error instanceof ProvisionedThroughputExceededException) throw throttled();
       throw error;
@@ -164,18 +176,14 @@ export class KinesisEventPublisher {
    * with exponential backoff. Returns the indices (into `records`) that still failed after the last attempt.
    */
   publishBatch(records: readonly OutgoingRecord[]): Promise<{ failed: number[] }> {
-    return this.writeEntries(records, new Map());
+    return this.writeEntries(records.map(toEntry), new Map());
   }
 
   /** publishBatch, also noting the last error code of each failed input. */
   private async writeEntries(
-    records: readonly OutgoingRecord[],
+    entries: PutRecordsRequestEntry[],
     errorCodes: Map<number, string>,
   ): Promise<{ failed: number[] }> {
-    const entries = records.map((record) => ({
-      Data: encodeEnvelope(record.envelope),
-      PartitionKey: record.partitionKey,
-    }));
     let pending = entries.map((_, index) => index);
     for (let attempt = 1; attempt <= this.maxAttempts && pending.length > 0; attempt++) {
       if (attempt > 1) await this.sleep(Math.random() * this.baseDelayMs * 2 ** (attempt - 2));
@@ -220,7 +228,7 @@ function chunkEntries(indices: number[], entries: PutRecordsRequestEntry[]): num
   let bytes = 0;
   for (const index of indices) {
     const entry = entries[index]!;
-    const size = (entry.Data?.length ?? 0) + Buffer.byteLength(entry.PartitionKey ?? '', 'utf8');
+    const size = entrySize(entry);
     if (current.length > 0 && (current.length >= MAX_RECORDS_PER_CALL || bytes + size > MAX_BYTES_PER_CALL)) {
       chunks.push(current);
       current = [];

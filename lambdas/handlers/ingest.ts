@@ -76,6 +76,11 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
       deps.streams.get(claims.accountId, claims.stream),
     );
     if (!stream?.enabled) throw new ForbiddenError('the stream does not exist or is disabled');
+    // A token outlives neither its credentials nor its stream: a stream deleted and created again under
+    // the same name has new credentials.
+    if (!stream.credentials.some((c) => c.clientId === claims.clientId)) {
+      throw new UnauthorizedError('the credentials of this token no longer belong to the stream');
+    }
     if (stream.linkedStream) throw new ForbiddenError('events can only be sent to a source stream');
 
     const serialization = mediaType(header(request, 'strm-serialization-type'));

@@ -177,6 +177,23 @@ describe('ingest rejects bad input with a 4xx and writes nothing', () => {
     expect(response.statusCode).toBe(403);
   });
 
+  it('answers 413 for a body under 1 MiB whose encrypted record would exceed the Kinesis limit', async () => {
+    const big = exampleEvent({ uniqueIdentifier: 'u'.repeat(800_000) });
+    const response = await newIngest(env)(ingestRequest(eventBody(big), bearer(token)));
+    expect(response.statusCode).toBe(413);
+    expect(response.body).toMatch(/too large once its PII fields are encrypted/);
+  });
+
+  it('answers 401 for a token of a stream that was deleted and created again under the same name', async () => {
+    const accountId = randomUUID();
+    const first = await createStreamRecord(env, accountId, { name: 'again' });
+    const oldToken = await streamToken(env, first.stream, first.clientId);
+    await env.streamsRepo.delete(accountId, 'again');
+    await createStreamRecord(env, accountId, { name: 'again' });
+    const response = await newIngest(env)(ingestRequest(eventBody(exampleEvent()), bearer(oldToken)));
+    expect(response.statusCode).toBe(401);
+  });
+
   it('has written nothing to the source stream for any of these requests', async () => {
     expect(await sourceEnvelopesOf(accountId)).toEqual([]);
   });

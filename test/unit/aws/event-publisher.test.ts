@@ -136,6 +136,26 @@ describe('publish while a write is in flight', () => {
   });
 });
 
+describe('publish of a record over the Kinesis limit', () => {
+  it('refuses it with 413 without writing it, and still writes the records around it', async () => {
+    kinesisMock.on(PutRecordCommand).resolves({ SequenceNumber: '1', ShardId: 'shardId-0' });
+    kinesisMock.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => ({
+      FailedRecordCount: 0,
+      Records: input.Records!.map(() => ({ SequenceNumber: '2', ShardId: 'shardId-0' })),
+    }));
+    const p = publisher();
+    const outcomes = await Promise.allSettled([
+      p.publish(record(1)),
+      p.publish(record(2, 1024 * 1024)),
+      p.publish(record(3)),
+      p.publish(record(4)),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(httpStatusOf((outcomes[1] as PromiseRejectedResult).reason)).toBe(413);
+    expect(sentNumbers()).toEqual([[3, 4]]);
+  });
+});
+
 describe('publishBatch', () => {
   it('writes at most 500 records per call', async () => {
     kinesisMock.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => ({
