@@ -60,6 +60,16 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     }
   }
 
+  /** The token's stream, cached; reloaded once when the cached record does not know the token's client. */
+  async function streamOf(claims: StreamClaims): Promise<StreamRecord | undefined> {
+    const key = `${claims.accountId}\u0000${claims.stream}`;
+    const load = () => deps.streams.get(claims.accountId, claims.stream);
+    const cached = await streams.get(key, load);
+    if (!cached || hasCredential(cached, claims.clientId)) return cached;
+    streams.delete(key);
+    return streams.get(key, load);
+  }
+
   async function handle(request: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const token = bearerToken(request);
     if (!token) throw new UnauthorizedError('missing bearer token');
@@ -72,13 +82,11 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     }
     if (claims.derived) throw new ForbiddenError('events can only be sent to a source stream');
 
-    const stream = await streams.get(`${claims.accountId}\u0000${claims.stream}`, () =>
-      deps.streams.get(claims.accountId, claims.stream),
-    );
+    const stream = await streamOf(claims);
     if (!stream?.enabled) throw new ForbiddenError('the stream does not exist or is disabled');
     // A token outlives neither its credentials nor its stream: a stream deleted and created again under
     // the same name has new credentials.
-    if (!stream.credentials.some((c) => c.clientId === claims.clientId)) {
+    if (!hasCredential(stream, claims.clientId)) {
       throw new UnauthorizedError('the credentials of this token no longer belong to the stream');
     }
     if (stream.linkedStream) throw new ForbiddenError('events can only be sent to a source stream');
@@ -97,7 +105,9 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     if (incoming.dataSubject !== undefined) {
       options.dataSubjectHash = keyedHash(deps.lookupSecret, claims.accountId, incoming.dataSubject);
     }
-    const scope = `${claims.accountId}/${stream.name}`;
+    // Keys belong to this incarnation of the stream: one deleted and created again under the same name
+    // must not reuse (and so link its events to) the old stream's key links.
+    const scope = `${claims.accountId}/${stream.name}@${stream.createdAt}`;
     const { keyLinkId, aead } = await deps.keyLinks.forKeyFieldValue(scope, incoming.keyFieldValue, options);
 
     const record: OutgoingRecord = {
@@ -129,6 +139,10 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
 function mediaType(value: string | undefined): string | undefined {
   const type = value?.split(';')[0]?.trim().toLowerCase();
   return type ? type : undefined;
+}
+
+function hasCredential(stream: StreamRecord, clientId: string): boolean {
+  return stream.credentials.some((c) => c.clientId === clientId);
 }
 
 function nameOf(error: unknown): string {

@@ -303,6 +303,23 @@ describe('ingest of a valid event', () => {
     expect(new Set(links).size).toBe(2);
   });
 
+  it('gives a stream deleted and created again under the same name key links of its own', async () => {
+    const accountId = randomUUID();
+    const ingest = newIngest(env);
+    const keyLinkOfNewStream = async () => {
+      const { stream, clientId } = await createStreamRecord(env, accountId, { name: 'reborn' });
+      const token = await streamToken(env, stream, clientId);
+      expect((await ingest(ingestRequest(eventBody(exampleEvent()), bearer(token)))).statusCode).toBe(204);
+      const envelopes = await sourceEnvelopesOf(accountId);
+      return envelopes[envelopes.length - 1]!.envelope.event.strmMeta as { keyLink: string };
+    };
+    const before = await keyLinkOfNewStream();
+    await env.streamsRepo.delete(accountId, 'reborn');
+    await new Promise((r) => setTimeout(r, 5)); // a later creation time
+    const after = await keyLinkOfNewStream();
+    expect(after.keyLink).not.toBe(before.keyLink);
+  });
+
   it('makes concurrent ingest processes agree on one key link for the same key-field value', async () => {
     const { accountId, token } = await sourceStreamWithToken();
     const processes = Array.from({ length: 4 }, () => newIngest(env));
