@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { localKinesisClient } from '../../local/local-clients';
 import { LOCAL_STREAMS } from '../../local/resources';
 import { type LocalStack, startLocalStack } from '../../local/stack';
+import { CapturedOutput } from '../support/captured-output';
 import { clickstreamEvent } from '../support/factories';
 
 /**
@@ -20,8 +21,7 @@ const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('
 
 describe('bad input and security, through the local stack', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ps-bad-input-'));
-  const captured: string[] = [];
-  const restore: Array<() => void> = [];
+  const captured = new CapturedOutput();
   let stack: LocalStack;
   let api: string;
   let mine: { user: string; source: string; derived: string };
@@ -98,18 +98,9 @@ describe('bad input and security, through the local stack', () => {
   }
 
   beforeAll(async () => {
-    for (const stream of [process.stdout, process.stderr]) {
-      const original = stream.write.bind(stream);
-      stream.write = ((chunk: string | Uint8Array) => {
-        captured.push(String(chunk));
-        return true;
-      }) as typeof stream.write;
-      restore.push(() => {
-        stream.write = original as typeof stream.write;
-      });
-    }
+    captured.start();
     process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-    stack = await startLocalStack({ port: 0, dataDir, log: (line) => captured.push(line) });
+    stack = await startLocalStack({ port: 0, dataDir, log: captured.add });
     api = stack.apiUrl;
 
     const user = await account('me@example.com');
@@ -124,7 +115,7 @@ describe('bad input and security, through the local stack', () => {
 
   afterAll(async () => {
     await stack?.stop();
-    for (const undo of restore) undo();
+    captured.stop();
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -207,7 +198,7 @@ describe('bad input and security, through the local stack', () => {
     });
 
     it('never logs the rejected values', () => {
-      const logs = captured.join('\n');
+      const logs = captured.text();
       expect(logs).not.toContain('customer-secret-1234');
       expect(logs).not.toContain('not a url');
       expect(logs).not.toMatch(/eyJ[\w-]+\.eyJ/);

@@ -5,6 +5,7 @@ import { TinkDeterministicAead } from '../../lambdas/core/tink-daead';
 import { fromTinkJsonKeyset } from '../../lambdas/core/tink-keyset';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { cliEnv, runTour, type StrmEvent, strm, type TourResult } from '../../local/tour';
+import { CapturedOutput } from '../support/captured-output';
 
 /**
  * The README tutorial end to end: the local stack on free ports, the real `strm` CLI as child processes,
@@ -23,8 +24,7 @@ const isTinkCiphertext = (value: unknown) =>
 describe('the tutorial, typed through the strm CLI against the local stack', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ps-e2e-data-'));
   const configDir = mkdtempSync(join(tmpdir(), 'ps-e2e-config-'));
-  const captured: string[] = [];
-  const restore: Array<() => void> = [];
+  const captured = new CapturedOutput();
   let stack: LocalStack;
   let tour: TourResult;
   let env: NodeJS.ProcessEnv;
@@ -33,18 +33,9 @@ describe('the tutorial, typed through the strm CLI against the local stack', () 
 
   beforeAll(async () => {
     // Capture everything the stack and its handlers log, at the most verbose level, to check it for PII.
-    for (const stream of [process.stdout, process.stderr]) {
-      const original = stream.write.bind(stream);
-      stream.write = ((chunk: string | Uint8Array) => {
-        captured.push(String(chunk));
-        return true;
-      }) as typeof stream.write;
-      restore.push(() => {
-        stream.write = original as typeof stream.write;
-      });
-    }
+    captured.start();
     process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-    stack = await startLocalStack({ port: 0, dataDir, log: (line) => captured.push(line) });
+    stack = await startLocalStack({ port: 0, dataDir, log: captured.add });
     env = cliEnv({ apiUrl: stack.apiUrl, configDir, password: PASSWORD });
     tour = await runTour({ apiUrl: stack.apiUrl, configDir, password: PASSWORD, events: EVENTS });
     for (const event of tour.source) bySource.set(keyOf(event), event);
@@ -56,7 +47,7 @@ describe('the tutorial, typed through the strm CLI against the local stack', () 
 
   afterAll(async () => {
     await stack?.stop();
-    for (const undo of restore) undo();
+    captured.stop();
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(configDir, { recursive: true, force: true });
@@ -295,7 +286,7 @@ describe('the tutorial, typed through the strm CLI against the local stack', () 
   });
 
   it('never logs a PII value, a client secret, a password or a token', () => {
-    const logs = captured.join('\n');
+    const logs = captured.text();
     expect(logs.length).toBeGreaterThan(0);
     expect(logs).not.toMatch(/customer-session-\d+/);
     expect(logs).not.toMatch(/\bsession-\d+\b/);
