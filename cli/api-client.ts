@@ -169,7 +169,7 @@ export class ApiClient {
 
   /** Crypto-shreds every key link of one data subject. */
   deleteDataSubject(token: string, dataSubjectId: string): Promise<{ deletedKeyLinks: number }> {
-    return this.json('DELETE', `/v1/data-subjects/${encodeURIComponent(dataSubjectId)}`, { token });
+    return this.json('POST', '/v1/data-subjects/forget', { token, body: { dataSubject: dataSubjectId } });
   }
 
   /** OAuth2 client_credentials grant at `POST /auth/token`. */

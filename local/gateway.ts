@@ -6,6 +6,7 @@ import { CONNECTIONS_PATH, handleConnectionsRequest, type LiveConnection } from 
 import {
   apiGatewayId,
   buildHttpApiEvent,
+  decodeApiPath,
   gatewayError,
   type HttpApiRoute,
   type HttpResponse,
@@ -201,6 +202,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       return;
     }
 
+    if (decodeApiPath(rawPath) === undefined) {
+      req.resume();
+      finish(gatewayError(400, 'Bad Request'));
+      return;
+    }
     const match = matchRoute(method, rawPath);
     if (!match) {
       req.resume();

@@ -93,12 +93,22 @@ export interface HttpApiEventInput {
   epochMs: number;
 }
 
+/** A request path decoded as API Gateway HTTP APIs decode it; undefined when it is not valid percent-encoding. */
+export function decodeApiPath(encodedPath: string): string | undefined {
+  try {
+    return decodeURIComponent(encodedPath);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The payload v2 event for one request (same keys and types as a real HTTP API event). */
 export function buildHttpApiEvent(input: HttpApiEventInput): APIGatewayProxyEventV2 {
   const { req, route, body, apiId, epochMs, requestId } = input;
   const url = req.url ?? '/';
   const queryAt = url.indexOf('?');
-  const rawPath = queryAt === -1 ? url : url.slice(0, queryAt);
+  // API Gateway HTTP APIs hand the path over URL-decoded (REST APIs and function URLs do not).
+  const rawPath = decodeApiPath(queryAt === -1 ? url : url.slice(0, queryAt)) ?? '/';
   const rawQueryString = queryAt === -1 ? '' : url.slice(queryAt + 1);
   const sourceIp = sourceIpOf(req);
 

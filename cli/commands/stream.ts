@@ -98,9 +98,24 @@ export function registerStreamCommands(program: Command, runtime: CliRuntime): v
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
       const request = createStreamRequest(name, options);
       const created = await session(ctx).call((token) => ctx.api.createStream(token, request));
-      const savedFile = options.save ? saveStream(ctx.configDir, created) : undefined;
+      // The secret exists only in this response: a failed save must not swallow it.
+      let savedFile: string | undefined;
+      let saveError: unknown;
+      if (options.save) {
+        try {
+          savedFile = saveStream(ctx.configDir, created);
+        } catch (error) {
+          saveError = error;
+        }
+      }
       if (ctx.output === 'json') runtime.stdout.write(formatJson(created));
       else runtime.stdout.write(formatCreatedStream(created, savedFile));
+      if (saveError !== undefined) {
+        throw new CliError(
+          `The stream was created, but its credentials could not be saved (${(saveError as Error).message}). ` +
+            'Keep the client secret printed above: it is not shown again.',
+        );
+      }
     });
 
   const list = program.command('list').description('list entities');

@@ -94,6 +94,17 @@ function jsonBody(event: APIGatewayProxyEventV2): unknown {
   }
 }
 
+/** `{"dataSubject": "<id>"}` → the id (a non-empty string, as the contract's data-subject field holds). */
+function parseDataSubjectRequest(body: unknown): string {
+  const id = isJsonObject(body) ? body.dataSubject : undefined;
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_PARAM_LENGTH) {
+    throw new ValidationError(
+      `dataSubject must be a non-empty string of at most ${MAX_PARAM_LENGTH} characters`,
+    );
+  }
+  return id;
+}
+
 /** Constant-time string comparison (hashing first makes the lengths equal). */
 function secretsEqual(a: string, b: string): boolean {
   const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
@@ -115,12 +126,9 @@ function matchPattern(pattern: string[], segments: string[]): Record<string, str
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
     if (pattern[i].startsWith(':')) {
-      let value: string;
-      try {
-        value = decodeURIComponent(segments[i]);
-      } catch {
-        return undefined;
-      }
+      // API Gateway HTTP APIs hand over rawPath already URL-decoded: decoding again would turn an id
+      // such as `%41` into `A`.
+      const value = segments[i];
       if (value.length === 0 || value.length > MAX_PARAM_LENGTH) return undefined;
       params[pattern[i].slice(1)] = value;
     } else if (pattern[i] !== segments[i]) {
@@ -335,8 +343,13 @@ export function createManagementHandler(deps: ManagementDeps) {
     return noContent();
   }
 
-  async function forgetDataSubject({ user, params }: RequestContext): Promise<Result> {
-    const dataSubjectHash = keyedHash(await deps.lookupSecret(), user.accountId, params.id);
+  /**
+   * The id travels in the body, never in the path: API Gateway decodes the path before routing (and cuts
+   * it at a decoded `?`), so an id in a path segment could name, and shred, another data subject.
+   */
+  async function forgetDataSubject({ event, user }: RequestContext): Promise<Result> {
+    const dataSubject = parseDataSubjectRequest(jsonBody(event));
+    const dataSubjectHash = keyedHash(await deps.lookupSecret(), user.accountId, dataSubject);
     const deleted = await deps.keyLinks.deleteByDataSubject(user.accountId, dataSubjectHash);
     logger.info('data subject forgotten', { accountId: user.accountId, deletedKeyLinks: deleted.length });
     return json(200, { deletedKeyLinks: deleted.length });
@@ -357,7 +370,7 @@ export function createManagementHandler(deps: ManagementDeps) {
     { method: 'GET', pattern: 'contracts/:handle/:name/:version', auth: true, run: getContract },
     { method: 'GET', pattern: 'key-links/:id', auth: true, run: getKeyLink },
     { method: 'DELETE', pattern: 'key-links/:id', auth: true, run: deleteKeyLink },
-    { method: 'DELETE', pattern: 'data-subjects/:id', auth: true, run: forgetDataSubject },
+    { method: 'POST', pattern: 'data-subjects/forget', auth: true, run: forgetDataSubject },
   ];
   const table = routes.map((route) => ({ ...route, segments: ['v1', ...route.pattern.split('/')] }));
 

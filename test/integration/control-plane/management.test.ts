@@ -560,7 +560,7 @@ describe('key links and data subjects', () => {
     expect(again.statusCode).toBe(404);
   });
 
-  it('DELETE /v1/data-subjects/{id} shreds every key link of that subject in the caller’s account only', async () => {
+  it('POST /v1/data-subjects/forget shreds every key link of that subject in the caller’s account only', async () => {
     const [user, other] = [await newUser(), await newUser()];
     const lookupSecret = await env.secrets.get('lookup-hash');
     const resolver = new KeyLinkResolver({ store: env.keyLinks, keks: env.keks, lookupSecret });
@@ -578,14 +578,51 @@ describe('key links and data subjects', () => {
 
     const res = await api(
       httpEvent({
-        method: 'DELETE',
-        path: `/v1/data-subjects/${encodeURIComponent(subject)}`,
+        method: 'POST',
+        path: '/v1/data-subjects/forget',
+        body: { dataSubject: subject },
         token: user.token,
       }),
     );
     expect(bodyOf(res)).toEqual({ deletedKeyLinks: 2 });
     for (const { keyLinkId } of mine) expect(await env.keyLinks.getById(keyLinkId)).toBeUndefined();
     expect(await env.keyLinks.getById(theirs.keyLinkId)).toBeDefined();
+  });
+
+  it('forgets exactly the data subject named, also when its id looks URL-encoded or holds path characters', async () => {
+    // API Gateway hands over decoded paths; ids travel in the body so that `%41` is never taken for `A`.
+    const user = await newUser();
+    const lookupSecret = await env.secrets.get('lookup-hash');
+    const resolver = new KeyLinkResolver({ store: env.keyLinks, keks: env.keks, lookupSecret });
+    const subjects = ['A', '%41', 'a/b?c#d'];
+    const links = new Map<string, string>();
+    for (const subject of subjects) {
+      const { keyLinkId } = await resolver.forKeyFieldValue(`${user.accountId}/winston`, 'shared-session', {
+        dataSubjectHash: keyedHash(lookupSecret, user.accountId, subject),
+      });
+      links.set(subject, keyLinkId);
+    }
+    const res = await api(
+      httpEvent({
+        method: 'POST',
+        path: '/v1/data-subjects/forget',
+        body: { dataSubject: '%41' },
+        token: user.token,
+      }),
+    );
+    expect(bodyOf(res)).toEqual({ deletedKeyLinks: 1 });
+    expect(await env.keyLinks.getById(links.get('%41')!)).toBeUndefined();
+    expect(await env.keyLinks.getById(links.get('A')!)).toBeDefined();
+    expect(await env.keyLinks.getById(links.get('a/b?c#d')!)).toBeDefined();
+  });
+
+  it('answers 400 for a forget request without a data subject', async () => {
+    const user = await newUser();
+    const res = await api(
+      httpEvent({ method: 'POST', path: '/v1/data-subjects/forget', body: {}, token: user.token }),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(bodyOf(res)).toMatchObject({ error: { message: expect.stringContaining('dataSubject') } });
   });
 });
 

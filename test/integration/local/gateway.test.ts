@@ -125,6 +125,28 @@ describe('local API gateway', () => {
       expect(log).not.toMatch(/sekrit|user@example\.com|secret value/);
     });
 
+    it('hands the handler the path URL-decoded, as API Gateway HTTP APIs do', async () => {
+      let seen: { rawPath: string; requestContext: { http: { path: string } } } | undefined;
+      management = async (event) => {
+        seen = event as typeof seen;
+        return { ok: true };
+      };
+      await fetch(`${gateway.url}/v1/streams/a%20b%2541`);
+      expect(seen?.rawPath).toBe('/v1/streams/a b%41');
+      expect(seen?.requestContext.http.path).toBe('/v1/streams/a b%41');
+    });
+
+    it('answers a path that is not valid percent-encoding with 400, without invoking a handler', async () => {
+      let invoked = false;
+      management = async () => {
+        invoked = true;
+        return { ok: true };
+      };
+      const response = await fetch(`${gateway.url}/v1/streams/%E0%A4%A`);
+      expect(response.status).toBe(400);
+      expect(invoked).toBe(false);
+    });
+
     it('maps a bare object result to a 200 application/json response', async () => {
       const response = await fetch(`${gateway.url}/v1/me`);
       expect(response.status).toBe(200);

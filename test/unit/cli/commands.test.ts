@@ -206,6 +206,16 @@ describe('strm create stream', () => {
     expect(result.stdout).toContain(savedStreamFile('winston'));
   });
 
+  it('still prints the one-time secret, and exits 1, when --save cannot write the file', async () => {
+    scriptCreate();
+    fs.writeFileSync(path.join(dir, 'saved-entities'), 'not a directory');
+    const result = await runStrm(['create', 'stream', 'winston', '--save'], { env });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^client secret:\s+shown-once$/m);
+    expect(result.stderr).toMatch(/created, but its credentials could not be saved/);
+    expect(result.stderr).toMatch(/not shown again/);
+  });
+
   it('creates a derived stream without a name, CUMULATIVE by default', async () => {
     scriptCreate('winston-0', {
       linkedStream: 'winston',

@@ -161,29 +161,43 @@ describe('strm delete key-link', () => {
 });
 
 describe('strm delete data-subject', () => {
-  function scriptDeletedCounts(counts: Record<string, number>): void {
-    for (const [id, deletedKeyLinks] of Object.entries(counts)) {
-      api.on(`DELETE /v1/data-subjects/${encodeURIComponent(id)}`, {
-        status: 200,
-        body: { deletedKeyLinks },
-      });
-    }
+  type Answer = { status: number; body: unknown };
+  /** Answers POST /v1/data-subjects/forget per data subject named in the body. */
+  function scriptForget(answers: Record<string, number | Answer>): void {
+    api.on('POST /v1/data-subjects/forget', (request) => {
+      const { dataSubject } = JSON.parse(request.body) as { dataSubject: string };
+      const answer = answers[dataSubject];
+      if (answer === undefined) return { status: 500, body: { error: { code: 'x', message: 'unexpected' } } };
+      return typeof answer === 'number' ? { status: 200, body: { deletedKeyLinks: answer } } : answer;
+    });
   }
+  const forgotten = () =>
+    api
+      .requestsTo('POST /v1/data-subjects/forget')
+      .map((r) => (JSON.parse(r.body) as { dataSubject: string }).dataSubject);
 
-  it('sends DELETE /v1/data-subjects/{id} with the user token and prints the count', async () => {
-    scriptDeletedCounts({ 'customer-session-0': 3 });
+  it('sends the id in the body of POST /v1/data-subjects/forget with the user token and prints the count', async () => {
+    scriptForget({ 'customer-session-0': 3 });
     const result = await runStrm(['delete', 'data-subject', 'customer-session-0'], { env });
     expect(result).toEqual({
       code: 0,
       stdout: 'Data subject customer-session-0: 3 key links deleted\n',
       stderr: '',
     });
-    const [request] = api.requestsTo('DELETE /v1/data-subjects/customer-session-0');
+    const [request] = api.requestsTo('POST /v1/data-subjects/forget');
     expect(request.headers.authorization).toBe('Bearer user-access');
+    expect(JSON.parse(request.body)).toEqual({ dataSubject: 'customer-session-0' });
+  });
+
+  it('sends ids that are not safe in a URL path unchanged (API Gateway decodes paths)', async () => {
+    scriptForget({ 'a/b?c#d %41': 1 });
+    const result = await runStrm(['delete', 'data-subject', 'a/b?c#d %41'], { env });
+    expect(result.code).toBe(0);
+    expect(forgotten()).toEqual(['a/b?c#d %41']);
   });
 
   it('deletes several data subjects in the order given, one line each', async () => {
-    scriptDeletedCounts({ alice: 1, bob: 0, 'carol smith': 2 });
+    scriptForget({ alice: 1, bob: 0, 'carol smith': 2 });
     const result = await runStrm(['delete', 'data-subject', 'alice', 'bob', 'carol smith'], { env });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
@@ -191,21 +205,17 @@ describe('strm delete data-subject', () => {
         'Data subject bob: 0 key links deleted\n' +
         'Data subject carol smith: 2 key links deleted\n',
     );
-    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      'DELETE /v1/data-subjects/alice',
-      'DELETE /v1/data-subjects/bob',
-      'DELETE /v1/data-subjects/carol%20smith',
-    ]);
+    expect(forgotten()).toEqual(['alice', 'bob', 'carol smith']);
   });
 
   it('accepts the original spelling delete data-subjects', async () => {
-    scriptDeletedCounts({ alice: 1 });
+    scriptForget({ alice: 1 });
     const result = await runStrm(['delete', 'data-subjects', 'alice'], { env });
     expect(result).toMatchObject({ code: 0, stdout: 'Data subject alice: 1 key link deleted\n' });
   });
 
   it('prints [{dataSubject, deletedKeyLinks}] with -o json', async () => {
-    scriptDeletedCounts({ alice: 1, bob: 4 });
+    scriptForget({ alice: 1, bob: 4 });
     const result = await runStrm(['-o', 'json', 'delete', 'data-subject', 'alice', 'bob'], { env });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual([
@@ -215,18 +225,18 @@ describe('strm delete data-subject', () => {
   });
 
   it('stops at the first API error, printing its message, with the ids already done above it', async () => {
-    scriptDeletedCounts({ alice: 1, carol: 2 });
-    api.on('DELETE /v1/data-subjects/bob', {
-      status: 400,
-      body: { error: { code: 'invalid_request', message: 'id: too long' } },
+    scriptForget({
+      alice: 1,
+      carol: 2,
+      bob: { status: 400, body: { error: { code: 'invalid_request', message: 'dataSubject: too long' } } },
     });
     const result = await runStrm(['delete', 'data-subject', 'alice', 'bob', 'carol'], { env });
     expect(result).toEqual({
       code: 1,
       stdout: 'Data subject alice: 1 key link deleted\n',
-      stderr: 'Error: id: too long\n',
+      stderr: 'Error: dataSubject: too long\n',
     });
-    expect(api.requestsTo('DELETE /v1/data-subjects/carol')).toHaveLength(0);
+    expect(forgotten()).toEqual(['alice', 'bob']);
   });
 
   it('requires at least one id', async () => {
