@@ -68,8 +68,16 @@ export function ensurePrivateDir(dir: string): void {
 
 /** Writes a file readable only by the user, also when it existed before with a wider mode. */
 export function writePrivateFile(file: string, content: string): void {
-  fs.writeFileSync(file, content, { mode: 0o600 });
-  fs.chmodSync(file, 0o600);
+  // Write a fresh 0600 file and rename it over the old one, so the secret is never readable through an
+  // existing file's wider mode, and a crash never leaves half a file.
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, content, { mode: 0o600, flag: 'wx' });
+  try {
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw error;
+  }
 }
 
 /** A JSON file's parsed content, or undefined when the file does not exist. */

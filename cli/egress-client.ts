@@ -47,8 +47,10 @@ export async function runEgress(options: EgressOptions): Promise<void> {
     try {
       token = await options.getToken();
     } catch (error) {
-      // Before the first connection every failure is fatal; later the stack may just be restarting.
-      if (!everConnected || error instanceof ApiError) throw error;
+      // Before the first connection every failure is fatal; later the stack may just be restarting or
+      // busy (5xx, 429). A 4xx answer (credentials revoked, stream deleted) ends the subscription.
+      if (!everConnected || (error instanceof ApiError && error.status < 500 && error.status !== 429))
+        throw error;
       options.onNotice(`Cannot get a token (${(error as Error).message}); retrying`);
       await abortableSleep(backoff, options.signal);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);

@@ -16,6 +16,8 @@ export class ContractsRepo {
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: { ':pk': `account#${accountId}`, ':prefix': 'contract#' },
           ExclusiveStartKey: startKey,
+          // A miss triggers this reload to find a contract created a moment ago: read what was written.
+          ConsistentRead: true,
         }),
       );
       for (const item of page.Items ?? []) contracts.push(item.contract as EventContract);

@@ -1,5 +1,13 @@
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
+/** Usage buckets are kept this long, then DynamoDB's TTL removes them (the table's `expiresAt`). */
+export const USAGE_RETENTION_DAYS = 400;
+
+/** The TTL (epoch seconds) of a usage bucket: its minute plus the retention. */
+function expiresAtOf(minuteIso: string): number {
+  return Math.floor(Date.parse(minuteIso) / 1000) + USAGE_RETENTION_DAYS * 24 * 60 * 60;
+}
+
 /** One usage bucket: events of a stream in one minute. */
 export interface UsageCount {
   accountId: string;
@@ -40,9 +48,9 @@ export class UsageRepo {
           new UpdateCommand({
             TableName: this.tableName,
             Key: { pk: usagePk(bucket.accountId, bucket.streamName), sk: bucket.minute },
-            UpdateExpression: 'ADD #count :n',
+            UpdateExpression: 'ADD #count :n SET expiresAt = if_not_exists(expiresAt, :expiresAt)',
             ExpressionAttributeNames: { '#count': 'count' },
-            ExpressionAttributeValues: { ':n': bucket.count },
+            ExpressionAttributeValues: { ':n': bucket.count, ':expiresAt': expiresAtOf(bucket.minute) },
           }),
         ),
       ),

@@ -181,6 +181,8 @@ describe('decrypter: consent end to end through Kinesis', () => {
         new GetCommand({ TableName: env.tables.usage, Key: { pk: `usage#${accountId}#demo`, sk: minute } }),
       );
       expect(Item?.count).toBe(count);
+      // Kept 400 days, then removed by the table's TTL.
+      expect(Item?.expiresAt).toBe(Date.parse(minute) / 1000 + 400 * 24 * 60 * 60);
     }
   });
 });

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { ApiError } from '../../../cli/api-client';
 import { runEgress } from '../../../cli/egress-client';
 import { saveStream } from '../../../cli/saved-entities';
 import { runStrm, tempConfigDir } from './run-cli';
@@ -161,5 +162,44 @@ describe('the egress WebSocket client', () => {
     await running;
     await new Promise((resolve) => server.close(resolve));
     expect(pings).toBeGreaterThanOrEqual(3);
+  });
+  it('keeps reconnecting when the token endpoint is briefly unavailable (503) after a close', async () => {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => server.once('listening', resolve));
+    let connections = 0;
+    server.on('connection', (socket) => {
+      connections++;
+      if (connections === 1) socket.close(1001);
+    });
+    let tokenCalls = 0;
+    const controller = new AbortController();
+    const running = runEgress({
+      wsUrl: `ws://127.0.0.1:${(server.address() as { port: number }).port}`,
+      streamName: 'winston-0',
+      getToken: async () => {
+        tokenCalls++;
+        if (tokenCalls === 2) throw new ApiError(503, 'unavailable', 'the stack is restarting');
+        return fakeJwt({ stream: 'winston-0', derived: true });
+      },
+      onEvent: () => undefined,
+      onNotice: () => undefined,
+      signal: controller.signal,
+      initialBackoffMs: 5,
+    });
+    const outcome = running.then(
+      () => 'stopped',
+      (error: Error) => `failed: ${error.message}`,
+    );
+    try {
+      const deadline = Date.now() + 5_000;
+      while (connections < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      controller.abort();
+      for (const client of server.clients) client.terminate();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(await outcome).toBe('stopped');
+    expect(tokenCalls).toBeGreaterThanOrEqual(3);
+    expect(connections).toBe(2);
   });
 });

@@ -46,6 +46,15 @@ describe('saved stream entities', () => {
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   });
 
+  it('replace a file instead of writing secrets into an existing (possibly wider) one, leaving no temporary file', () => {
+    const file = saveStream(dir, savedStream());
+    fs.chmodSync(file, 0o644);
+    const before = fs.statSync(file).ino;
+    saveStream(dir, savedStream());
+    expect(fs.statSync(file).ino).not.toBe(before);
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['winston.json']);
+  });
+
   it('load as undefined when the stream was never saved', () => {
     expect(loadSavedStream(dir, 'unknown')).toBeUndefined();
   });
