@@ -1,5 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { logicalIdsOf, synthPrivacyStreams } from './synth-stack';
+import { HANDLERS, logicalIdsOf, synthPrivacyStreams } from './synth-stack';
 
 interface Statement {
   Effect: string;
@@ -48,16 +48,6 @@ function can(handler: string, action: string, logicalId: string): boolean {
   );
 }
 
-const HANDLERS = [
-  'ingest',
-  'token',
-  'management',
-  'health',
-  'decrypter',
-  'egress',
-  'ws-authorizer',
-  'ws-connect',
-];
 const table = (name: string) => logicalIdsOf(template, 'AWS::DynamoDB::Table', `Tables${name}`)[0];
 const stream = (name: string) => logicalIdsOf(template, 'AWS::Kinesis::Stream', name)[0];
 const key = () => logicalIdsOf(template, 'AWS::KMS::Key')[0];

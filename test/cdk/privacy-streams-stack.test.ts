@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { logicalIdsOf, type SynthesizedStack, synthPrivacyStreams } from './synth-stack';
+import { HANDLERS, logicalIdsOf, type SynthesizedStack, synthPrivacyStreams } from './synth-stack';
 
 // One synthesis with real esbuild bundling of all eight handlers (proves offline bundling works).
 let synthesized: SynthesizedStack;
@@ -47,17 +47,6 @@ const routeTarget = (routeKey: string): string => {
   const fnId: string = JSON.stringify(uri).match(/"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]/)![1];
   return resources('AWS::Lambda::Function')[fnId].Properties.FunctionName;
 };
-
-const HANDLERS = [
-  'ingest',
-  'token',
-  'management',
-  'health',
-  'decrypter',
-  'egress',
-  'ws-authorizer',
-  'ws-connect',
-];
 
 describe('KMS key', () => {
   it('rotates automatically every 365 days by default and is retained', () => {

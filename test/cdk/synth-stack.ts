@@ -27,3 +27,15 @@ export function synthPrivacyStreams(
 export function logicalIdsOf(template: Template, type: string, prefix = ''): string[] {
   return Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
 }
+
+/** The stack's Lambda functions, named like their handler modules in lambdas/handlers/. */
+export const HANDLERS = [
+  'ingest',
+  'token',
+  'management',
+  'health',
+  'decrypter',
+  'egress',
+  'ws-authorizer',
+  'ws-connect',
+];

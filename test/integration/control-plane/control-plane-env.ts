@@ -9,6 +9,8 @@ import { KmsKeyEncryptionKeys } from '../../../lambdas/aws/kms-key-encryption-ke
 import { StreamsRepo } from '../../../lambdas/aws/streams-repo';
 import { SIGNING_KEY_ID, SystemSecrets } from '../../../lambdas/aws/system-secrets';
 import { UsageRepo } from '../../../lambdas/aws/usage-repo';
+import { generateClientCredentials, hashClientSecret } from '../../../lambdas/core/client-secrets';
+import type { StreamRecord } from '../../../lambdas/core/stream-definition';
 import { TokenService } from '../../../lambdas/core/tokens';
 import { createManagementHandler, type ManagementDeps } from '../../../lambdas/handlers/management';
 import { createTokenHandler } from '../../../lambdas/handlers/token';
@@ -149,4 +151,22 @@ export function httpEvent(input: {
 // biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary response shapes
 export function bodyOf(result: APIGatewayProxyStructuredResultV2): any {
   return result.body ? JSON.parse(result.body) : undefined;
+}
+
+/** A source stream with one credential, stored through the real repository (secret hashed, as management does). */
+export async function givenStream(env: ControlPlaneEnv, overrides: Partial<StreamRecord> = {}) {
+  const { clientId, clientSecret } = generateClientCredentials();
+  const record: StreamRecord = {
+    name: `s-${randomUUID().slice(0, 8)}`,
+    accountId: randomUUID(),
+    description: '',
+    tags: [],
+    enabled: true,
+    keyRotationHours: 24,
+    createdAt: new Date().toISOString(),
+    credentials: [{ clientId }],
+    ...overrides,
+  };
+  await env.streams.create(record, { clientId, secretHash: hashClientSecret(clientSecret) });
+  return { record, clientId, clientSecret };
 }

@@ -1,7 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { generateClientCredentials, hashClientSecret } from '../../../lambdas/core/client-secrets';
+import { generateClientCredentials } from '../../../lambdas/core/client-secrets';
 import type { StreamRecord } from '../../../lambdas/core/stream-definition';
-import { bodyOf, type ControlPlaneEnv, httpEvent, startControlPlaneEnv } from './control-plane-env';
+import {
+  bodyOf,
+  type ControlPlaneEnv,
+  givenStream as givenStreamIn,
+  httpEvent,
+  startControlPlaneEnv,
+} from './control-plane-env';
 
 let env: ControlPlaneEnv;
 
@@ -13,23 +18,7 @@ afterAll(async () => {
   await env.close();
 });
 
-/** A stream with a credential, stored through the real repository. */
-async function givenStream(overrides: Partial<StreamRecord> = {}) {
-  const { clientId, clientSecret } = generateClientCredentials();
-  const record: StreamRecord = {
-    name: `s-${randomUUID().slice(0, 8)}`,
-    accountId: randomUUID(),
-    description: '',
-    tags: [],
-    enabled: true,
-    keyRotationHours: 24,
-    createdAt: new Date().toISOString(),
-    credentials: [{ clientId }],
-    ...overrides,
-  };
-  await env.streams.create(record, { clientId, secretHash: hashClientSecret(clientSecret) });
-  return { record, clientId, clientSecret };
-}
+const givenStream = (overrides: Partial<StreamRecord> = {}) => givenStreamIn(env, overrides);
 
 const form = (params: Record<string, string>) =>
   httpEvent({

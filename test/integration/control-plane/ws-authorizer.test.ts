@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { SIGNING_KEY_ID } from '../../../lambdas/aws/system-secrets';
 import { generateClientCredentials, hashClientSecret } from '../../../lambdas/core/client-secrets';
-import type { StreamRecord } from '../../../lambdas/core/stream-definition';
 import { TokenService } from '../../../lambdas/core/tokens';
 import { createWsAuthorizerHandler } from '../../../lambdas/handlers/ws-authorizer';
-import { type ControlPlaneEnv, ISSUER, startControlPlaneEnv } from './control-plane-env';
+import { type ControlPlaneEnv, givenStream, ISSUER, startControlPlaneEnv } from './control-plane-env';
 
 /** A real `$connect` REQUEST authorizer event (Powertools' apigw-websocket/connectEvent.json, MIT-0). */
 const sample = {
@@ -66,18 +64,7 @@ function connectEvent(opts: { headers?: Record<string, string>; query?: Record<s
 }
 
 async function givenStreamToken() {
-  const { clientId, clientSecret } = generateClientCredentials();
-  const record: StreamRecord = {
-    name: `s-${randomUUID().slice(0, 8)}`,
-    accountId: randomUUID(),
-    description: '',
-    tags: [],
-    enabled: true,
-    keyRotationHours: 24,
-    createdAt: new Date().toISOString(),
-    credentials: [{ clientId }],
-  };
-  await env.streams.create(record, { clientId, secretHash: hashClientSecret(clientSecret) });
+  const { record, clientId } = await givenStream(env);
   const tokens = await env.tokens.issueStreamTokens({
     clientId,
     accountId: record.accountId,
