@@ -306,17 +306,20 @@ describe('ingest of a valid event', () => {
   it('gives a stream deleted and created again under the same name key links of its own', async () => {
     const accountId = randomUUID();
     const ingest = newIngest(env);
-    const keyLinkOfNewStream = async () => {
+    // Records come back in shard order, not arrival order: find each event by its (non-PII) marker.
+    const keyLinkOfNewStream = async (marker: string) => {
       const { stream, clientId } = await createStreamRecord(env, accountId, { name: 'reborn' });
       const token = await streamToken(env, stream, clientId);
-      expect((await ingest(ingestRequest(eventBody(exampleEvent()), bearer(token)))).statusCode).toBe(204);
+      const event = exampleEvent({ notSensitiveValue: marker });
+      expect((await ingest(ingestRequest(eventBody(event), bearer(token)))).statusCode).toBe(204);
       const envelopes = await sourceEnvelopesOf(accountId);
-      return envelopes[envelopes.length - 1]!.envelope.event.strmMeta as { keyLink: string };
+      const found = envelopes.find(({ envelope }) => envelope.event.notSensitiveValue === marker)!;
+      return found.envelope.event.strmMeta as { keyLink: string };
     };
-    const before = await keyLinkOfNewStream();
+    const before = await keyLinkOfNewStream('before');
     await env.streamsRepo.delete(accountId, 'reborn');
     await new Promise((r) => setTimeout(r, 5)); // a later creation time
-    const after = await keyLinkOfNewStream();
+    const after = await keyLinkOfNewStream('after');
     expect(after.keyLink).not.toBe(before.keyLink);
   });
 
