@@ -7,6 +7,7 @@ import { type EventSourceMapping, startEventSourceMapping } from '../../../local
 import { type Gateway, type GatewayHandlers, startGateway } from '../../../local/gateway';
 import { localKinesisClient } from '../../../local/local-clients';
 import { ensureLocalResources, LOCAL_STREAMS } from '../../../local/resources';
+import { allowPolicy } from '../../support/authorizer-policy';
 import { shapeDifferences } from './event-shape';
 
 const SAMPLES = join(__dirname, '../../fixtures/aws-events');
@@ -54,20 +55,7 @@ describe('events handed to handlers have the shapes of real AWS events', () => {
         health: record('health', { status: 'ok' }),
         wsAuthorizer: async (event: unknown) => {
           captured.wsAuthorizer.push(event);
-          return {
-            principalId: 'client-1',
-            policyDocument: {
-              Version: '2012-10-17',
-              Statement: [
-                {
-                  Action: 'execute-api:Invoke',
-                  Effect: 'Allow',
-                  Resource: (event as { methodArn: string }).methodArn,
-                },
-              ],
-            },
-            context: { accountId: 'acc-1', stream: 'demo', clientId: 'client-1' },
-          };
+          return allowPolicy(event);
         },
         wsConnect: record('wsConnect', { statusCode: 200 }),
       },

@@ -9,26 +9,10 @@ import WebSocket from 'ws';
 import { isLoopback } from '../../../local/connections-endpoint';
 import { type Gateway, type GatewayHandlers, loggablePath, startGateway } from '../../../local/gateway';
 import type { LambdaHandler } from '../../../local/lambda-invoke';
+import { allowPolicy } from '../../support/authorizer-policy';
 
 interface ConnectEvent {
   requestContext: { connectionId: string; eventType: string; authorizer?: Record<string, unknown> };
-}
-
-function allowPolicy(event: unknown) {
-  return {
-    principalId: 'client-1',
-    policyDocument: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Action: 'execute-api:Invoke',
-          Effect: 'Allow',
-          Resource: (event as { methodArn: string }).methodArn,
-        },
-      ],
-    },
-    context: { accountId: 'acc-1', stream: 'demo', clientId: 'client-1' },
-  };
 }
 
 function denyPolicy(event: unknown) {
