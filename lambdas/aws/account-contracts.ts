@@ -1,3 +1,4 @@
+import { CachedLoader } from '../core/cached-loader';
 import {
   type ContractLookup,
   canonicalContractRef,
@@ -5,7 +6,6 @@ import {
   findBuiltinContract,
 } from '../core/contracts';
 import { LruCache } from '../core/lru-cache';
-import { TtlCache } from '../core/ttl-cache';
 
 /** The part of the contracts repository the data path reads. */
 export interface CustomContractSource {
@@ -22,7 +22,7 @@ export const CONTRACTS_REFRESH_INTERVAL_MS = 1_000;
  * account so the hot path does not read the table per event.
  */
 export class AccountContracts {
-  private readonly cache: TtlCache<string, ReadonlyMap<string, EventContract>>;
+  private readonly cache: CachedLoader<string, ReadonlyMap<string, EventContract>>;
   private readonly lastRefresh = new LruCache<string, number>(10_000);
 
   constructor(
@@ -30,7 +30,7 @@ export class AccountContracts {
     ttlMs = CONTRACTS_CACHE_TTL_MS,
     private readonly now: () => number = Date.now,
   ) {
-    this.cache = new TtlCache(ttlMs, 1000, now);
+    this.cache = new CachedLoader({ ttlMs, capacity: 1000, now });
   }
 
   /**

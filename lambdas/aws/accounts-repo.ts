@@ -6,6 +6,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ForbiddenError } from '../core/errors';
+import { wonConditionalWrite } from './conditional-write';
 
 /** `pk=email#<lower-case email>, sk=account` items of the accounts table. */
 export interface AccountRecord {
@@ -22,28 +23,21 @@ const ACCOUNT_SK = 'account';
 /** Claimed with a conditional put while the first account is created in bootstrap mode. */
 const BOOTSTRAP_CLAIM_KEY = { pk: 'bootstrap#claim', sk: 'claim' };
 
-function isConditionalCheckFailed(error: unknown): boolean {
-  return (error as { name?: string }).name === 'ConditionalCheckFailedException';
-}
-
 export class AccountsRepo {
   constructor(private readonly opts: { doc: DynamoDBDocumentClient; table: string }) {}
 
   /** Creates the account; ConflictError when the email is taken (conditional put). */
   async create(account: AccountRecord): Promise<void> {
-    try {
-      await this.opts.doc.send(
+    const stored = await wonConditionalWrite(() =>
+      this.opts.doc.send(
         new PutCommand({
           TableName: this.opts.table,
           Item: { pk: `email#${account.email}`, sk: ACCOUNT_SK, ...account },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error))
-        throw new ConflictError('an account with this email already exists');
-      throw error;
-    }
+      ),
+    );
+    if (!stored) throw new ConflictError('an account with this email already exists');
   }
 
   async getByEmail(email: string): Promise<AccountRecord | undefined> {
@@ -87,18 +81,16 @@ export class AccountsRepo {
    * concurrent bootstrap requests cannot both succeed. ForbiddenError when the claim is taken.
    */
   async createFirst(account: AccountRecord): Promise<void> {
-    try {
-      await this.opts.doc.send(
+    const claimed = await wonConditionalWrite(() =>
+      this.opts.doc.send(
         new PutCommand({
           TableName: this.opts.table,
           Item: { ...BOOTSTRAP_CLAIM_KEY, accountId: account.accountId, createdAt: account.createdAt },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new ForbiddenError('sign-up is closed', 'signup_closed');
-      throw error;
-    }
+      ),
+    );
+    if (!claimed) throw new ForbiddenError('sign-up is closed', 'signup_closed');
     try {
       await this.create(account);
     } catch (error) {

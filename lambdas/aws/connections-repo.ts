@@ -1,4 +1,5 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from './query-all';
 
 /** How long a WebSocket connection record lives (API Gateway closes connections after 2 h anyway). */
 export const CONNECTION_LIFETIME_SECONDS = 2 * 60 * 60;
@@ -24,14 +25,10 @@ export function streamKeyOf(accountId: string, streamName: string): string {
 
 /** WebSocket subscribers: `pk=conn#<connectionId>, sk=conn`, GSI `byStream` on `streamKey`. */
 export class ConnectionsRepo {
-  private readonly dynamo: DynamoDBDocumentClient;
-  private readonly tableName: string;
   private readonly now: () => number;
 
-  constructor(deps: { dynamo: DynamoDBDocumentClient; tableName: string; now?: () => number }) {
-    this.dynamo = deps.dynamo;
-    this.tableName = deps.tableName;
-    this.now = deps.now ?? Date.now;
+  constructor(private readonly opts: { doc: DynamoDBDocumentClient; table: string; now?: () => number }) {
+    this.now = opts.now ?? Date.now;
   }
 
   /** Stores a new subscriber of a stream, expiring 2 h from now. */
@@ -47,9 +44,9 @@ export class ConnectionsRepo {
       connectedAt: nowMs,
       expiresAt: Math.floor(nowMs / 1000) + CONNECTION_LIFETIME_SECONDS,
     };
-    await this.dynamo.send(
+    await this.opts.doc.send(
       new PutCommand({
-        TableName: this.tableName,
+        TableName: this.opts.table,
         Item: {
           pk: `conn#${record.connectionId}`,
           sk: 'conn',
@@ -62,39 +59,28 @@ export class ConnectionsRepo {
   }
 
   async delete(connectionId: string): Promise<void> {
-    await this.dynamo.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { pk: `conn#${connectionId}`, sk: 'conn' } }),
+    await this.opts.doc.send(
+      new DeleteCommand({ TableName: this.opts.table, Key: { pk: `conn#${connectionId}`, sk: 'conn' } }),
     );
   }
 
   /** The live (not yet expired) subscribers of a stream. */
   async listByStream(accountId: string, streamName: string): Promise<ConnectionRecord[]> {
     const nowSeconds = Math.floor(this.now() / 1000);
-    const connections: ConnectionRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.dynamo.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: BY_STREAM_INDEX,
-          KeyConditionExpression: 'streamKey = :key',
-          FilterExpression: 'expiresAt > :now',
-          ExpressionAttributeValues: { ':key': streamKeyOf(accountId, streamName), ':now': nowSeconds },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        connections.push({
-          connectionId: String(item.connectionId),
-          accountId: String(item.accountId),
-          streamName: String(item.streamName),
-          clientId: String(item.clientId),
-          connectedAt: Number(item.connectedAt),
-          expiresAt: Number(item.expiresAt),
-        });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return connections;
+    const items = await queryAll(this.opts.doc, {
+      TableName: this.opts.table,
+      IndexName: BY_STREAM_INDEX,
+      KeyConditionExpression: 'streamKey = :key',
+      FilterExpression: 'expiresAt > :now',
+      ExpressionAttributeValues: { ':key': streamKeyOf(accountId, streamName), ':now': nowSeconds },
+    });
+    return items.map((item) => ({
+      connectionId: String(item.connectionId),
+      accountId: String(item.accountId),
+      streamName: String(item.streamName),
+      clientId: String(item.clientId),
+      connectedAt: Number(item.connectedAt),
+      expiresAt: Number(item.expiresAt),
+    }));
   }
 }

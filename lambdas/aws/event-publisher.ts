@@ -5,54 +5,8 @@ import {
   PutRecordsCommand,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
-import { AppError, PayloadTooLargeError, ValidationError } from '../core/errors';
-
-/**
- * One Kinesis record of the source-events or derived-events stream (docs/architecture.md). On the source
- * stream `event` has every PII field encrypted; on the derived stream `stream` is the derived stream.
- */
-export interface EventEnvelope {
-  v: 1;
-  accountId: string;
-  stream: string;
-  contractRef: string;
-  event: Record<string, unknown>;
-}
-
-/** An envelope to write, with its partition key (the event's key link, so one session stays in order). */
-export interface OutgoingRecord {
-  envelope: EventEnvelope;
-  partitionKey: string;
-}
-
-export function encodeEnvelope(envelope: EventEnvelope): Uint8Array {
-  return Buffer.from(JSON.stringify(envelope), 'utf8');
-}
-
-/** Reads a record's data; ValidationError (without any content) when it is not an envelope. */
-export function decodeEnvelope(data: Uint8Array): EventEnvelope {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(data).toString('utf8'));
-  } catch {
-    throw new ValidationError('record data is not JSON');
-  }
-  const value = parsed as Partial<EventEnvelope> | null;
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    value.v !== 1 ||
-    typeof value.accountId !== 'string' ||
-    typeof value.stream !== 'string' ||
-    typeof value.contractRef !== 'string' ||
-    typeof value.event !== 'object' ||
-    value.event === null ||
-    Array.isArray(value.event)
-  ) {
-    throw new ValidationError('record data is not a version 1 event envelope');
-  }
-  return value as EventEnvelope;
-}
+import { AppError, PayloadTooLargeError } from '../core/errors';
+import { encodeEnvelope, type OutgoingRecord } from '../core/event-envelope';
 
 /** Kinesis PutRecords limits: 500 records and 5 MiB (data plus partition keys) per call. */
 export const MAX_RECORDS_PER_CALL = 500;

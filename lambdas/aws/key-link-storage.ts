@@ -5,14 +5,14 @@ import { KmsKeyEncryptionKeys } from './kms-key-encryption-keys';
 
 /** Where key links and their key-encryption keys live, from KEY_LINKS_TABLE and KMS_KEY_ID. */
 export function keyLinkStorageFromEnv(): { store: DynamoKeyLinkStore; keks: KmsKeyEncryptionKeys } {
-  const dynamo = dynamoDocumentClient();
-  const tableName = requiredEnv('KEY_LINKS_TABLE');
+  const doc = dynamoDocumentClient();
+  const table = requiredEnv('KEY_LINKS_TABLE');
   return {
-    store: new DynamoKeyLinkStore({ dynamo, tableName }),
+    store: new DynamoKeyLinkStore({ doc, table }),
     keks: new KmsKeyEncryptionKeys({
-      dynamo,
+      doc,
       kms: kmsClient(),
-      tableName,
+      table,
       kmsKeyId: requiredEnv('KMS_KEY_ID'),
     }),
   };

@@ -1,12 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { accountOfScope, type KeyLinkScope, parseKeyLinkScope } from '../core/key-link-scope';
 import type { KeyLinkRecord, KeyLinkStore } from '../core/key-links';
+import { wonConditionalWrite } from './conditional-write';
+import { queryAll } from './query-all';
 
 /**
  * Key links in the key-links table:
@@ -18,15 +14,9 @@ import type { KeyLinkRecord, KeyLinkStore } from '../core/key-links';
  * - `pk=subject#<accountId>#<dataSubjectHash>, sk=link#<id>`: data-subject index for shredding.
  */
 export class DynamoKeyLinkStore implements KeyLinkStore {
-  private readonly dynamo: DynamoDBDocumentClient;
-  private readonly tableName: string;
+  constructor(private readonly opts: { doc: DynamoDBDocumentClient; table: string }) {}
 
-  constructor(deps: { dynamo: DynamoDBDocumentClient; tableName: string }) {
-    this.dynamo = deps.dynamo;
-    this.tableName = deps.tableName;
-  }
-
-  async findCurrent(scope: string, keyHash: string, nowMs: number): Promise<KeyLinkRecord | undefined> {
+  async findCurrent(scope: KeyLinkScope, keyHash: string, nowMs: number): Promise<KeyLinkRecord | undefined> {
     const pointer = await this.readPointer(scope, keyHash);
     if (!pointer || pointer.expiresAtMs <= nowMs) return undefined;
     const link = await this.getById(pointer.keyLinkId);
@@ -35,17 +25,12 @@ export class DynamoKeyLinkStore implements KeyLinkStore {
 
   async createIfAbsent(candidate: KeyLinkRecord, nowMs: number): Promise<KeyLinkRecord> {
     // The link (and its index entry) first, so a pointer never names a link that does not exist yet.
-    await this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: linkItem(candidate) }));
+    await this.opts.doc.send(new PutCommand({ TableName: this.opts.table, Item: linkItem(candidate) }));
     if (candidate.dataSubjectHash !== undefined) await this.putSubjectIndex(candidate);
 
     let staleLinkId: string | undefined;
     for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        await this.putPointer(candidate, nowMs, staleLinkId);
-        return candidate;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+      if (await wonConditionalWrite(() => this.putPointer(candidate, nowMs, staleLinkId))) return candidate;
       const pointer = await this.readPointer(candidate.scope, candidate.keyHash);
       if (!pointer) {
         staleLinkId = undefined; // deleted meanwhile: try again
@@ -64,9 +49,9 @@ export class DynamoKeyLinkStore implements KeyLinkStore {
   }
 
   async getById(keyLinkId: string): Promise<KeyLinkRecord | undefined> {
-    const { Item } = await this.dynamo.send(
+    const { Item } = await this.opts.doc.send(
       new GetCommand({
-        TableName: this.tableName,
+        TableName: this.opts.table,
         Key: { pk: `link#${keyLinkId}`, sk: 'link' },
         ConsistentRead: true,
       }),
@@ -77,40 +62,30 @@ export class DynamoKeyLinkStore implements KeyLinkStore {
   async deleteById(keyLinkId: string): Promise<boolean> {
     const link = await this.getById(keyLinkId);
     if (!link) return false;
-    try {
-      await this.dynamo.send(
+    // A lost condition means the pointer names another link: leave it.
+    await wonConditionalWrite(() =>
+      this.opts.doc.send(
         new DeleteCommand({
-          TableName: this.tableName,
+          TableName: this.opts.table,
           Key: pointerKey(link.scope, link.keyHash),
           ConditionExpression: 'keyLinkId = :id',
           ExpressionAttributeValues: { ':id': keyLinkId },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error; // the pointer names another link
-    }
+      ),
+    );
     await this.removeLink(link);
     return true;
   }
 
   /** Ids of every key link created for a data subject in an account. */
   async listByDataSubject(accountId: string, dataSubjectHash: string): Promise<string[]> {
-    const ids: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.dynamo.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': subjectPk(accountId, dataSubjectHash), ':prefix': 'link#' },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of page.Items ?? []) ids.push(String(item.sk).slice('link#'.length));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return ids;
+    const items = await queryAll(this.opts.doc, {
+      TableName: this.opts.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': subjectPk(accountId, dataSubjectHash), ':prefix': 'link#' },
+      ConsistentRead: true,
+    });
+    return items.map((item) => String(item.sk).slice('link#'.length));
   }
 
   /** Crypto-shreds every key link of a data subject; returns the ids actually deleted. */
@@ -124,11 +99,11 @@ export class DynamoKeyLinkStore implements KeyLinkStore {
   }
 
   private async readPointer(
-    scope: string,
+    scope: KeyLinkScope,
     keyHash: string,
   ): Promise<{ keyLinkId: string; expiresAtMs: number } | undefined> {
-    const { Item } = await this.dynamo.send(
-      new GetCommand({ TableName: this.tableName, Key: pointerKey(scope, keyHash), ConsistentRead: true }),
+    const { Item } = await this.opts.doc.send(
+      new GetCommand({ TableName: this.opts.table, Key: pointerKey(scope, keyHash), ConsistentRead: true }),
     );
     if (!Item) return undefined;
     return { keyLinkId: String(Item.keyLinkId), expiresAtMs: Number(Item.expiresAtMs) };
@@ -145,17 +120,17 @@ export class DynamoKeyLinkStore implements KeyLinkStore {
       expiresAtMs: link.expiresAt,
       expiresAt: Math.ceil(link.expiresAt / 1000),
     };
-    await this.dynamo.send(
+    await this.opts.doc.send(
       new PutCommand(
         staleLinkId === undefined
           ? {
-              TableName: this.tableName,
+              TableName: this.opts.table,
               Item: item,
               ConditionExpression: 'attribute_not_exists(pk) OR expiresAtMs <= :now',
               ExpressionAttributeValues: { ':now': nowMs },
             }
           : {
-              TableName: this.tableName,
+              TableName: this.opts.table,
               Item: item,
               ConditionExpression: 'keyLinkId = :stale',
               ExpressionAttributeValues: { ':stale': staleLinkId },
@@ -165,11 +140,11 @@ export class DynamoKeyLinkStore implements KeyLinkStore {
   }
 
   private async putSubjectIndex(link: KeyLinkRecord): Promise<void> {
-    await this.dynamo.send(
+    await this.opts.doc.send(
       new PutCommand({
-        TableName: this.tableName,
+        TableName: this.opts.table,
         Item: {
-          pk: subjectPk(accountOf(link.scope), link.dataSubjectHash as string),
+          pk: subjectPk(accountOfScope(link.scope), link.dataSubjectHash as string),
           sk: `link#${link.keyLinkId}`,
           keyLinkId: link.keyLinkId,
           createdAt: link.createdAt,
@@ -183,9 +158,9 @@ export class DynamoKeyLinkStore implements KeyLinkStore {
     dataSubjectHash: string,
     keyLinkId: string,
   ): Promise<void> {
-    await this.dynamo.send(
+    await this.opts.doc.send(
       new DeleteCommand({
-        TableName: this.tableName,
+        TableName: this.opts.table,
         Key: { pk: subjectPk(accountId, dataSubjectHash), sk: `link#${keyLinkId}` },
       }),
     );
@@ -193,27 +168,21 @@ export class DynamoKeyLinkStore implements KeyLinkStore {
 
   /** Deletes a link item and its index entry (not the pointer). */
   private async removeLink(link: KeyLinkRecord): Promise<void> {
-    await this.dynamo.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { pk: `link#${link.keyLinkId}`, sk: 'link' } }),
+    await this.opts.doc.send(
+      new DeleteCommand({ TableName: this.opts.table, Key: { pk: `link#${link.keyLinkId}`, sk: 'link' } }),
     );
     if (link.dataSubjectHash !== undefined) {
-      await this.deleteSubjectIndex(accountOf(link.scope), link.dataSubjectHash, link.keyLinkId);
+      await this.deleteSubjectIndex(accountOfScope(link.scope), link.dataSubjectHash, link.keyLinkId);
     }
   }
 }
 
-function pointerKey(scope: string, keyHash: string): { pk: string; sk: string } {
+function pointerKey(scope: KeyLinkScope, keyHash: string): { pk: string; sk: string } {
   return { pk: `current#${scope}#${keyHash}`, sk: 'current' };
 }
 
 function subjectPk(accountId: string, dataSubjectHash: string): string {
   return `subject#${accountId}#${dataSubjectHash}`;
-}
-
-/** Scopes are `<accountId>/<sourceStreamName>`. */
-function accountOf(scope: string): string {
-  const slash = scope.indexOf('/');
-  return slash < 0 ? scope : scope.slice(0, slash);
 }
 
 function linkItem(link: KeyLinkRecord): Record<string, unknown> {
@@ -236,7 +205,7 @@ function linkItem(link: KeyLinkRecord): Record<string, unknown> {
 function recordOf(item: Record<string, unknown>): KeyLinkRecord {
   const record: KeyLinkRecord = {
     keyLinkId: String(item.keyLinkId),
-    scope: String(item.scope),
+    scope: parseKeyLinkScope(String(item.scope)),
     keyHash: String(item.keyHash),
     keyId: Number(item.keyId),
     wrappedKey: new Uint8Array(item.wrappedKey as Uint8Array),

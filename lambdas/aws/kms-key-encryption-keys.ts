@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { CachedLoader } from '../core/cached-loader';
+import type { KeyLinkScope } from '../core/key-link-scope';
 import type { KeyEncryptionKeys } from '../core/key-links';
-import { LruCache } from '../core/lru-cache';
+import { wonConditionalWrite } from './conditional-write';
+import { decryptDataKey, generateDataKey, type KmsDataKeys } from './data-keys';
 
 /** A KEK is used for new key links for at most this long (the blueprint's "rotated at least daily"). */
 export const DEFAULT_KEK_LIFETIME_MS = 24 * 60 * 60 * 1000;
@@ -16,71 +18,53 @@ interface CurrentKek {
 }
 
 /**
- * Key-encryption keys per scope (`<accountId>/<sourceStream>`): 32-byte KMS data keys, stored only as
- * KMS `CiphertextBlob` bound to `{scope, kekId}` by the encryption context. Plaintexts are cached in
- * memory, so KMS is called only on a cache miss (first use in a process, or daily rotation).
+ * Key-encryption keys per scope (`<accountId>/<sourceStream>@<createdAt>`): 32-byte KMS data keys, stored
+ * only as KMS `CiphertextBlob` bound to `{scope, kekId}` by the encryption context. Plaintexts are cached
+ * in memory, so KMS is called only on a cache miss (first use in a process, or daily rotation).
  *
  * Items: `pk=kek#<scope>, sk=kek#<kekId>` → `{kekId, wrappedKek, createdAt}` (kept for as long as key
  * links wrapped with it exist: no TTL attribute); `pk=kek#<scope>, sk=current` → `{kekId, createdAt,
  * expiresAtMs, expiresAt (s, TTL)}`, replaced by a conditional put once expired.
  */
 export class KmsKeyEncryptionKeys implements KeyEncryptionKeys {
-  private readonly dynamo: DynamoDBDocumentClient;
-  private readonly kms: KMSClient;
-  private readonly tableName: string;
-  private readonly kmsKeyId: string;
+  private readonly keys: KmsDataKeys;
   private readonly lifetimeMs: number;
-  private readonly currentByScope = new Map<string, CurrentKek>();
-  private readonly currentInFlight = new Map<string, Promise<CurrentKek>>();
-  private readonly byIdCache: LruCache<string, Uint8Array>;
-  private readonly byIdInFlight = new Map<string, Promise<Uint8Array | undefined>>();
+  private readonly currentByScope: CachedLoader<KeyLinkScope, CurrentKek>;
+  private readonly byIdCache: CachedLoader<string, Uint8Array | undefined>;
 
-  constructor(deps: {
-    dynamo: DynamoDBDocumentClient;
-    kms: KMSClient;
-    tableName: string;
-    kmsKeyId: string;
-    lifetimeMs?: number;
-    cacheSize?: number;
-  }) {
-    this.dynamo = deps.dynamo;
-    this.kms = deps.kms;
-    this.tableName = deps.tableName;
-    this.kmsKeyId = deps.kmsKeyId;
-    this.lifetimeMs = deps.lifetimeMs ?? DEFAULT_KEK_LIFETIME_MS;
-    this.byIdCache = new LruCache(deps.cacheSize ?? 1000);
+  constructor(
+    private readonly opts: {
+      doc: DynamoDBDocumentClient;
+      kms: KMSClient;
+      table: string;
+      kmsKeyId: string;
+      lifetimeMs?: number;
+      cacheSize?: number;
+    },
+  ) {
+    this.keys = { kms: opts.kms, kmsKeyId: opts.kmsKeyId };
+    this.lifetimeMs = opts.lifetimeMs ?? DEFAULT_KEK_LIFETIME_MS;
+    // Validity is the caller's clock against `usableUntil` (see current), not the cache's.
+    this.currentByScope = new CachedLoader({ capacity: opts.cacheSize ?? 1000 });
+    // A KEK never changes once stored; a missing one is asked for again next time.
+    this.byIdCache = new CachedLoader({ capacity: opts.cacheSize ?? 1000, keep: (kek) => kek !== undefined });
   }
 
-  async current(scope: string, nowMs: number): Promise<{ kekId: string; kek: Uint8Array }> {
-    const cached = this.currentByScope.get(scope);
-    if (cached && nowMs < cached.usableUntil) return { kekId: cached.kekId, kek: cached.kek };
-
-    let pending = this.currentInFlight.get(scope);
-    if (!pending) {
-      pending = this.loadOrRotate(scope, nowMs).finally(() => this.currentInFlight.delete(scope));
-      this.currentInFlight.set(scope, pending);
+  async current(scope: KeyLinkScope, nowMs: number): Promise<{ kekId: string; kek: Uint8Array }> {
+    let current = await this.currentByScope.get(scope, () => this.loadOrRotate(scope, nowMs));
+    // A cached KEK past its period: rotate (one load for all concurrent callers).
+    if (nowMs >= current.usableUntil) {
+      this.currentByScope.delete(scope);
+      current = await this.currentByScope.get(scope, () => this.loadOrRotate(scope, nowMs));
     }
-    const current = await pending;
-    this.currentByScope.set(scope, current);
     return { kekId: current.kekId, kek: current.kek };
   }
 
-  async byId(scope: string, kekId: string): Promise<Uint8Array | undefined> {
-    const cacheKey = `${scope}\u0000${kekId}`;
-    const cached = this.byIdCache.get(cacheKey);
-    if (cached) return cached;
-
-    let pending = this.byIdInFlight.get(cacheKey);
-    if (!pending) {
-      pending = this.loadById(scope, kekId).finally(() => this.byIdInFlight.delete(cacheKey));
-      this.byIdInFlight.set(cacheKey, pending);
-    }
-    const kek = await pending;
-    if (kek) this.byIdCache.set(cacheKey, kek);
-    return kek;
+  byId(scope: KeyLinkScope, kekId: string): Promise<Uint8Array | undefined> {
+    return this.byIdCache.get(`${scope}\u0000${kekId}`, () => this.loadById(scope, kekId));
   }
 
-  private async loadOrRotate(scope: string, nowMs: number): Promise<CurrentKek> {
+  private async loadOrRotate(scope: KeyLinkScope, nowMs: number): Promise<CurrentKek> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const pointer = await this.readPointer(scope);
       if (pointer && nowMs < pointer.expiresAtMs) {
@@ -89,32 +73,18 @@ export class KmsKeyEncryptionKeys implements KeyEncryptionKeys {
       }
 
       const kekId = randomUUID();
-      const generated = await this.kms.send(
-        new GenerateDataKeyCommand({
-          KeyId: this.kmsKeyId,
-          KeySpec: 'AES_256',
-          EncryptionContext: { scope, kekId },
-        }),
-      );
-      if (!generated.Plaintext || !generated.CiphertextBlob)
-        throw new Error('KMS GenerateDataKey returned no key');
-      await this.dynamo.send(
+      const { plaintext, blob } = await generateDataKey(this.keys, { scope, kekId });
+      await this.opts.doc.send(
         new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: kekPk(scope),
-            sk: `kek#${kekId}`,
-            kekId,
-            wrappedKek: generated.CiphertextBlob,
-            createdAt: nowMs,
-          },
+          TableName: this.opts.table,
+          Item: { pk: kekPk(scope), sk: `kek#${kekId}`, kekId, wrappedKek: blob, createdAt: nowMs },
         }),
       );
       const expiresAtMs = nowMs + this.lifetimeMs;
-      try {
-        await this.dynamo.send(
+      const won = await wonConditionalWrite(() =>
+        this.opts.doc.send(
           new PutCommand({
-            TableName: this.tableName,
+            TableName: this.opts.table,
             Item: {
               pk: kekPk(scope),
               sk: 'current',
@@ -129,26 +99,26 @@ export class KmsKeyEncryptionKeys implements KeyEncryptionKeys {
                 : 'attribute_not_exists(pk) OR kekId = :previous',
             ExpressionAttributeValues: pointer === undefined ? undefined : { ':previous': pointer.kekId },
           }),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        // Another process rotated first: drop ours (nothing was wrapped with it) and use theirs.
-        await this.dynamo.send(
-          new DeleteCommand({ TableName: this.tableName, Key: { pk: kekPk(scope), sk: `kek#${kekId}` } }),
-        );
-        continue;
+        ),
+      );
+      if (won) {
+        this.byIdCache.set(`${scope}\u0000${kekId}`, plaintext);
+        return { kekId, kek: plaintext, usableUntil: expiresAtMs };
       }
-      const kek = new Uint8Array(generated.Plaintext);
-      this.byIdCache.set(`${scope}\u0000${kekId}`, kek);
-      return { kekId, kek, usableUntil: expiresAtMs };
+      // Another process rotated first: drop ours (nothing was wrapped with it) and use theirs.
+      await this.opts.doc.send(
+        new DeleteCommand({ TableName: this.opts.table, Key: { pk: kekPk(scope), sk: `kek#${kekId}` } }),
+      );
     }
     throw new Error('could not settle the current key-encryption key');
   }
 
-  private async readPointer(scope: string): Promise<{ kekId: string; expiresAtMs: number } | undefined> {
-    const { Item } = await this.dynamo.send(
+  private async readPointer(
+    scope: KeyLinkScope,
+  ): Promise<{ kekId: string; expiresAtMs: number } | undefined> {
+    const { Item } = await this.opts.doc.send(
       new GetCommand({
-        TableName: this.tableName,
+        TableName: this.opts.table,
         Key: { pk: kekPk(scope), sk: 'current' },
         ConsistentRead: true,
       }),
@@ -157,27 +127,19 @@ export class KmsKeyEncryptionKeys implements KeyEncryptionKeys {
     return { kekId: String(Item.kekId), expiresAtMs: Number(Item.expiresAtMs) };
   }
 
-  private async loadById(scope: string, kekId: string): Promise<Uint8Array | undefined> {
-    const { Item } = await this.dynamo.send(
+  private async loadById(scope: KeyLinkScope, kekId: string): Promise<Uint8Array | undefined> {
+    const { Item } = await this.opts.doc.send(
       new GetCommand({
-        TableName: this.tableName,
+        TableName: this.opts.table,
         Key: { pk: kekPk(scope), sk: `kek#${kekId}` },
         ConsistentRead: true,
       }),
     );
     if (!Item) return undefined;
-    const decrypted = await this.kms.send(
-      new DecryptCommand({
-        KeyId: this.kmsKeyId,
-        CiphertextBlob: new Uint8Array(Item.wrappedKek as Uint8Array),
-        EncryptionContext: { scope, kekId },
-      }),
-    );
-    if (!decrypted.Plaintext) throw new Error('KMS Decrypt returned no key');
-    return new Uint8Array(decrypted.Plaintext);
+    return decryptDataKey(this.keys, new Uint8Array(Item.wrappedKek as Uint8Array), { scope, kekId });
   }
 }
 
-function kekPk(scope: string): string {
+function kekPk(scope: KeyLinkScope): string {
   return `kek#${scope}`;
 }

@@ -1,12 +1,8 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../core/errors';
 import type { StreamRecord } from '../core/stream-definition';
+import { wonConditionalWrite } from './conditional-write';
+import { queryAll } from './query-all';
 
 /**
  * The streams table: `pk=account#<accountId>, sk=stream#<name>` → stream record; `pk=client#<clientId>,
@@ -70,27 +66,18 @@ export class StreamsRepo {
   }
 
   private async query(accountId: string, linkedStream?: string): Promise<StreamRecord[]> {
-    const records: StreamRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.opts.doc.send(
-        new QueryCommand({
-          TableName: this.opts.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': `account#${accountId}`,
-            ':prefix': 'stream#',
-            ...(linkedStream === undefined ? {} : { ':linked': linkedStream }),
-          },
-          FilterExpression: linkedStream === undefined ? undefined : 'linkedStream = :linked',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) records.push(toRecord(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return records;
+    const items = await queryAll(this.opts.doc, {
+      TableName: this.opts.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': `account#${accountId}`,
+        ':prefix': 'stream#',
+        ...(linkedStream === undefined ? {} : { ':linked': linkedStream }),
+      },
+      FilterExpression: linkedStream === undefined ? undefined : 'linkedStream = :linked',
+      ConsistentRead: true,
+    });
+    return items.map(toRecord);
   }
 
   /**
@@ -98,20 +85,16 @@ export class StreamsRepo {
    * the credential is written after it, so a credential never exists without its stream.
    */
   async create(record: StreamRecord, credential: { clientId: string; secretHash: string }): Promise<void> {
-    try {
-      await this.opts.doc.send(
+    const stored = await wonConditionalWrite(() =>
+      this.opts.doc.send(
         new PutCommand({
           TableName: this.opts.table,
           Item: { ...streamKey(record.accountId, record.name), ...record },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
-        throw new ConflictError(`stream ${record.name} already exists`, 'stream_exists');
-      }
-      throw error;
-    }
+      ),
+    );
+    if (!stored) throw new ConflictError(`stream ${record.name} already exists`, 'stream_exists');
     try {
       await this.opts.doc.send(
         new PutCommand({

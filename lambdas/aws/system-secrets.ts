@@ -1,9 +1,12 @@
-import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { CachedLoader } from '../core/cached-loader';
 import { onceSucceeded } from '../core/once-succeeded';
 import { TokenService } from '../core/tokens';
 import { dynamoDocumentClient, kmsClient } from './clients';
+import { wonConditionalWrite } from './conditional-write';
 import { optionalEnv, requiredEnv } from './config';
+import { decryptDataKey, generateDataKey, type KmsDataKeys } from './data-keys';
 
 /**
  * System secrets (JWT signing key, lookup-hash secret): 32-byte KMS data keys. The table holds only the
@@ -21,21 +24,16 @@ export interface SystemSecretsOptions {
 }
 
 export class SystemSecrets {
-  private readonly cache = new Map<SystemSecretName, Promise<Uint8Array>>();
+  private readonly cache = new CachedLoader<SystemSecretName, Uint8Array>({ capacity: 10 });
+  private readonly keys: KmsDataKeys;
 
-  constructor(private readonly opts: SystemSecretsOptions) {}
+  constructor(private readonly opts: SystemSecretsOptions) {
+    this.keys = { kms: opts.kms, kmsKeyId: opts.kmsKeyId };
+  }
 
-  /** The secret's plaintext, decrypted once per process (the promise is cached; a failure is retried next time). */
+  /** The secret's plaintext, decrypted once per process (a failure is retried next time). */
   get(name: SystemSecretName): Promise<Uint8Array> {
-    let pending = this.cache.get(name);
-    if (!pending) {
-      pending = this.load(name);
-      this.cache.set(name, pending);
-      pending.catch(() => {
-        if (this.cache.get(name) === pending) this.cache.delete(name);
-      });
-    }
-    return pending;
+    return this.cache.get(name, () => this.load(name));
   }
 
   private key(name: SystemSecretName) {
@@ -43,37 +41,24 @@ export class SystemSecrets {
   }
 
   private async load(name: SystemSecretName): Promise<Uint8Array> {
+    const context = { purpose: name };
     const stored = await this.readBlob(name);
-    if (stored) return this.decrypt(name, stored);
+    if (stored) return decryptDataKey(this.keys, stored, context);
 
-    const generated = await this.opts.kms.send(
-      new GenerateDataKeyCommand({
-        KeyId: this.opts.kmsKeyId,
-        KeySpec: 'AES_256',
-        EncryptionContext: { purpose: name },
-      }),
-    );
-    if (!generated.Plaintext || !generated.CiphertextBlob)
-      throw new Error('KMS GenerateDataKey returned no key');
-    try {
-      await this.opts.doc.send(
+    const { plaintext, blob } = await generateDataKey(this.keys, context);
+    const won = await wonConditionalWrite(() =>
+      this.opts.doc.send(
         new PutCommand({
           TableName: this.opts.table,
-          Item: {
-            ...this.key(name),
-            wrappedKey: generated.CiphertextBlob,
-            createdAt: new Date().toISOString(),
-          },
+          Item: { ...this.key(name), wrappedKey: blob, createdAt: new Date().toISOString() },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return Uint8Array.from(generated.Plaintext);
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      const winner = await this.readBlob(name);
-      if (!winner) throw new Error(`system secret ${name} vanished after a conditional put conflict`);
-      return this.decrypt(name, winner);
-    }
+      ),
+    );
+    if (won) return plaintext;
+    const winner = await this.readBlob(name);
+    if (!winner) throw new Error(`system secret ${name} vanished after a conditional put conflict`);
+    return decryptDataKey(this.keys, winner, context);
   }
 
   private async readBlob(name: SystemSecretName): Promise<Uint8Array | undefined> {
@@ -82,18 +67,6 @@ export class SystemSecrets {
     );
     const blob = result.Item?.wrappedKey;
     return blob instanceof Uint8Array ? blob : undefined;
-  }
-
-  private async decrypt(name: SystemSecretName, blob: Uint8Array): Promise<Uint8Array> {
-    const result = await this.opts.kms.send(
-      new DecryptCommand({
-        CiphertextBlob: blob,
-        KeyId: this.opts.kmsKeyId,
-        EncryptionContext: { purpose: name },
-      }),
-    );
-    if (!result.Plaintext) throw new Error('KMS Decrypt returned no plaintext');
-    return Uint8Array.from(result.Plaintext);
   }
 }
 

@@ -1,4 +1,5 @@
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from './query-all';
 
 /** Usage buckets are kept this long, then DynamoDB's TTL removes them (the table's `expiresAt`). */
 export const USAGE_RETENTION_DAYS = 400;
@@ -24,13 +25,7 @@ export function usageMinuteOf(ms: number): string {
 
 /** Usage counters: `pk=usage#<accountId>#<streamName>, sk=<ISO minute>` → `{count}` (ADD). */
 export class UsageRepo {
-  private readonly dynamo: DynamoDBDocumentClient;
-  private readonly tableName: string;
-
-  constructor(deps: { dynamo: DynamoDBDocumentClient; tableName: string }) {
-    this.dynamo = deps.dynamo;
-    this.tableName = deps.tableName;
-  }
+  constructor(private readonly opts: { doc: DynamoDBDocumentClient; table: string }) {}
 
   /** Adds counts; counts for the same (account, stream, minute) are summed into one UpdateItem. */
   async addCounts(counts: readonly UsageCount[]): Promise<void> {
@@ -44,9 +39,9 @@ export class UsageRepo {
     }
     await Promise.all(
       [...merged.values()].map((bucket) =>
-        this.dynamo.send(
+        this.opts.doc.send(
           new UpdateCommand({
-            TableName: this.tableName,
+            TableName: this.opts.table,
             Key: { pk: usagePk(bucket.accountId, bucket.streamName), sk: bucket.minute },
             UpdateExpression: 'ADD #count :n SET expiresAt = if_not_exists(expiresAt, :expiresAt)',
             ExpressionAttributeNames: { '#count': 'count' },
@@ -64,27 +59,14 @@ export class UsageRepo {
     from: string,
     until: string,
   ): Promise<{ minute: string; count: number }[]> {
-    const buckets: { minute: string; count: number }[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.dynamo.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :until',
-          ExpressionAttributeValues: {
-            ':pk': usagePk(accountId, streamName),
-            ':from': from,
-            ':until': until,
-          },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (String(item.sk) < until) buckets.push({ minute: String(item.sk), count: Number(item.count) });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return buckets;
+    const items = await queryAll(this.opts.doc, {
+      TableName: this.opts.table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :until',
+      ExpressionAttributeValues: { ':pk': usagePk(accountId, streamName), ':from': from, ':until': until },
+    });
+    return items
+      .filter((item) => String(item.sk) < until)
+      .map((item) => ({ minute: String(item.sk), count: Number(item.count) }));
   }
 }
 

@@ -72,3 +72,12 @@ export class DecryptionError extends AppError {
     super('decryption_failed', code, message);
   }
 }
+
+/**
+ * What a log line may say about an error: its name only (messages of unexpected errors may quote input,
+ * and with it PII). The one way the code base names an error in a log.
+ */
+export function errorName(error: unknown): string {
+  if (error instanceof Error) return error.name;
+  return error === null ? 'null' : typeof error;
+}

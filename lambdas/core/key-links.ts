@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { CachedLoader } from './cached-loader';
+import type { KeyLinkScope } from './key-link-scope';
 import { unwrapKey, wrapKey } from './key-wrap';
 import { keyedHash } from './keyed-hash';
-import { LruCache } from './lru-cache';
 import { generateTinkAesSivKey, TinkDeterministicAead } from './tink-daead';
 
 /**
@@ -12,7 +13,7 @@ import { generateTinkAesSivKey, TinkDeterministicAead } from './tink-daead';
  */
 export interface KeyLinkRecord {
   keyLinkId: string;
-  scope: string;
+  scope: KeyLinkScope;
   keyHash: string;
   keyId: number;
   wrappedKey: Uint8Array;
@@ -25,7 +26,7 @@ export interface KeyLinkRecord {
 
 export interface KeyLinkStore {
   /** The live (expiresAt > nowMs) current link for a value, if any. */
-  findCurrent(scope: string, keyHash: string, nowMs: number): Promise<KeyLinkRecord | undefined>;
+  findCurrent(scope: KeyLinkScope, keyHash: string, nowMs: number): Promise<KeyLinkRecord | undefined>;
   /** Installs the candidate as current unless a live current exists (conditional write); returns the winner. */
   createIfAbsent(candidate: KeyLinkRecord, nowMs: number): Promise<KeyLinkRecord>;
   /** A link by id, expired or not; undefined once deleted (shredded). */
@@ -35,8 +36,8 @@ export interface KeyLinkStore {
 }
 
 export interface KeyEncryptionKeys {
-  current(scope: string, nowMs: number): Promise<{ kekId: string; kek: Uint8Array }>;
-  byId(scope: string, kekId: string): Promise<Uint8Array | undefined>;
+  current(scope: KeyLinkScope, nowMs: number): Promise<{ kekId: string; kek: Uint8Array }>;
+  byId(scope: KeyLinkScope, kekId: string): Promise<Uint8Array | undefined>;
 }
 
 /** A stored key link that cannot be opened (its KEK is missing or the wrapped key does not verify): a 500, not a 4xx. */
@@ -58,12 +59,6 @@ export const DEFAULT_KEY_LINK_CACHE_TTL_MS = 30 * 1000;
 interface CachedLink {
   record: KeyLinkRecord;
   aead: TinkDeterministicAead;
-  validUntil: number;
-}
-
-interface CachedAead {
-  aead: TinkDeterministicAead;
-  validUntil: number;
 }
 
 export interface KeyLinkResolverDeps {
@@ -90,23 +85,31 @@ export class KeyLinkResolver {
   private readonly keks: KeyEncryptionKeys;
   private readonly lookupSecret: Uint8Array;
   private readonly rotationMs: number;
-  private readonly cacheTtlMs: number;
   private readonly now: () => number;
-  private readonly byValue: LruCache<string, CachedLink>;
-  private readonly byLinkId: LruCache<string, CachedAead>;
-  private readonly valueInFlight = new Map<string, Promise<CachedLink>>();
-  private readonly idInFlight = new Map<string, Promise<TinkDeterministicAead | undefined>>();
+  /** By `<scope>\0<keyHash>`: trusted until the link's period ends or the cache TTL, whichever is first. */
+  private readonly byValue: CachedLoader<string, CachedLink>;
+  /** By key link id; a shredded (missing) link is not kept, so it is asked for again. */
+  private readonly byLinkId: CachedLoader<string, TinkDeterministicAead | undefined>;
 
   constructor(deps: KeyLinkResolverDeps) {
     this.store = deps.store;
     this.keks = deps.keks;
     this.lookupSecret = deps.lookupSecret;
     this.rotationMs = positive(deps.rotationMs ?? DEFAULT_ROTATION_MS, 'rotationMs');
-    this.cacheTtlMs = positive(deps.cacheTtlMs ?? DEFAULT_KEY_LINK_CACHE_TTL_MS, 'cacheTtlMs');
+    const cacheTtlMs = positive(deps.cacheTtlMs ?? DEFAULT_KEY_LINK_CACHE_TTL_MS, 'cacheTtlMs');
     this.now = deps.now ?? Date.now;
-    const size = deps.cacheSize ?? DEFAULT_KEY_LINK_CACHE_SIZE;
-    this.byValue = new LruCache(size);
-    this.byLinkId = new LruCache(size);
+    const capacity = deps.cacheSize ?? DEFAULT_KEY_LINK_CACHE_SIZE;
+    this.byValue = new CachedLoader({
+      capacity,
+      now: this.now,
+      validUntil: (link, loadedAt) => Math.min(link.record.expiresAt, loadedAt + cacheTtlMs),
+    });
+    this.byLinkId = new CachedLoader({
+      capacity,
+      now: this.now,
+      ttlMs: cacheTtlMs,
+      keep: (aead) => aead !== undefined,
+    });
   }
 
   /**
@@ -114,46 +117,29 @@ export class KeyLinkResolver {
    * part of it, so each (key-field value, data subject) pair has a key link of its own: forgetting a data
    * subject then shreds exactly that subject's events, also when a session changes subject part-way.
    */
-  keyHashOf(scope: string, keyFieldValue: string, dataSubjectHash = ''): string {
+  keyHashOf(scope: KeyLinkScope, keyFieldValue: string, dataSubjectHash = ''): string {
     return keyedHash(this.lookupSecret, scope, keyFieldValue, dataSubjectHash);
   }
 
   /**
-   * The live key link for a key-field value in a scope (`<accountId>/<sourceStream>`), creating one when
-   * none is live. `rotationMs` overrides the lifetime of a link created by this call (per-stream setting).
+   * The live key link for a key-field value in a scope, creating one when none is live. `rotationMs`
+   * overrides the lifetime of a link created by this call (per-stream setting).
    */
   async forKeyFieldValue(
-    scope: string,
+    scope: KeyLinkScope,
     keyFieldValue: string,
     opts: { rotationMs?: number; dataSubjectHash?: string } = {},
   ): Promise<{ keyLinkId: string; aead: TinkDeterministicAead }> {
     const keyHash = this.keyHashOf(scope, keyFieldValue, opts.dataSubjectHash);
-    const cacheKey = `${scope}\u0000${keyHash}`;
-    const cached = this.byValue.get(cacheKey);
-    if (cached && this.now() < cached.validUntil)
-      return { keyLinkId: cached.record.keyLinkId, aead: cached.aead };
-
-    let pending = this.valueInFlight.get(cacheKey);
-    if (!pending) {
-      pending = this.loadOrCreate(scope, keyHash, opts).finally(() => this.valueInFlight.delete(cacheKey));
-      this.valueInFlight.set(cacheKey, pending);
-    }
-    const link = await pending;
-    this.byValue.set(cacheKey, link);
+    const link = await this.byValue.get(`${scope}\u0000${keyHash}`, () =>
+      this.loadOrCreate(scope, keyHash, opts),
+    );
     return { keyLinkId: link.record.keyLinkId, aead: link.aead };
   }
 
   /** The cipher of a key link by id, or undefined when the store no longer has it (crypto-shredded). */
-  async byId(keyLinkId: string): Promise<TinkDeterministicAead | undefined> {
-    const cached = this.byLinkId.get(keyLinkId);
-    if (cached && this.now() < cached.validUntil) return cached.aead;
-
-    let pending = this.idInFlight.get(keyLinkId);
-    if (!pending) {
-      pending = this.loadById(keyLinkId).finally(() => this.idInFlight.delete(keyLinkId));
-      this.idInFlight.set(keyLinkId, pending);
-    }
-    return pending;
+  byId(keyLinkId: string): Promise<TinkDeterministicAead | undefined> {
+    return this.byLinkId.get(keyLinkId, () => this.loadById(keyLinkId));
   }
 
   /** Drops a key link from this process's caches (call after deleting it). */
@@ -163,13 +149,13 @@ export class KeyLinkResolver {
   }
 
   private async loadOrCreate(
-    scope: string,
+    scope: KeyLinkScope,
     keyHash: string,
     opts: { rotationMs?: number; dataSubjectHash?: string },
   ): Promise<CachedLink> {
     const now = this.now();
     const current = await this.store.findCurrent(scope, keyHash, now);
-    if (current && current.expiresAt > now) return this.remember(current, await this.open(current), now);
+    if (current && current.expiresAt > now) return this.remember(current, await this.open(current));
 
     const key = generateTinkAesSivKey();
     const keyLinkId = randomUUID();
@@ -189,20 +175,18 @@ export class KeyLinkResolver {
     const winner = await this.store.createIfAbsent(candidate, now);
     const aead =
       winner.keyLinkId === candidate.keyLinkId ? new TinkDeterministicAead(key) : await this.open(winner);
-    return this.remember(winner, aead, now);
+    return this.remember(winner, aead);
   }
 
   private async loadById(keyLinkId: string): Promise<TinkDeterministicAead | undefined> {
     const record = await this.store.getById(keyLinkId);
-    if (!record) return undefined;
-    const aead = await this.open(record);
-    this.byLinkId.set(keyLinkId, { aead, validUntil: this.now() + this.cacheTtlMs });
-    return aead;
+    return record ? this.open(record) : undefined;
   }
 
-  private remember(record: KeyLinkRecord, aead: TinkDeterministicAead, now: number): CachedLink {
-    this.byLinkId.set(record.keyLinkId, { aead, validUntil: now + this.cacheTtlMs });
-    return { record, aead, validUntil: Math.min(record.expiresAt, now + this.cacheTtlMs) };
+  /** A link just resolved by value is also known by id. */
+  private remember(record: KeyLinkRecord, aead: TinkDeterministicAead): CachedLink {
+    this.byLinkId.set(record.keyLinkId, aead);
+    return { record, aead };
   }
 
   private async open(record: KeyLinkRecord): Promise<TinkDeterministicAead> {

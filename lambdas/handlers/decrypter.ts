@@ -4,18 +4,19 @@ import { AccountContracts } from '../aws/account-contracts';
 import { dynamoDocumentClient, kinesisClient } from '../aws/clients';
 import { requiredEnv } from '../aws/config';
 import { ContractsRepo } from '../aws/contracts-repo';
-import { decodeEnvelope, KinesisEventPublisher, type OutgoingRecord } from '../aws/event-publisher';
+import { KinesisEventPublisher } from '../aws/event-publisher';
 import { keyLinkStorageFromEnv } from '../aws/key-link-storage';
 import { StreamsRepo } from '../aws/streams-repo';
 import { getLookupSecret } from '../aws/system-secrets';
 import { type UsageCount, UsageRepo, usageMinuteOf } from '../aws/usage-repo';
+import { CachedLoader } from '../core/cached-loader';
 import { parseConsentRule } from '../core/consent';
 import { type DerivedStreamSpec, deriveEvent } from '../core/event-crypto';
+import { decodeEnvelope, envelopeRecord, type OutgoingRecord } from '../core/event-envelope';
 import { KeyLinkResolver } from '../core/key-links';
 import { onceSucceeded } from '../core/once-succeeded';
 import type { StreamRecord } from '../core/stream-definition';
 import { readStrmMeta } from '../core/strm-meta';
-import { TtlCache } from '../core/ttl-cache';
 
 /** How long the derived streams of a source stream are trusted in a warm process. */
 export const DERIVED_STREAMS_CACHE_TTL_MS = 5_000;
@@ -47,7 +48,11 @@ interface Output {
 export function createDecrypterHandler(deps: DecrypterDeps): DecrypterHandler {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? new Logger({ serviceName: 'decrypter' });
-  const derivedCache = new TtlCache<string, DerivedStreamSpec[]>(DERIVED_STREAMS_CACHE_TTL_MS, 10_000, now);
+  const derivedCache = new CachedLoader<string, DerivedStreamSpec[]>({
+    ttlMs: DERIVED_STREAMS_CACHE_TTL_MS,
+    capacity: 10_000,
+    now,
+  });
 
   function derivedSpecs(accountId: string, source: string): Promise<DerivedStreamSpec[]> {
     return derivedCache.get(`${accountId}\u0000${source}`, async () => {
@@ -104,16 +109,7 @@ export function createDecrypterHandler(deps: DecrypterDeps): DecrypterHandler {
         counts.excluded++;
         continue;
       }
-      outputs.push({
-        partitionKey: keyLink,
-        envelope: {
-          v: 1,
-          accountId: envelope.accountId,
-          stream: spec.name,
-          contractRef: envelope.contractRef,
-          event,
-        },
-      });
+      outputs.push(envelopeRecord({ ...envelope, stream: spec.name }, event, keyLink));
     }
     return { outputs, usage };
   }
@@ -192,7 +188,7 @@ const buildFromEnv = onceSucceeded(async (): Promise<DecrypterHandler> => {
       kinesis: kinesisClient(),
       streamName: requiredEnv('DERIVED_EVENTS_STREAM'),
     }),
-    usage: new UsageRepo({ dynamo, tableName: requiredEnv('USAGE_TABLE') }),
+    usage: new UsageRepo({ doc: dynamo, table: requiredEnv('USAGE_TABLE') }),
   });
 });
 

@@ -4,7 +4,7 @@ import { dynamoDocumentClient } from '../aws/clients';
 import { requiredEnv } from '../aws/config';
 import { ConnectionPoster } from '../aws/connection-poster';
 import { type ConnectionRecord, ConnectionsRepo } from '../aws/connections-repo';
-import { decodeEnvelope } from '../aws/event-publisher';
+import { decodeEnvelope } from '../core/event-envelope';
 
 /** Connections posted to at the same time. */
 export const DEFAULT_EGRESS_CONCURRENCY = 16;
@@ -123,8 +123,8 @@ let built: EgressHandler | undefined;
 export async function handler(event: KinesisStreamEvent): Promise<void> {
   built ??= createEgressHandler({
     connections: new ConnectionsRepo({
-      dynamo: dynamoDocumentClient(),
-      tableName: requiredEnv('CONNECTIONS_TABLE'),
+      doc: dynamoDocumentClient(),
+      table: requiredEnv('CONNECTIONS_TABLE'),
     }),
     poster: new ConnectionPoster({ endpoint: requiredEnv('WS_CALLBACK_URL') }),
   });

@@ -4,19 +4,21 @@ import { AccountContracts, type CustomContractSource } from '../aws/account-cont
 import { dynamoDocumentClient, kinesisClient } from '../aws/clients';
 import { numberEnv, requiredEnv } from '../aws/config';
 import { ContractsRepo } from '../aws/contracts-repo';
-import { KinesisEventPublisher, type OutgoingRecord } from '../aws/event-publisher';
+import { KinesisEventPublisher } from '../aws/event-publisher';
 import { keyLinkStorageFromEnv } from '../aws/key-link-storage';
 import { StreamsRepo } from '../aws/streams-repo';
 import { getLookupSecret, getTokenService } from '../aws/system-secrets';
+import { CachedLoader } from '../core/cached-loader';
 import { AppError, ForbiddenError, UnauthorizedError, ValidationError } from '../core/errors';
 import { parseIncomingEvent, sealEvent } from '../core/event-crypto';
+import { envelopeRecord } from '../core/event-envelope';
+import { keyLinkScopeOf } from '../core/key-link-scope';
 import { KeyLinkResolver } from '../core/key-links';
 import { keyedHash } from '../core/keyed-hash';
 import { onceSucceeded } from '../core/once-succeeded';
 import type { StreamRecord } from '../core/stream-definition';
 import { newStrmStamp } from '../core/strm-meta';
 import type { StreamClaims } from '../core/tokens';
-import { TtlCache } from '../core/ttl-cache';
 import { bearerToken, bodyBytes, header, noContent, textError } from './http';
 
 /** How long a stream record is trusted in a warm process (disabling a stream takes effect within this). */
@@ -47,7 +49,11 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? new Logger({ serviceName: 'ingest' });
   const defaultRotationHours = deps.defaultRotationHours ?? 24;
-  const streams = new TtlCache<string, StreamRecord | undefined>(STREAM_CACHE_TTL_MS, 10_000, now);
+  const streams = new CachedLoader<string, StreamRecord | undefined>({
+    ttlMs: STREAM_CACHE_TTL_MS,
+    capacity: 10_000,
+    now,
+  });
 
   /** Parses the event; a contract unknown to this warm process may be new, so reload once and retry. */
   async function parseWithFreshContracts(body: string, accountId: string) {
@@ -107,20 +113,17 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     }
     // Keys belong to this incarnation of the stream: one deleted and created again under the same name
     // must not reuse (and so link its events to) the old stream's key links.
-    const scope = `${claims.accountId}/${stream.name}@${stream.createdAt}`;
+    const scope = keyLinkScopeOf(stream);
     const { keyLinkId, aead } = await deps.keyLinks.forKeyFieldValue(scope, incoming.keyFieldValue, options);
 
-    const record: OutgoingRecord = {
-      partitionKey: keyLinkId,
-      envelope: {
-        v: 1,
-        accountId: claims.accountId,
-        stream: stream.name,
-        contractRef: incoming.contract.ref,
-        event: sealEvent(incoming, aead, newStrmStamp(keyLinkId, now())),
-      },
-    };
-    await deps.publisher.publish(record);
+    const sealed = sealEvent(incoming, aead, newStrmStamp(keyLinkId, now()));
+    await deps.publisher.publish(
+      envelopeRecord(
+        { ...stream, stream: stream.name, contractRef: incoming.contract.ref },
+        sealed,
+        keyLinkId,
+      ),
+    );
     return noContent();
   }
 

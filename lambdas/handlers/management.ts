@@ -24,6 +24,7 @@ import {
 } from '../core/errors';
 import { isJsonObject } from '../core/field-path';
 import { httpStatusOf } from '../core/http-status';
+import { isScopeOwnedBy } from '../core/key-link-scope';
 import { type KeyEncryptionKeys, KeyLinkIntegrityError, type KeyLinkRecord } from '../core/key-links';
 import { unwrapKey } from '../core/key-wrap';
 import { keyedHash } from '../core/keyed-hash';
@@ -151,7 +152,7 @@ export function createManagementHandler(deps: ManagementDeps) {
   /** A key link of the caller's account; any other (or none) is the same 404. */
   async function ownKeyLink(user: UserClaims, keyLinkId: string): Promise<KeyLinkRecord> {
     const link = await deps.keyLinks.getById(keyLinkId);
-    const owned = link?.scope.startsWith(`${user.accountId}/`) ? link : undefined;
+    const owned = link && isScopeOwnedBy(link.scope, user.accountId) ? link : undefined;
     if (!owned) throw new NotFoundError('key link not found');
     return owned;
   }
@@ -436,7 +437,7 @@ export function managementDepsFromEnv(): ManagementDeps {
     accounts: new AccountsRepo({ doc, table: requiredEnv('ACCOUNTS_TABLE') }),
     streams: new StreamsRepo({ doc, table: requiredEnv('STREAMS_TABLE') }),
     contracts: new ContractsRepo({ doc, table: requiredEnv('CONTRACTS_TABLE') }),
-    usage: new UsageRepo({ dynamo: doc, tableName: requiredEnv('USAGE_TABLE') }),
+    usage: new UsageRepo({ doc, table: requiredEnv('USAGE_TABLE') }),
     ...keyLinkStorageEntries(),
     tokens: getTokenService,
     lookupSecret: getLookupSecret,

@@ -55,8 +55,8 @@ let built: WsConnectHandler | undefined;
 export async function handler(event: WebSocketRouteEvent): Promise<WebSocketRouteResult> {
   built ??= createWsConnectHandler({
     connections: new ConnectionsRepo({
-      dynamo: dynamoDocumentClient(),
-      tableName: requiredEnv('CONNECTIONS_TABLE'),
+      doc: dynamoDocumentClient(),
+      table: requiredEnv('CONNECTIONS_TABLE'),
     }),
   });
   return built(event);

@@ -58,9 +58,9 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
     const accounts = new AccountsRepo({ doc, table: tables.accounts });
     const streams = new StreamsRepo({ doc, table: tables.streams });
     const contracts = new ContractsRepo({ doc, table: tables.contracts });
-    const usage = new UsageRepo({ dynamo: doc, tableName: tables.usage });
-    const keyLinks = new DynamoKeyLinkStore({ dynamo: doc, tableName: tables.keyLinks });
-    const keks = new KmsKeyEncryptionKeys({ dynamo: doc, kms, tableName: tables.keyLinks, kmsKeyId });
+    const usage = new UsageRepo({ doc: doc, table: tables.usage });
+    const keyLinks = new DynamoKeyLinkStore({ doc: doc, table: tables.keyLinks });
+    const keks = new KmsKeyEncryptionKeys({ doc, kms, table: tables.keyLinks, kmsKeyId });
 
     return {
       emulators,

@@ -7,6 +7,7 @@ import { keyedHash } from '../../../lambdas/core/keyed-hash';
 import { TinkDeterministicAead } from '../../../lambdas/core/tink-daead';
 import { fromTinkJsonKeyset } from '../../../lambdas/core/tink-keyset';
 import { TokenService } from '../../../lambdas/core/tokens';
+import { testScope } from '../../support/key-link-scopes';
 import { bodyOf, type ControlPlaneEnv, httpEvent, ISSUER, startControlPlaneEnv } from './control-plane-env';
 
 let env: ControlPlaneEnv;
@@ -365,7 +366,8 @@ describe('account isolation: another account’s resources answer 404 on every r
       keks: env.keks,
       lookupSecret: await env.secrets.get('lookup-hash'),
     });
-    keyLinkId = (await resolver.forKeyFieldValue(`${owner.accountId}/private`, 'session-1')).keyLinkId;
+    keyLinkId = (await resolver.forKeyFieldValue(testScope(owner.accountId, 'private'), 'session-1'))
+      .keyLinkId;
   });
 
   it.each([
@@ -528,7 +530,10 @@ describe('key links and data subjects', () => {
       keks: env.keks,
       lookupSecret: await env.secrets.get('lookup-hash'),
     });
-    const { keyLinkId, aead } = await resolver.forKeyFieldValue(`${user.accountId}/winston`, 'session-42');
+    const { keyLinkId, aead } = await resolver.forKeyFieldValue(
+      testScope(user.accountId, 'winston'),
+      'session-42',
+    );
     const ciphertext = aead.encryptString('ada@example.com');
 
     const res = await api(
@@ -548,7 +553,7 @@ describe('key links and data subjects', () => {
       keks: env.keks,
       lookupSecret: await env.secrets.get('lookup-hash'),
     });
-    const { keyLinkId } = await resolver.forKeyFieldValue(`${user.accountId}/winston`, 'session-43');
+    const { keyLinkId } = await resolver.forKeyFieldValue(testScope(user.accountId, 'winston'), 'session-43');
     const res = await api(
       httpEvent({ method: 'DELETE', path: `/v1/key-links/${keyLinkId}`, token: user.token }),
     );
@@ -567,12 +572,12 @@ describe('key links and data subjects', () => {
     const subject = 'customer-7@example.com';
     const mine = await Promise.all(
       ['s-1', 's-2'].map((session) =>
-        resolver.forKeyFieldValue(`${user.accountId}/winston`, session, {
+        resolver.forKeyFieldValue(testScope(user.accountId, 'winston'), session, {
           dataSubjectHash: keyedHash(lookupSecret, user.accountId, subject),
         }),
       ),
     );
-    const theirs = await resolver.forKeyFieldValue(`${other.accountId}/winston`, 's-1', {
+    const theirs = await resolver.forKeyFieldValue(testScope(other.accountId, 'winston'), 's-1', {
       dataSubjectHash: keyedHash(lookupSecret, other.accountId, subject),
     });
 
@@ -597,9 +602,13 @@ describe('key links and data subjects', () => {
     const subjects = ['A', '%41', 'a/b?c#d'];
     const links = new Map<string, string>();
     for (const subject of subjects) {
-      const { keyLinkId } = await resolver.forKeyFieldValue(`${user.accountId}/winston`, 'shared-session', {
-        dataSubjectHash: keyedHash(lookupSecret, user.accountId, subject),
-      });
+      const { keyLinkId } = await resolver.forKeyFieldValue(
+        testScope(user.accountId, 'winston'),
+        'shared-session',
+        {
+          dataSubjectHash: keyedHash(lookupSecret, user.accountId, subject),
+        },
+      );
       links.set(subject, keyLinkId);
     }
     const res = await api(

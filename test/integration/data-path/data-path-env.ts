@@ -67,11 +67,11 @@ export async function startDataPathEnv(): Promise<DataPathEnv> {
 /** A key-link resolver as a fresh process would build it (own caches). */
 export function newResolver(env: DataPathEnv): KeyLinkResolver {
   return new KeyLinkResolver({
-    store: new DynamoKeyLinkStore({ dynamo: env.dynamo, tableName: env.tables.keyLinks }),
+    store: new DynamoKeyLinkStore({ doc: env.dynamo, table: env.tables.keyLinks }),
     keks: new KmsKeyEncryptionKeys({
-      dynamo: env.dynamo,
+      doc: env.dynamo,
       kms: env.kms,
-      tableName: env.tables.keyLinks,
+      table: env.tables.keyLinks,
       kmsKeyId: env.kmsKeyId,
     }),
     lookupSecret: env.lookupSecret,
@@ -100,7 +100,7 @@ export function newDecrypter(env: DataPathEnv, resolver = newResolver(env)) {
       streamName: env.derivedStream,
       baseDelayMs: 1,
     }),
-    usage: new UsageRepo({ dynamo: env.dynamo, tableName: env.tables.usage }),
+    usage: new UsageRepo({ doc: env.dynamo, table: env.tables.usage }),
   });
 }
 

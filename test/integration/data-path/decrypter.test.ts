@@ -3,13 +3,10 @@ import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { AccountContracts } from '../../../lambdas/aws/account-contracts';
 import { ContractsRepo } from '../../../lambdas/aws/contracts-repo';
-import {
-  decodeEnvelope,
-  type EventEnvelope,
-  KinesisEventPublisher,
-} from '../../../lambdas/aws/event-publisher';
+import { KinesisEventPublisher } from '../../../lambdas/aws/event-publisher';
 import { DynamoKeyLinkStore } from '../../../lambdas/aws/key-link-store';
 import { UsageRepo, usageMinuteOf } from '../../../lambdas/aws/usage-repo';
+import { decodeEnvelope, type EventEnvelope } from '../../../lambdas/core/event-envelope';
 import { maskValue } from '../../../lambdas/core/masking';
 import { createDecrypterHandler } from '../../../lambdas/handlers/decrypter';
 import { eventBody, exampleEvent } from '../../support/factories';
@@ -226,7 +223,7 @@ describe('decrypter: failures and shredding', () => {
     const links = source.map(
       (record) => (decodeEnvelope(record.data).event.strmMeta as { keyLink: string }).keyLink,
     );
-    const store = new DynamoKeyLinkStore({ dynamo: env.dynamo, tableName: env.tables.keyLinks });
+    const store = new DynamoKeyLinkStore({ doc: env.dynamo, table: env.tables.keyLinks });
     expect(await store.deleteById(links[0]!)).toBe(true);
 
     const response = await newDecrypter(env)(kinesisEvent(source, env.sourceStream));
@@ -256,7 +253,7 @@ describe('decrypter: failures and shredding', () => {
         maxAttempts: 2,
         baseDelayMs: 1,
       }),
-      usage: new UsageRepo({ dynamo: env.dynamo, tableName: env.tables.usage }),
+      usage: new UsageRepo({ doc: env.dynamo, table: env.tables.usage }),
     });
 
     const response = await decrypter(kinesisEvent(source, env.sourceStream));

@@ -7,7 +7,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ConnectionPoster } from '../../../lambdas/aws/connection-poster';
 import { ConnectionsRepo } from '../../../lambdas/aws/connections-repo';
-import { type EventEnvelope, encodeEnvelope } from '../../../lambdas/aws/event-publisher';
+import { type EventEnvelope, encodeEnvelope } from '../../../lambdas/core/event-envelope';
 import { createEgressHandler } from '../../../lambdas/handlers/egress';
 import { createWsConnectHandler } from '../../../lambdas/handlers/ws-connect';
 import {
@@ -123,7 +123,7 @@ async function waitForFrames(frames: string[], count: number): Promise<void> {
 }
 
 describe('ws-connect', () => {
-  const repo = () => new ConnectionsRepo({ dynamo: env.dynamo, tableName: env.tables.connections });
+  const repo = () => new ConnectionsRepo({ doc: env.dynamo, table: env.tables.connections });
 
   it('stores the connection with the stream of its authorizer context on $connect', async () => {
     const accountId = randomUUID();
@@ -164,8 +164,8 @@ describe('ws-connect', () => {
   it('does not list connections that have expired', async () => {
     const accountId = randomUUID();
     const past = new ConnectionsRepo({
-      dynamo: env.dynamo,
-      tableName: env.tables.connections,
+      doc: env.dynamo,
+      table: env.tables.connections,
       now: () => Date.now() - 3 * 60 * 60 * 1000,
     });
     await past.put({ connectionId: 'conn-old', accountId, streamName: 'demo', clientId: 'c' });
@@ -174,7 +174,7 @@ describe('ws-connect', () => {
 });
 
 describe('egress fan-out', () => {
-  const repo = () => new ConnectionsRepo({ dynamo: env.dynamo, tableName: env.tables.connections });
+  const repo = () => new ConnectionsRepo({ doc: env.dynamo, table: env.tables.connections });
   const egress = () =>
     createEgressHandler({
       connections: repo(),

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ConnectionsRepo } from '../../../lambdas/aws/connections-repo';
-import { decodeEnvelope } from '../../../lambdas/aws/event-publisher';
 import { getTokenService } from '../../../lambdas/aws/system-secrets';
+import { decodeEnvelope } from '../../../lambdas/core/event-envelope';
 import { handler as decrypterHandler } from '../../../lambdas/handlers/decrypter';
 import { handler as ingestHandler } from '../../../lambdas/handlers/ingest';
 import { handler as wsConnectHandler } from '../../../lambdas/handlers/ws-connect';
@@ -70,7 +70,7 @@ describe('handler exports configured from the environment', () => {
   });
 
   it('ws-connect stores and removes a connection', async () => {
-    const repo = new ConnectionsRepo({ dynamo: env.dynamo, tableName: env.tables.connections });
+    const repo = new ConnectionsRepo({ doc: env.dynamo, table: env.tables.connections });
     const authorizer = { accountId: 'account-env', stream: 'winston', clientId: 'c' };
 
     await wsConnectHandler({

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ContractsRepo } from '../../../lambdas/aws/contracts-repo';
-import { decodeEnvelope } from '../../../lambdas/aws/event-publisher';
 import { DynamoKeyLinkStore } from '../../../lambdas/aws/key-link-store';
+import { decodeEnvelope } from '../../../lambdas/core/event-envelope';
 import { keyedHash } from '../../../lambdas/core/keyed-hash';
 import { TokenService } from '../../../lambdas/core/tokens';
 import { clickstreamEvent, eventBody, exampleEvent } from '../../support/factories';
@@ -348,7 +348,7 @@ describe('ingest of a valid event', () => {
     const [stored] = await sourceEnvelopesOf(accountId);
     const envelope = stored!.envelope;
 
-    const store = new DynamoKeyLinkStore({ dynamo: env.dynamo, tableName: env.tables.keyLinks });
+    const store = new DynamoKeyLinkStore({ doc: env.dynamo, table: env.tables.keyLinks });
     const subjectHash = keyedHash(env.lookupSecret, accountId, 'customer-77');
     expect(await store.listByDataSubject(accountId, subjectHash)).toEqual([
       (envelope.event.strmMeta as { keyLink: string }).keyLink,

@@ -4,6 +4,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoKeyLinkStore } from '../../../lambdas/aws/key-link-store';
 import { KmsKeyEncryptionKeys } from '../../../lambdas/aws/kms-key-encryption-keys';
 import type { KeyLinkRecord } from '../../../lambdas/core/key-links';
+import { testScope } from '../../support/key-link-scopes';
 import { type DataPathEnv, startDataPathEnv } from './data-path-env';
 
 let env: DataPathEnv;
@@ -20,13 +21,13 @@ const HOUR = 60 * 60 * 1000;
 const T0 = Date.UTC(2030, 0, 1);
 
 function store() {
-  return new DynamoKeyLinkStore({ dynamo: env.dynamo, tableName: env.tables.keyLinks });
+  return new DynamoKeyLinkStore({ doc: env.dynamo, table: env.tables.keyLinks });
 }
 
 function candidate(overrides: Partial<KeyLinkRecord> = {}): KeyLinkRecord {
   return {
     keyLinkId: randomUUID(),
-    scope: `${randomUUID()}/demo`,
+    scope: testScope(randomUUID(), 'demo'),
     keyHash: 'hash-1',
     keyId: 123456,
     wrappedKey: randomBytes(92),
@@ -54,7 +55,7 @@ describe('DynamoKeyLinkStore', () => {
   });
 
   it('lets concurrent candidates agree on exactly one link', async () => {
-    const scope = `${randomUUID()}/demo`;
+    const scope = testScope(randomUUID(), 'demo');
     const winners = await Promise.all(
       Array.from({ length: 8 }, () => store().createIfAbsent(candidate({ scope }), T0)),
     );
@@ -102,9 +103,13 @@ describe('DynamoKeyLinkStore', () => {
 
   it('lists and shreds the links of a data subject', async () => {
     const accountId = randomUUID();
-    const a = candidate({ scope: `${accountId}/demo`, keyHash: 'a', dataSubjectHash: 'subject-x' });
-    const b = candidate({ scope: `${accountId}/other`, keyHash: 'b', dataSubjectHash: 'subject-x' });
-    const unrelated = candidate({ scope: `${accountId}/demo`, keyHash: 'c', dataSubjectHash: 'subject-y' });
+    const a = candidate({ scope: testScope(accountId, 'demo'), keyHash: 'a', dataSubjectHash: 'subject-x' });
+    const b = candidate({ scope: testScope(accountId, 'other'), keyHash: 'b', dataSubjectHash: 'subject-x' });
+    const unrelated = candidate({
+      scope: testScope(accountId, 'demo'),
+      keyHash: 'c',
+      dataSubjectHash: 'subject-y',
+    });
     for (const link of [a, b, unrelated]) await store().createIfAbsent(link, T0);
 
     expect((await store().listByDataSubject(accountId, 'subject-x')).sort()).toEqual(
@@ -121,9 +126,9 @@ describe('DynamoKeyLinkStore', () => {
 describe('KmsKeyEncryptionKeys', () => {
   function keks(kms: KMSClient = env.kms) {
     return new KmsKeyEncryptionKeys({
-      dynamo: env.dynamo,
+      doc: env.dynamo,
       kms,
-      tableName: env.tables.keyLinks,
+      table: env.tables.keyLinks,
       kmsKeyId: env.kmsKeyId,
     });
   }
@@ -142,7 +147,7 @@ describe('KmsKeyEncryptionKeys', () => {
   it('creates one 32-byte KEK per scope and serves it from memory afterwards', async () => {
     const { kms, calls } = countingKms();
     const keys = keks(kms);
-    const scope = `${randomUUID()}/demo`;
+    const scope = testScope(randomUUID(), 'demo');
     const first = await keys.current(scope, T0);
     const again = await keys.current(scope, T0 + HOUR);
     expect(first.kek).toHaveLength(32);
@@ -152,7 +157,7 @@ describe('KmsKeyEncryptionKeys', () => {
   });
 
   it('gives another process the same current KEK, decrypted once through KMS', async () => {
-    const scope = `${randomUUID()}/demo`;
+    const scope = testScope(randomUUID(), 'demo');
     const first = await keks().current(scope, T0);
     const { kms, calls } = countingKms();
     const other = keks(kms);
@@ -162,7 +167,7 @@ describe('KmsKeyEncryptionKeys', () => {
   });
 
   it('rotates the current KEK after 24 hours and still opens the old one by id', async () => {
-    const scope = `${randomUUID()}/demo`;
+    const scope = testScope(randomUUID(), 'demo');
     const old = await keks().current(scope, T0);
     const rotated = await keks().current(scope, T0 + 25 * HOUR);
     expect(rotated.kekId).not.toBe(old.kekId);
@@ -170,7 +175,7 @@ describe('KmsKeyEncryptionKeys', () => {
   });
 
   it('binds the stored KEK to its scope and id (KMS refuses another encryption context)', async () => {
-    const scope = `${randomUUID()}/demo`;
+    const scope = testScope(randomUUID(), 'demo');
     const { kekId } = await keks().current(scope, T0);
     const { Item } = await env.dynamo.send(
       new GetCommand({ TableName: env.tables.keyLinks, Key: { pk: `kek#${scope}`, sk: `kek#${kekId}` } }),
@@ -180,13 +185,13 @@ describe('KmsKeyEncryptionKeys', () => {
       env.kms.send(
         new DecryptCommand({
           CiphertextBlob: Item?.wrappedKek,
-          EncryptionContext: { scope: `${randomUUID()}/demo`, kekId },
+          EncryptionContext: { scope: testScope(randomUUID(), 'demo'), kekId },
         }),
       ),
     ).rejects.toThrow();
   });
 
   it('answers undefined for an unknown KEK id', async () => {
-    expect(await keks().byId(`${randomUUID()}/demo`, 'no-such-kek')).toBeUndefined();
+    expect(await keks().byId(testScope(randomUUID(), 'demo'), 'no-such-kek')).toBeUndefined();
   });
 });

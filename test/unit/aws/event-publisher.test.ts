@@ -6,13 +6,13 @@ import {
   type PutRecordsCommandInput,
 } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
+import { KinesisEventPublisher } from '../../../lambdas/aws/event-publisher';
 import {
   decodeEnvelope,
   type EventEnvelope,
   encodeEnvelope,
-  KinesisEventPublisher,
   type OutgoingRecord,
-} from '../../../lambdas/aws/event-publisher';
+} from '../../../lambdas/core/event-envelope';
 import { httpStatusOf } from '../../../lambdas/core/http-status';
 
 const kinesisMock = mockClient(KinesisClient);

@@ -5,8 +5,9 @@ import { unwrapKey } from '../../../lambdas/core/key-wrap';
 import { keyedHash } from '../../../lambdas/core/keyed-hash';
 import { TinkDeterministicAead } from '../../../lambdas/core/tink-daead';
 import { InMemoryKeyEncryptionKeys, InMemoryKeyLinkStore } from '../../support/in-memory-key-link-store';
+import { testScope } from '../../support/key-link-scopes';
 
-const SCOPE = 'account-1/winston';
+const SCOPE = testScope('account-1', 'winston');
 const HOUR = 60 * 60 * 1000;
 
 function setup(options: { rotationMs?: number; cacheTtlMs?: number } = {}) {
@@ -76,7 +77,7 @@ describe('KeyLinkResolver.forKeyFieldValue', () => {
   it('gives the same value in another scope another key link', async () => {
     const { resolver } = setup();
     const a = await resolver.forKeyFieldValue(SCOPE, 'session-1');
-    const b = await resolver.forKeyFieldValue('account-2/winston', 'session-1');
+    const b = await resolver.forKeyFieldValue(testScope('account-2', 'winston'), 'session-1');
     expect(a.keyLinkId).not.toBe(b.keyLinkId);
   });
 

@@ -1,0 +1,64 @@
+import { ValidationError } from './errors';
+import { isJsonObject } from './field-path';
+
+/**
+ * The one wire contract between the data-path functions: a record of the source-events or derived-events
+ * Kinesis stream. On the source stream `event` has every PII field encrypted; on the derived stream
+ * `stream` is the derived stream's name and `event` the derived event. Built, encoded and decoded only here.
+ */
+export interface EventEnvelope {
+  v: 1;
+  accountId: string;
+  stream: string;
+  contractRef: string;
+  event: Record<string, unknown>;
+}
+
+/** An envelope to write, with its partition key: the event's key link, so one session stays in order. */
+export interface OutgoingRecord {
+  envelope: EventEnvelope;
+  partitionKey: string;
+}
+
+/** The record for one event of a stream, partitioned by its key link. */
+export function envelopeRecord(
+  target: { accountId: string; stream: string; contractRef: string },
+  event: Record<string, unknown>,
+  keyLink: string,
+): OutgoingRecord {
+  return {
+    partitionKey: keyLink,
+    envelope: {
+      v: 1,
+      accountId: target.accountId,
+      stream: target.stream,
+      contractRef: target.contractRef,
+      event,
+    },
+  };
+}
+
+export function encodeEnvelope(envelope: EventEnvelope): Uint8Array {
+  return Buffer.from(JSON.stringify(envelope), 'utf8');
+}
+
+/** Reads a record's data; ValidationError (without any content) when it is not an envelope. */
+export function decodeEnvelope(data: Uint8Array): EventEnvelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(data).toString('utf8'));
+  } catch {
+    throw new ValidationError('record data is not JSON');
+  }
+  if (
+    !isJsonObject(parsed) ||
+    parsed.v !== 1 ||
+    typeof parsed.accountId !== 'string' ||
+    typeof parsed.stream !== 'string' ||
+    typeof parsed.contractRef !== 'string' ||
+    !isJsonObject(parsed.event)
+  ) {
+    throw new ValidationError('record data is not a version 1 event envelope');
+  }
+  return parsed as unknown as EventEnvelope;
+}
