@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { json } from './http';
+import { json } from '../http/responses';
 
 /** `GET /ready`: liveness of the HTTP API; touches no dependency, so it answers even when they are down. */
 export function createHealthHandler() {

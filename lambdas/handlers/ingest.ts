@@ -19,7 +19,8 @@ import { onceSucceeded } from '../core/once-succeeded';
 import type { StreamRecord } from '../core/stream-definition';
 import { newStrmStamp } from '../core/strm-meta';
 import type { StreamClaims } from '../core/tokens';
-import { bearerToken, bodyBytes, header, noContent, textError } from './http';
+import { bearerToken, bodyBytes, header } from '../http/request';
+import { noContent, textError } from '../http/responses';
 
 /** How long a stream record is trusted in a warm process (disabling a stream takes effect within this). */
 export const STREAM_CACHE_TTL_MS = 5_000;

@@ -39,7 +39,8 @@ import {
 import { toTinkJsonKeyset } from '../core/tink-keyset';
 import type { TokenService, UserClaims } from '../core/tokens';
 import { parseUsageWindow } from '../core/usage-window';
-import { bearerToken, bodyBytes, json, jsonError, noContent } from './http';
+import { bearerToken, bodyBytes } from '../http/request';
+import { json, jsonError, noContent } from '../http/responses';
 
 /**
  * `ANY /v1/{proxy+}`: accounts, login, streams, contracts, key links, data subjects, usage. Every lookup

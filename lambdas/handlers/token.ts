@@ -8,7 +8,8 @@ import { isClientId, verifyClientSecret } from '../core/client-secrets';
 import { AppError } from '../core/errors';
 import { isJsonObject } from '../core/field-path';
 import type { StreamClaims, TokenService } from '../core/tokens';
-import { bodyBytes, header, json } from './http';
+import { bodyBytes, header } from '../http/request';
+import { json } from '../http/responses';
 
 /**
  * `POST /auth/token`: OAuth2 token endpoint for stream clients (RFC 6749 §4.4 client credentials and §6

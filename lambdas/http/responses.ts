@@ -1,0 +1,38 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { AppError } from '../core/errors';
+import { httpStatusOf } from '../core/http-status';
+
+/** HTTP API (payload v2) responses; error bodies take their status from the one mapping in http-status.ts. */
+export function json(
+  statusCode: number,
+  body: unknown,
+  extraHeaders: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...extraHeaders },
+    body: JSON.stringify(body),
+  };
+}
+
+export function text(statusCode: number, body: string): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
+}
+
+export function noContent(): APIGatewayProxyStructuredResultV2 {
+  return { statusCode: 204 };
+}
+
+/** Management-API error body: `{"error":{"code","message"}}`; internal errors never leak their message. */
+export function jsonError(error: unknown): APIGatewayProxyStructuredResultV2 {
+  const status = httpStatusOf(error);
+  if (error instanceof AppError) return json(status, { error: { code: error.code, message: error.message } });
+  return json(500, { error: { code: 'internal_error', message: 'internal error' } });
+}
+
+/** Ingest-style error body: a plain-text reason, as the original event gateway answered. */
+export function textError(error: unknown): APIGatewayProxyStructuredResultV2 {
+  const status = httpStatusOf(error);
+  if (error instanceof AppError) return text(status, error.message);
+  return text(500, 'internal error');
+}
