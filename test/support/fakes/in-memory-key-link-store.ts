@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { KeyEncryptionKeys, KeyLinkRecord, KeyLinkStore } from '../../lambdas/core/key-links';
+import type { KeyEncryptionKeys, KeyLinkRecord, KeyLinkStore } from '../../../lambdas/core/key-links';
 
 /**
  * In-memory KeyLinkStore for unit tests, with the same conditional semantics as the DynamoDB adapter:
