@@ -73,6 +73,33 @@ export class DecryptionError extends AppError {
   }
 }
 
+/** The error codes of the OAuth 2.0 token endpoint (RFC 6749 §5.2) that this product answers with. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'unsupported_grant_type'
+  | 'invalid_client'
+  | 'invalid_grant';
+
+// RFC 6749 §5.2: a failed client authentication is a 401, every other token-request error a 400.
+const OAUTH_ERROR_KINDS: Readonly<Record<OAuthErrorCode, ErrorKind>> = {
+  invalid_request: 'bad_request',
+  unsupported_grant_type: 'bad_request',
+  invalid_client: 'unauthorized',
+  invalid_grant: 'bad_request',
+};
+
+/**
+ * A token-endpoint error: answered as `{error: code, error_description: message}` (RFC 6749 §5.2). Its
+ * kind follows from the code, so its HTTP status comes from the same table as every other typed error.
+ */
+export class OAuthError extends AppError {
+  declare readonly code: OAuthErrorCode;
+
+  constructor(code: OAuthErrorCode, description: string) {
+    super(OAUTH_ERROR_KINDS[code], code, description);
+  }
+}
+
 /**
  * What a log line may say about an error: its name only (messages of unexpected errors may quote input,
  * and with it PII). The one way the code base names an error in a log.

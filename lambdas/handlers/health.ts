@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { json } from '../http/responses';
+import { lambdaEntryPoint } from '../runtime/entry-point';
 
 /** `GET /ready`: liveness of the HTTP API; touches no dependency, so it answers even when they are down. */
 export function createHealthHandler() {
@@ -8,5 +9,8 @@ export function createHealthHandler() {
   };
 }
 
-/** Lambda entry point. */
-export const handler = createHealthHandler();
+/** Lambda entry point (the route sends an event; the answer does not depend on it). */
+export const handler = lambdaEntryPoint<void, APIGatewayProxyStructuredResultV2>(
+  'health',
+  createHealthHandler,
+);

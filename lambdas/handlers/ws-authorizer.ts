@@ -4,35 +4,28 @@ import { dynamoDocumentClient } from '../aws/clients';
 import { requiredEnv } from '../aws/config';
 import { StreamsRepo } from '../aws/streams-repo';
 import { getTokenService } from '../aws/system-secrets';
-import { AppError } from '../core/errors';
-import type { TokenService } from '../core/tokens';
+import { lambdaEntryPoint } from '../runtime/entry-point';
+import {
+  type AuthorizeSubscriberPorts,
+  authorizeSubscriber,
+  type Subscriber,
+} from '../use-cases/authorize-subscriber';
 
 /**
  * WebSocket `$connect` REQUEST authorizer. The stream token comes from `Authorization: Bearer …` or, since
- * browsers cannot set headers on a WebSocket upgrade, from `?token=…`.
- *
- * A missing, invalid or expired token, or a token whose stream no longer exists, gets a Deny policy with no
- * context (API Gateway answers 403), rather than throwing 'Unauthorized' (401): the authorizer never has to
- * tell an invalid token from a deleted stream, and a Deny carries nothing a caller could use. The token names
- * its stream by name, so it must also carry one of the stream's current client ids: a token issued before the
- * stream was deleted and recreated under the same name is denied. When the token service cannot be built
- * (on AWS this role may only read the signing secret, which does not exist before the first token is issued),
- * no valid token can exist: Deny. Other infrastructure failures (e.g. DynamoDB unavailable) are thrown, so
- * API Gateway answers 500 and the client can retry.
+ * browsers cannot set headers on a WebSocket upgrade, from `?token=…`. A refusal is a Deny policy with no
+ * context (API Gateway answers 403), never a thrown 'Unauthorized' (401): a Deny carries nothing a caller
+ * could use. Infrastructure failures are thrown (API Gateway answers 500, the client can retry).
  */
-export interface WsAuthorizerDeps {
-  streams: Pick<StreamsRepo, 'get'>;
-  tokens: () => Promise<TokenService>;
+export interface WsAuthorizerDeps extends AuthorizeSubscriberPorts {
   logger?: Logger;
 }
 
-export interface WsAuthorizerContext {
-  accountId: string;
-  stream: string;
-  clientId: string;
-}
+export type WsAuthorizerContext = Subscriber;
 
 export type WsAuthorizerResult = APIGatewayAuthorizerResult & { context?: WsAuthorizerContext };
+
+export type WsAuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent) => Promise<WsAuthorizerResult>;
 
 function policy(principalId: string, effect: 'Allow' | 'Deny', resource: string) {
   return {
@@ -51,55 +44,29 @@ function tokenOf(event: APIGatewayRequestAuthorizerEvent): string | undefined {
     const match = value.match(/^Bearer\s+(\S+)\s*$/i);
     if (match) return match[1];
   }
-  const query = event.queryStringParameters?.token;
-  return query ? query : undefined;
+  return event.queryStringParameters?.token || undefined;
 }
 
-export function createWsAuthorizerHandler(deps: WsAuthorizerDeps) {
+export function createWsAuthorizerHandler(deps: WsAuthorizerDeps): WsAuthorizerHandler {
   const logger = deps.logger ?? new Logger({ serviceName: 'ws-authorizer' });
-
-  return async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<WsAuthorizerResult> {
-    const resource = event.methodArn;
-    const deny = (reason: string) => {
-      logger.info('connection denied', { reason });
-      return policy('anonymous', 'Deny', resource);
-    };
-    const token = tokenOf(event);
-    if (!token) return deny('missing_token');
-    let tokens: TokenService;
-    try {
-      tokens = await deps.tokens();
-    } catch (error) {
-      // The message may name roles or resources; the name (e.g. AccessDeniedException) is enough.
-      logger.warn('token service unavailable', { errorName: (error as Error)?.name ?? 'unknown' });
-      return deny('token_service_unavailable');
+  return async (event) => {
+    const decision = await authorizeSubscriber(deps, tokenOf(event));
+    if (decision.allowed) {
+      const { subscriber } = decision;
+      return { ...policy(subscriber.clientId, 'Allow', event.methodArn), context: { ...subscriber } };
     }
-    let claims: Awaited<ReturnType<TokenService['verifyStreamToken']>>;
-    try {
-      claims = await tokens.verifyStreamToken(token);
-    } catch (error) {
-      if (error instanceof AppError) return deny(error.code);
-      throw error;
+    if (decision.reason === 'token_service_unavailable') {
+      // The failure's message may name roles or resources; its name (e.g. AccessDeniedException) is enough.
+      logger.warn('token service unavailable', { errorName: decision.errorName });
     }
-    const stream = await deps.streams.get(claims.accountId, claims.stream);
-    if (!stream || stream.enabled === false) return deny('stream_gone');
-    if (!(stream.credentials ?? []).some((credential) => credential.clientId === claims.clientId)) {
-      return deny('client_not_of_stream');
-    }
-    return {
-      ...policy(claims.clientId, 'Allow', resource),
-      context: { accountId: claims.accountId, stream: claims.stream, clientId: claims.clientId },
-    };
+    logger.info('connection denied', { reason: decision.reason });
+    return policy('anonymous', 'Deny', event.methodArn);
   };
 }
 
-let cached: ReturnType<typeof createWsAuthorizerHandler> | undefined;
-
-/** Lambda entry point; dependencies are built from the environment on first use. */
-export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<WsAuthorizerResult> {
-  cached ??= createWsAuthorizerHandler({
+export const handler = lambdaEntryPoint('ws-authorizer', () =>
+  createWsAuthorizerHandler({
     streams: new StreamsRepo({ doc: dynamoDocumentClient(), table: requiredEnv('STREAMS_TABLE') }),
     tokens: getTokenService,
-  });
-  return cached(event);
-}
+  }),
+);

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { dynamoDocumentClient } from '../aws/clients';
 import { requiredEnv } from '../aws/config';
 import { ConnectionsRepo } from '../aws/connections-repo';
+import { lambdaEntryPoint } from '../runtime/entry-point';
 
 /** The parts of the WebSocket `$connect` / `$disconnect` integration event this handler reads. */
 export interface WebSocketRouteEvent {
@@ -49,15 +50,12 @@ export function createWsConnectHandler(deps: WsConnectDeps): WsConnectHandler {
   };
 }
 
-let built: WsConnectHandler | undefined;
-
 /** Lambda entry point for the `$connect` and `$disconnect` routes. */
-export async function handler(event: WebSocketRouteEvent): Promise<WebSocketRouteResult> {
-  built ??= createWsConnectHandler({
+export const handler = lambdaEntryPoint('ws-connect', () =>
+  createWsConnectHandler({
     connections: new ConnectionsRepo({
       doc: dynamoDocumentClient(),
       table: requiredEnv('CONNECTIONS_TABLE'),
     }),
-  });
-  return built(event);
-}
+  }),
+);

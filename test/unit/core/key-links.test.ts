@@ -4,7 +4,10 @@ import { KeyLinkIntegrityError, KeyLinkResolver } from '../../../lambdas/core/ke
 import { unwrapKey } from '../../../lambdas/core/key-wrap';
 import { keyedHash } from '../../../lambdas/core/keyed-hash';
 import { TinkDeterministicAead } from '../../../lambdas/core/tink-daead';
-import { InMemoryKeyEncryptionKeys, InMemoryKeyLinkStore } from '../../support/fakes/in-memory-key-link-store';
+import {
+  InMemoryKeyEncryptionKeys,
+  InMemoryKeyLinkStore,
+} from '../../support/fakes/in-memory-key-link-store';
 import { testScope } from '../../support/key-link-scopes';
 
 const SCOPE = testScope('account-1', 'winston');

@@ -1,0 +1,68 @@
+import type { StreamsRepo } from '../aws/streams-repo';
+import { AppError, errorName } from '../core/errors';
+import { isStreamActive, streamAcceptsClient } from '../core/stream-status';
+import type { StreamClaims, TokenService } from '../core/tokens';
+
+/**
+ * Whether a WebSocket subscriber with this stream token may connect, and to which stream.
+ *
+ * A missing, invalid or expired token, a stream that is gone or inactive, or a client the stream no longer
+ * accepts is a Deny with a reason for the log; nobody has to tell an invalid token from a deleted stream.
+ * The token names its stream by name, so it must also carry one of the stream's current client ids: a token
+ * issued before the stream was deleted and recreated under the same name is denied. When the token service
+ * cannot be built (on AWS the authorizer may only read the signing secret, which does not exist before the
+ * first token is issued), no valid token can exist: Deny. Other infrastructure failures (e.g. DynamoDB
+ * unavailable) are thrown, so the caller can fail the request and the client can retry.
+ */
+export interface AuthorizeSubscriberPorts {
+  streams: Pick<StreamsRepo, 'get'>;
+  tokens: () => Promise<Pick<TokenService, 'verifyStreamToken'>>;
+}
+
+/** The stream a subscriber reads, as the connection stores it. */
+export interface Subscriber {
+  accountId: string;
+  stream: string;
+  clientId: string;
+}
+
+/**
+ * Allow with the subscriber, or Deny with a reason for the log: `missing_token`, `token_service_unavailable`
+ * (with the failure's `errorName`, never its message), the token service's code (`invalid_token`,
+ * `token_expired`), `stream_gone`, `client_not_of_stream`.
+ */
+export type SubscriberAuthorization =
+  | { allowed: true; subscriber: Subscriber }
+  | { allowed: false; reason: string; errorName?: string };
+
+const deny = (reason: string, failure?: unknown): SubscriberAuthorization =>
+  failure === undefined
+    ? { allowed: false, reason }
+    : { allowed: false, reason, errorName: errorName(failure) };
+
+export async function authorizeSubscriber(
+  ports: AuthorizeSubscriberPorts,
+  token: string | undefined,
+): Promise<SubscriberAuthorization> {
+  if (!token) return deny('missing_token');
+  let tokens: Pick<TokenService, 'verifyStreamToken'>;
+  try {
+    tokens = await ports.tokens();
+  } catch (error) {
+    return deny('token_service_unavailable', error);
+  }
+  let claims: StreamClaims;
+  try {
+    claims = await tokens.verifyStreamToken(token);
+  } catch (error) {
+    if (error instanceof AppError) return deny(error.code);
+    throw error;
+  }
+  const stream = await ports.streams.get(claims.accountId, claims.stream);
+  if (!stream || !isStreamActive(stream)) return deny('stream_gone');
+  if (!streamAcceptsClient(stream, claims.clientId)) return deny('client_not_of_stream');
+  return {
+    allowed: true,
+    subscriber: { accountId: claims.accountId, stream: claims.stream, clientId: claims.clientId },
+  };
+}

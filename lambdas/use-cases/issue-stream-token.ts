@@ -1,0 +1,100 @@
+import type { StreamCredential, StreamsRepo } from '../aws/streams-repo';
+import { isClientId, verifyClientSecret } from '../core/client-secrets';
+import { OAuthError, UnauthorizedError } from '../core/errors';
+import type { StreamRecord } from '../core/stream-definition';
+import { isStreamActive, streamAcceptsClient } from '../core/stream-status';
+import type { IssuedTokens, StreamClaims, TokenService } from '../core/tokens';
+
+/**
+ * Issuing stream tokens to a stream's client: the OAuth2 client-credentials grant (RFC 6749 §4.4) and the
+ * refresh grant (§6). Tokens go only to a client whose credential and stream still exist, whose stream is
+ * active and accepts that client. Failures are OAuthErrors (invalid_client, invalid_grant); how a grant
+ * arrived (form, JSON, Basic, which path) is the caller's business.
+ */
+export type StreamTokenGrant =
+  | { grantType: 'client_credentials'; clientId: string; clientSecret: string }
+  | { grantType: 'refresh_token'; refreshToken: string };
+
+export interface StreamTokenPorts {
+  streams: Pick<StreamsRepo, 'get' | 'getCredential'>;
+  tokens: () => Promise<Pick<TokenService, 'issueStreamTokens' | 'verifyStreamRefreshToken'>>;
+}
+
+export interface IssuedStreamToken {
+  claims: StreamClaims;
+  tokens: IssuedTokens;
+}
+
+export async function issueStreamToken(
+  ports: StreamTokenPorts,
+  grant: StreamTokenGrant,
+): Promise<IssuedStreamToken> {
+  const claims =
+    grant.grantType === 'client_credentials'
+      ? await clientCredentialsClaims(ports, grant.clientId, grant.clientSecret)
+      : await refreshTokenClaims(ports, grant.refreshToken);
+  const tokens = await (await ports.tokens()).issueStreamTokens(claims);
+  return { claims, tokens };
+}
+
+/** Unknown client, wrong secret and an inactive stream are told apart by nobody: one answer for all. */
+async function clientCredentialsClaims(
+  ports: StreamTokenPorts,
+  clientId: string,
+  clientSecret: string,
+): Promise<StreamClaims> {
+  const invalidClient = new OAuthError('invalid_client', 'unknown client or wrong secret');
+  if (!isClientId(clientId)) throw invalidClient;
+  const credential = await ports.streams.getCredential(clientId);
+  if (!credential || !verifyClientSecret(clientSecret, credential.secretHash)) throw invalidClient;
+  const stream = await activeStreamOf(ports, credential);
+  if (!stream) throw invalidClient;
+  return claimsOf(credential, stream);
+}
+
+/** The credential (and its stream) may have been deleted, or the stream recreated, since the token was issued. */
+async function refreshTokenClaims(ports: StreamTokenPorts, refreshToken: string): Promise<StreamClaims> {
+  const claims = await verifiedRefreshClaims(ports, refreshToken);
+  const credential = await ports.streams.getCredential(claims.clientId);
+  const stream = credential && (await activeStreamOf(ports, credential));
+  if (
+    !credential ||
+    !stream ||
+    credential.accountId !== claims.accountId ||
+    credential.streamName !== claims.stream
+  ) {
+    throw new OAuthError('invalid_grant', 'the client of this refresh_token no longer exists');
+  }
+  return claimsOf(credential, stream);
+}
+
+async function verifiedRefreshClaims(ports: StreamTokenPorts, refreshToken: string): Promise<StreamClaims> {
+  const tokens = await ports.tokens();
+  try {
+    return await tokens.verifyStreamRefreshToken(refreshToken);
+  } catch (error) {
+    if (!(error instanceof UnauthorizedError)) throw error;
+    // The reason is one of the token service's fixed messages ('invalid token', 'token expired').
+    throw new OAuthError('invalid_grant', `refresh_token is not valid (${error.message})`);
+  }
+}
+
+/** The credential's stream, if it is active and still accepts the credential's client. */
+async function activeStreamOf(
+  ports: StreamTokenPorts,
+  credential: StreamCredential,
+): Promise<StreamRecord | undefined> {
+  const stream = await ports.streams.get(credential.accountId, credential.streamName);
+  if (!stream || !isStreamActive(stream) || !streamAcceptsClient(stream, credential.clientId))
+    return undefined;
+  return stream;
+}
+
+function claimsOf(credential: StreamCredential, stream: StreamRecord): StreamClaims {
+  return {
+    clientId: credential.clientId,
+    accountId: credential.accountId,
+    stream: stream.name,
+    derived: stream.linkedStream !== undefined,
+  };
+}

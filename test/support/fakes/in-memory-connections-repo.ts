@@ -1,0 +1,58 @@
+import {
+  CONNECTION_LIFETIME_SECONDS,
+  type ConnectionRecord,
+  type ConnectionsRepo,
+} from '../../../lambdas/aws/connections-repo';
+
+type ConnectionsRepoSurface = Pick<ConnectionsRepo, 'put' | 'delete' | 'listByStream'>;
+
+/**
+ * In-memory stand-in for the connections table with the adapter's semantics: `put` stamps `connectedAt`
+ * and an `expiresAt` two hours later (epoch seconds), `listByStream` returns only the live subscribers of
+ * one stream of one account, deleting an unknown connection is a no-op, reads return copies. The clock is
+ * injectable, as in the adapter. For unit tests of handlers and use cases (no emulator, no network).
+ */
+export class InMemoryConnectionsRepo implements ConnectionsRepoSurface {
+  readonly connections = new Map<string, ConnectionRecord>();
+  /** Calls per method. */
+  readonly calls: Record<string, number> = {};
+  private readonly now: () => number;
+
+  constructor(opts: { now?: () => number } = {}) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  async put(connection: {
+    connectionId: string;
+    accountId: string;
+    streamName: string;
+    clientId: string;
+  }): Promise<ConnectionRecord> {
+    this.count('put');
+    const nowMs = this.now();
+    const record: ConnectionRecord = {
+      ...connection,
+      connectedAt: nowMs,
+      expiresAt: Math.floor(nowMs / 1000) + CONNECTION_LIFETIME_SECONDS,
+    };
+    this.connections.set(record.connectionId, record);
+    return { ...record };
+  }
+
+  async delete(connectionId: string): Promise<void> {
+    this.count('delete');
+    this.connections.delete(connectionId);
+  }
+
+  async listByStream(accountId: string, streamName: string): Promise<ConnectionRecord[]> {
+    this.count('listByStream');
+    const nowSeconds = Math.floor(this.now() / 1000);
+    return [...this.connections.values()]
+      .filter((c) => c.accountId === accountId && c.streamName === streamName && c.expiresAt > nowSeconds)
+      .map((c) => ({ ...c }));
+  }
+
+  private count(method: string): void {
+    this.calls[method] = (this.calls[method] ?? 0) + 1;
+  }
+}
