@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type MinuteCount, usageMinuteOf } from '../core/usage-buckets';
 import { queryAll } from './query-all';
 
 /** Usage buckets are kept this long, then DynamoDB's TTL removes them (the table's `expiresAt`). */
@@ -18,10 +19,8 @@ export interface UsageCount {
   count: number;
 }
 
-/** The bucket (sort key) of a point in time: the start of its minute as an ISO string (sorts by time). */
-export function usageMinuteOf(ms: number): string {
-  return new Date(Math.floor(ms / 60_000) * 60_000).toISOString();
-}
+/** The sort key of a point in time; the rule lives in core (re-exported for the counting side). */
+export { usageMinuteOf };
 
 /** Usage counters: `pk=usage#<accountId>#<streamName>, sk=<ISO minute>` → `{count}` (ADD). */
 export class UsageRepo {
@@ -53,12 +52,7 @@ export class UsageRepo {
   }
 
   /** Per-minute counts of a stream with `from <= minute < until` (ISO strings), oldest first. */
-  async list(
-    accountId: string,
-    streamName: string,
-    from: string,
-    until: string,
-  ): Promise<{ minute: string; count: number }[]> {
+  async list(accountId: string, streamName: string, from: string, until: string): Promise<MinuteCount[]> {
     const items = await queryAll(this.opts.doc, {
       TableName: this.opts.table,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :until',
