@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type MinuteCount, usageMinuteOf } from '../core/usage-buckets';
+import type { MinuteCount } from '../core/usage-buckets';
 import { queryAll } from './query-all';
 
 /** Usage buckets are kept this long, then DynamoDB's TTL removes them (the table's `expiresAt`). */
@@ -19,8 +19,10 @@ export interface UsageCount {
   count: number;
 }
 
-/** The sort key of a point in time; the rule lives in core (re-exported for the counting side). */
-export { usageMinuteOf };
+/** The bucket (sort key) of a point in time: the start of its minute as an ISO string (sorts by time). */
+export function usageMinuteOf(ms: number): string {
+  return new Date(Math.floor(ms / 60_000) * 60_000).toISOString();
+}
 
 /** Usage counters: `pk=usage#<accountId>#<streamName>, sk=<ISO minute>` → `{count}` (ADD). */
 export class UsageRepo {

@@ -1,12 +1,10 @@
+import { usageMinuteOf } from './usage-minute';
 import type { UsageWindow } from './usage-window';
 
 /**
- * Usage is counted per stream and minute; `GET /v1/streams/{name}/usage` sums the minutes into buckets of a
- * minute, an hour or a day. The minute is the unit of storage, so every rule about it lives here.
+ * The events of one stream in one minute, as stored. `GET /v1/streams/{name}/usage` sums these into
+ * buckets of a minute, an hour or a day.
  */
-const MINUTE_MS = 60_000;
-
-/** The events of one stream in one minute, as stored. */
 export interface MinuteCount {
   /** The start of the minute, ISO 8601 (`usageMinuteOf`). */
   minute: string;
@@ -17,11 +15,6 @@ export interface MinuteCount {
 export interface UsageBucket {
   from: string;
   count: number;
-}
-
-/** The minute a point in time counts in: the start of its minute as an ISO string (sorts by time). */
-export function usageMinuteOf(ms: number): string {
-  return new Date(Math.floor(ms / MINUTE_MS) * MINUTE_MS).toISOString();
 }
 
 /**
