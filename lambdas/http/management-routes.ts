@@ -14,11 +14,18 @@ import { bearerToken } from './request';
 import { json, noContent } from './responses';
 import type { Route } from './router';
 
+type Routes = Route<UserClaims>[];
+
 /**
  * The management API (`/v1`, docs/architecture.md): which part of a request goes to which use case, and
- * the status of its success. Adding a route is one entry here plus its use case.
+ * the status of its success. Adding a route is one entry in its group below plus its use case.
  */
-export function managementRoutes(ports: ManagementPorts): Route<UserClaims>[] {
+export function managementRoutes(ports: ManagementPorts): Routes {
+  return [...accountRoutes(ports), ...streamRoutes(ports), ...contractRoutes(ports), ...keyLinkRoutes(ports)];
+}
+
+/** Accounts and the signed-in user's session. */
+function accountRoutes(ports: ManagementPorts): Routes {
   return [
     {
       method: 'POST',
@@ -44,6 +51,12 @@ export function managementRoutes(ports: ManagementPorts): Route<UserClaims>[] {
       auth: true,
       run: async ({ caller }) => json(200, { accountId: caller.accountId, email: caller.email }),
     },
+  ];
+}
+
+/** Streams of the caller's account and their usage. */
+function streamRoutes(ports: ManagementPorts): Routes {
+  return [
     {
       method: 'GET',
       path: '/v1/streams',
@@ -81,6 +94,12 @@ export function managementRoutes(ports: ManagementPorts): Route<UserClaims>[] {
       run: async ({ caller, params, query }) =>
         json(200, { buckets: await streamUsage(ports, caller.accountId, params.name, query) }),
     },
+  ];
+}
+
+/** Built-in and custom event contracts. */
+function contractRoutes(ports: ManagementPorts): Routes {
+  return [
     {
       method: 'GET',
       path: '/v1/contracts',
@@ -103,6 +122,12 @@ export function managementRoutes(ports: ManagementPorts): Route<UserClaims>[] {
         return json(200, { contract: await getContract(ports, caller.accountId, ref) });
       },
     },
+  ];
+}
+
+/** Key export and crypto-shredding: one key link, or every key link of a data subject. */
+function keyLinkRoutes(ports: ManagementPorts): Routes {
+  return [
     {
       method: 'GET',
       path: '/v1/key-links/:id',

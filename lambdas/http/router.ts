@@ -99,9 +99,36 @@ function matchSegments(
   return params;
 }
 
-function methodNotAllowed(allowed: readonly Route<unknown>[]): HttpResult {
-  const allow = [...new Set(allowed.map((route) => route.method))].join(', ');
+type RouteLookup<Caller> =
+  | { found: CompiledRoute<Caller>; params: Record<string, string> }
+  | { found: undefined; allowed: HttpMethod[] };
+
+/** The route for a method and path; a path no route matches is a NotFoundError `route_not_found`. */
+function findRoute<Caller>(
+  table: readonly CompiledRoute<Caller>[],
+  method: string,
+  segments: readonly string[],
+): RouteLookup<Caller> {
+  const candidates = table.flatMap((compiled) => {
+    const params = matchSegments(compiled.segments, segments);
+    return params ? [{ found: compiled, params }] : [];
+  });
+  if (candidates.length === 0) throw new NotFoundError('no such route', 'route_not_found');
+  const match = candidates.find((candidate) => candidate.found.route.method === method);
+  return match ?? { found: undefined, allowed: candidates.map((candidate) => candidate.found.route.method) };
+}
+
+function methodNotAllowed(allowed: readonly HttpMethod[]): HttpResult {
+  const allow = [...new Set(allowed)].join(', ');
   return json(405, { error: { code: 'method_not_allowed', message: `use ${allow}` } }, { allow });
+}
+
+function logFailure(log: RequestLog, route: string, error: unknown): void {
+  if (error instanceof AppError) {
+    log.info('request rejected', { route, status: httpStatusOf(error), code: error.code });
+  } else {
+    log.error('request failed', { route, errorName: errorName(error) });
+  }
 }
 
 /** The request handler for a route table. */
@@ -113,13 +140,8 @@ export function createRouter<Caller>(options: RouterOptions<Caller>) {
   }));
   const apiPrefixes = [...new Set(table.map((compiled) => compiled.segments[0] ?? ''))];
 
-  async function dispatch(
-    event: APIGatewayProxyEventV2,
-    compiled: CompiledRoute<Caller>,
-    params: Record<string, string>,
-  ): Promise<HttpResult> {
+  async function run(event: APIGatewayProxyEventV2, route: Route<Caller>, params: Record<string, string>) {
     const query = event.queryStringParameters ?? {};
-    const { route } = compiled;
     if (!route.auth) return route.run({ event, params, query, caller: undefined });
     const caller = await options.authenticate(event);
     return route.run({ event, params, query, caller });
@@ -130,25 +152,12 @@ export function createRouter<Caller>(options: RouterOptions<Caller>) {
     const segments = requestPath(event, apiPrefixes).split('/').slice(1);
     let routeName = 'unknown';
     try {
-      const candidates = table.flatMap((compiled) => {
-        const params = matchSegments(compiled.segments, segments);
-        return params ? [{ compiled, params }] : [];
-      });
-      if (candidates.length === 0) throw new NotFoundError('no such route', 'route_not_found');
-      const match = candidates.find((candidate) => candidate.compiled.route.method === method);
-      if (!match) return methodNotAllowed(candidates.map((candidate) => candidate.compiled.route));
-      routeName = match.compiled.name;
-      return await dispatch(event, match.compiled, match.params);
+      const lookup = findRoute(table, method, segments);
+      if (lookup.found === undefined) return methodNotAllowed(lookup.allowed);
+      routeName = lookup.found.name;
+      return await run(event, lookup.found.route, lookup.params);
     } catch (error) {
-      if (error instanceof AppError) {
-        options.log.info('request rejected', {
-          route: routeName,
-          status: httpStatusOf(error),
-          code: error.code,
-        });
-      } else {
-        options.log.error('request failed', { route: routeName, errorName: errorName(error) });
-      }
+      logFailure(options.log, routeName, error);
       return jsonError(error);
     }
   };
