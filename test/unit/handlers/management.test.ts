@@ -13,6 +13,7 @@ import {
   managementRequest,
   responseBody,
 } from '../../support/management-api';
+import { streamRecord } from '../../support/stream-records';
 import { testTokenService } from '../../support/token-service';
 
 /**
@@ -24,18 +25,15 @@ type Api = ReturnType<typeof managementApi>;
 
 const call = (api: Api, request: ManagementRequest) => api.handler(managementRequest(request));
 
+/** A source stream with a predictable client id (`client-of-<name>`). */
 function sourceStream(accountId: string, name: string, overrides: Partial<StreamRecord> = {}): StreamRecord {
-  return {
+  return streamRecord({
     name,
     accountId,
-    description: '',
-    tags: [],
-    enabled: true,
-    keyRotationHours: 24,
     createdAt: '2024-12-01T00:00:00.000Z',
     credentials: [{ clientId: `client-of-${name}` }],
     ...overrides,
-  };
+  });
 }
 
 function derivedStream(accountId: string, name: string, linkedStream: string): StreamRecord {

@@ -3,20 +3,13 @@ import type { StreamRecord } from '../../../../lambdas/core/stream-definition';
 import { createStream, deleteStream } from '../../../../lambdas/use-cases/management/streams';
 import { InMemoryStreamsRepo } from '../../../support/fakes/in-memory-streams-repo';
 import { recordingLogger } from '../../../support/recording-logger';
+import { streamRecord } from '../../../support/stream-records';
 
 const NOW = Date.parse('2025-01-01T12:00:00.000Z');
 
 function stream(name: string, linkedStream?: string): StreamRecord {
-  return {
-    name,
-    accountId: 'acct-1',
-    ...(linkedStream === undefined ? { keyRotationHours: 24 } : { linkedStream, consentLevels: [0] }),
-    description: '',
-    tags: [],
-    enabled: true,
-    createdAt: '2024-12-01T00:00:00.000Z',
-    credentials: [{ clientId: `client-of-${name}` }],
-  };
+  const derived = { linkedStream, consentLevels: [0], keyRotationHours: undefined };
+  return streamRecord({ name, accountId: 'acct-1', ...(linkedStream === undefined ? {} : derived) });
 }
 
 function ports() {
