@@ -3,22 +3,13 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  ScanCommand,
+  paginateScan,
 } from '@aws-sdk/lib-dynamodb';
+import type { AccountRecord } from '../core/accounts';
 import { ConflictError, ForbiddenError } from '../core/errors';
 import { wonConditionalWrite } from './conditional-write';
 
-/** `pk=email#<lower-case email>, sk=account` items of the accounts table. */
-export interface AccountRecord {
-  accountId: string;
-  /** Normalised (lower-case). */
-  email: string;
-  /** scrypt encoding from core/passwords.ts. */
-  passwordHash: string;
-  /** ISO 8601. */
-  createdAt: string;
-}
-
+/** Accounts are `pk=email#<lower-case email>, sk=account` items. */
 const ACCOUNT_SK = 'account';
 /** Claimed with a conditional put while the first account is created in bootstrap mode. */
 const BOOTSTRAP_CLAIM_KEY = { pk: 'bootstrap#claim', sk: 'claim' };
@@ -60,19 +51,12 @@ export class AccountsRepo {
 
   /** Whether any item exists (an account or a bootstrap claim): bootstrap sign-up is over once this is true. */
   async hasAnyAccount(): Promise<boolean> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.opts.doc.send(
-        new ScanCommand({
-          TableName: this.opts.table,
-          Limit: 10,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      if ((page.Items?.length ?? 0) > 0) return true;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    // A page can be empty while later ones are not (Limit counts items read, not items returned).
+    const pages = paginateScan(
+      { client: this.opts.doc },
+      { TableName: this.opts.table, Limit: 10, ConsistentRead: true },
+    );
+    for await (const page of pages) if ((page.Items?.length ?? 0) > 0) return true;
     return false;
   }
 

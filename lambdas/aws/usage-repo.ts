@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { MinuteCount } from '../core/usage-buckets';
 import { queryAll } from './query-all';
 
 /** Usage buckets are kept this long, then DynamoDB's TTL removes them (the table's `expiresAt`). */
@@ -53,12 +54,7 @@ export class UsageRepo {
   }
 
   /** Per-minute counts of a stream with `from <= minute < until` (ISO strings), oldest first. */
-  async list(
-    accountId: string,
-    streamName: string,
-    from: string,
-    until: string,
-  ): Promise<{ minute: string; count: number }[]> {
+  async list(accountId: string, streamName: string, from: string, until: string): Promise<MinuteCount[]> {
     const items = await queryAll(this.opts.doc, {
       TableName: this.opts.table,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :until',

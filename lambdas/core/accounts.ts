@@ -3,6 +3,17 @@ import { ValidationError } from './errors';
 import { isJsonObject } from './field-path';
 
 /** Account rules: email normalisation and validation, password policy, request parsing. */
+/** A stored account (the accounts table item without its keys). */
+export interface AccountRecord {
+  accountId: string;
+  /** Normalised (lower-case). */
+  email: string;
+  /** scrypt encoding from core/passwords.ts. */
+  passwordHash: string;
+  /** ISO 8601. */
+  createdAt: string;
+}
+
 export const MIN_PASSWORD_LENGTH = 8;
 /** scrypt handles long inputs fine; the cap only keeps request bodies and work bounded. */
 export const MAX_PASSWORD_LENGTH = 1024;

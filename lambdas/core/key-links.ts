@@ -3,7 +3,7 @@ import { CachedLoader } from './cached-loader';
 import type { KeyLinkScope } from './key-link-scope';
 import { unwrapKey, wrapKey } from './key-wrap';
 import { keyedHash } from './keyed-hash';
-import { generateTinkAesSivKey, TinkDeterministicAead } from './tink-daead';
+import { generateTinkAesSivKey, type TinkAesSivKey, TinkDeterministicAead } from './tink-daead';
 
 /**
  * Key links: one AES256_SIV key per key-field value (e.g. a session id) and rotation period. The first
@@ -190,15 +190,25 @@ export class KeyLinkResolver {
   }
 
   private async open(record: KeyLinkRecord): Promise<TinkDeterministicAead> {
-    const kek = await this.keks.byId(record.scope, record.kekId);
-    if (!kek) throw new KeyLinkIntegrityError(record.keyLinkId, 'its key-encryption key is missing');
-    let keyValue: Buffer;
-    try {
-      keyValue = unwrapKey(kek, record.keyLinkId, record.wrappedKey);
-    } catch {
-      throw new KeyLinkIntegrityError(record.keyLinkId, 'the wrapped key does not verify');
-    }
-    return new TinkDeterministicAead({ keyId: record.keyId, keyValue });
+    return new TinkDeterministicAead(await openKeyLink(record, this.keks));
+  }
+}
+
+/**
+ * The key of a stored key link, unwrapped with its key-encryption key: the one way a key link is opened
+ * (to encrypt and decrypt events, and to export it as a Tink keyset). A missing KEK or a wrapped key that
+ * does not verify is stored data we cannot trust, so a KeyLinkIntegrityError (a 500), never a 4xx.
+ */
+export async function openKeyLink(
+  record: KeyLinkRecord,
+  keks: Pick<KeyEncryptionKeys, 'byId'>,
+): Promise<TinkAesSivKey> {
+  const kek = await keks.byId(record.scope, record.kekId);
+  if (!kek) throw new KeyLinkIntegrityError(record.keyLinkId, 'its key-encryption key is missing');
+  try {
+    return { keyId: record.keyId, keyValue: unwrapKey(kek, record.keyLinkId, record.wrappedKey) };
+  } catch {
+    throw new KeyLinkIntegrityError(record.keyLinkId, 'the wrapped key does not verify');
   }
 }
 

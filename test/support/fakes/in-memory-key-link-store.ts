@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { accountOfScope } from '../../../lambdas/core/key-link-scope';
 import type { KeyEncryptionKeys, KeyLinkRecord, KeyLinkStore } from '../../../lambdas/core/key-links';
 
 /**
@@ -45,6 +46,16 @@ export class InMemoryKeyLinkStore implements KeyLinkStore {
     const key = currentKey(record.scope, record.keyHash);
     if (this.current.get(key) === keyLinkId) this.current.delete(key);
     return true;
+  }
+
+  /** Like the DynamoDB adapter: deletes every key link of a data subject in an account; the ids deleted. */
+  async deleteByDataSubject(accountId: string, dataSubjectHash: string): Promise<string[]> {
+    await yieldToEventLoop();
+    const ids = [...this.links.values()]
+      .filter((link) => link.dataSubjectHash === dataSubjectHash && accountOfScope(link.scope) === accountId)
+      .map((link) => link.keyLinkId);
+    for (const id of ids) await this.deleteById(id);
+    return ids;
   }
 
   private liveCurrent(scope: string, keyHash: string, nowMs: number): KeyLinkRecord | undefined {

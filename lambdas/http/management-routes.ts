@@ -1,0 +1,163 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { UnauthorizedError } from '../core/errors';
+import type { UserClaims } from '../core/tokens';
+import { createContract, getContract, listContracts } from '../use-cases/management/contracts';
+import { forgetDataSubject } from '../use-cases/management/data-subjects';
+import { deleteKeyLink, exportKeyLink } from '../use-cases/management/key-links';
+import type { ManagementPorts } from '../use-cases/management/ports';
+import { signUp } from '../use-cases/management/sign-up';
+import { streamUsage } from '../use-cases/management/stream-usage';
+import { createStream, deleteStream, getStream, listStreams } from '../use-cases/management/streams';
+import { logIn, refreshSession } from '../use-cases/management/user-sessions';
+import { readJsonBody } from './json-body';
+import { bearerToken } from './request';
+import { json, noContent } from './responses';
+import type { Route } from './router';
+
+type Routes = Route<UserClaims>[];
+
+/**
+ * The management API (`/v1`, docs/architecture.md): which part of a request goes to which use case, and
+ * the status of its success. Adding a route is one entry in its group below plus its use case.
+ */
+export function managementRoutes(ports: ManagementPorts): Routes {
+  return [...accountRoutes(ports), ...streamRoutes(ports), ...contractRoutes(ports), ...keyLinkRoutes(ports)];
+}
+
+/** Accounts and the signed-in user's session. */
+function accountRoutes(ports: ManagementPorts): Routes {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/accounts',
+      auth: false,
+      run: async ({ event }) => json(201, await signUp(ports, readJsonBody(event))),
+    },
+    {
+      method: 'POST',
+      path: '/v1/auth/login',
+      auth: false,
+      run: async ({ event }) => json(200, await logIn(ports, readJsonBody(event))),
+    },
+    {
+      method: 'POST',
+      path: '/v1/auth/refresh',
+      auth: false,
+      run: async ({ event }) => json(200, await refreshSession(ports, readJsonBody(event))),
+    },
+    {
+      method: 'GET',
+      path: '/v1/me',
+      auth: true,
+      run: async ({ caller }) => json(200, { accountId: caller.accountId, email: caller.email }),
+    },
+  ];
+}
+
+/** Streams of the caller's account and their usage. */
+function streamRoutes(ports: ManagementPorts): Routes {
+  return [
+    {
+      method: 'GET',
+      path: '/v1/streams',
+      auth: true,
+      run: async ({ caller }) => json(200, { streams: await listStreams(ports, caller.accountId) }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/streams',
+      auth: true,
+      run: async ({ event, caller }) =>
+        json(201, await createStream(ports, caller.accountId, readJsonBody(event))),
+    },
+    {
+      method: 'GET',
+      path: '/v1/streams/:name',
+      auth: true,
+      run: async ({ caller, params }) => json(200, await getStream(ports, caller.accountId, params.name)),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/streams/:name',
+      auth: true,
+      run: async ({ caller, params, query }) => {
+        const recursive = query.recursive === 'true';
+        return json(200, {
+          deleted: await deleteStream(ports, caller.accountId, params.name, { recursive }),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/streams/:name/usage',
+      auth: true,
+      run: async ({ caller, params, query }) =>
+        json(200, { buckets: await streamUsage(ports, caller.accountId, params.name, query) }),
+    },
+  ];
+}
+
+/** Built-in and custom event contracts. */
+function contractRoutes(ports: ManagementPorts): Routes {
+  return [
+    {
+      method: 'GET',
+      path: '/v1/contracts',
+      auth: true,
+      run: async ({ caller }) => json(200, { contracts: await listContracts(ports, caller.accountId) }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/contracts',
+      auth: true,
+      run: async ({ event, caller }) =>
+        json(201, { contract: await createContract(ports, caller.accountId, readJsonBody(event)) }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/contracts/:handle/:name/:version',
+      auth: true,
+      run: async ({ caller, params }) => {
+        const ref = `${params.handle}/${params.name}/${params.version}`;
+        return json(200, { contract: await getContract(ports, caller.accountId, ref) });
+      },
+    },
+  ];
+}
+
+/** Key export and crypto-shredding: one key link, or every key link of a data subject. */
+function keyLinkRoutes(ports: ManagementPorts): Routes {
+  return [
+    {
+      method: 'GET',
+      path: '/v1/key-links/:id',
+      auth: true,
+      run: async ({ caller, params }) => json(200, await exportKeyLink(ports, caller.accountId, params.id)),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/key-links/:id',
+      auth: true,
+      run: async ({ caller, params }) => {
+        await deleteKeyLink(ports, caller.accountId, params.id);
+        return noContent();
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/data-subjects/forget',
+      auth: true,
+      run: async ({ event, caller }) =>
+        json(200, { deletedKeyLinks: await forgetDataSubject(ports, caller.accountId, readJsonBody(event)) }),
+    },
+  ];
+}
+
+/** The caller of an authenticated management route: a valid user access token, else 401. */
+export function authenticateUser(ports: Pick<ManagementPorts, 'tokens'>) {
+  return async (event: APIGatewayProxyEventV2): Promise<UserClaims> => {
+    const token = bearerToken(event);
+    if (!token) throw new UnauthorizedError('missing bearer token', 'missing_token');
+    return (await ports.tokens()).verifyUserToken(token);
+  };
+}

@@ -1,0 +1,76 @@
+import type { AccountRecord } from '../../core/accounts';
+import type { EventContract } from '../../core/contracts';
+import type { KeyEncryptionKeys, KeyLinkRecord } from '../../core/key-links';
+import type { SignupMode } from '../../core/sign-up-gate';
+import type { StreamRecord } from '../../core/stream-definition';
+import type { TokenService } from '../../core/tokens';
+import type { MinuteCount } from '../../core/usage-buckets';
+
+/**
+ * What the management use cases need from the outside world, as interfaces the AWS adapters (and the
+ * in-memory fakes of the tests) satisfy. Each use case takes the `Pick` of these it uses.
+ */
+export interface AccountStore {
+  /** ConflictError when the email is taken. */
+  create(account: AccountRecord): Promise<void>;
+  /** Creates the first account under an atomic claim; ForbiddenError when the claim is taken. */
+  createFirst(account: AccountRecord): Promise<void>;
+  getByEmail(email: string): Promise<AccountRecord | undefined>;
+  hasAnyAccount(): Promise<boolean>;
+}
+
+export interface StreamStore {
+  get(accountId: string, name: string): Promise<StreamRecord | undefined>;
+  list(accountId: string): Promise<StreamRecord[]>;
+  listDerived(accountId: string, sourceName: string): Promise<StreamRecord[]>;
+  /** ConflictError on a name clash. */
+  create(record: StreamRecord, credential: { clientId: string; secretHash: string }): Promise<void>;
+  /** Deletes the stream and its credentials; a missing stream is a no-op. */
+  delete(accountId: string, name: string): Promise<void>;
+}
+
+export interface ContractStore {
+  listForAccount(accountId: string): Promise<EventContract[]>;
+  get(accountId: string, ref: string): Promise<EventContract | undefined>;
+  /** ConflictError when the ref exists (contracts are immutable). */
+  put(accountId: string, contract: EventContract): Promise<void>;
+}
+
+export interface UsageCounts {
+  /** Per-minute counts with `from <= minute < until` (ISO strings), oldest first. */
+  list(accountId: string, streamName: string, from: string, until: string): Promise<MinuteCount[]>;
+}
+
+export interface KeyLinkAdmin {
+  getById(keyLinkId: string): Promise<KeyLinkRecord | undefined>;
+  deleteById(keyLinkId: string): Promise<boolean>;
+  /** Deletes every key link of a data subject in an account; the ids deleted. */
+  deleteByDataSubject(accountId: string, dataSubjectHash: string): Promise<string[]>;
+}
+
+/** Audit lines of what a use case did: ids and counts only, never PII, keys, secrets or tokens. */
+export interface AuditLog {
+  info(message: string, attributes: Record<string, unknown>): void;
+}
+
+/** How sign-up is gated (see core/sign-up-gate.ts). */
+export interface SignUpPolicy {
+  signupMode: SignupMode;
+  /** The bootstrap secret (bootstrap mode only); undefined when none is configured. */
+  bootstrapSecret: () => Promise<string | undefined>;
+}
+
+/** Every port of the management API; a use case's `ports` argument is a `Pick` of this. */
+export interface ManagementPorts extends SignUpPolicy {
+  accounts: AccountStore;
+  streams: StreamStore;
+  contracts: ContractStore;
+  usage: UsageCounts;
+  keyLinks: KeyLinkAdmin;
+  keks: Pick<KeyEncryptionKeys, 'byId'>;
+  tokens: () => Promise<TokenService>;
+  lookupSecret: () => Promise<Uint8Array>;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  audit: AuditLog;
+}

@@ -1,0 +1,107 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createManagementHandler, type ManagementDeps } from '../../lambdas/handlers/management';
+import { InMemoryAccountsRepo } from './fakes/in-memory-accounts-repo';
+import { InMemoryContractsRepo } from './fakes/in-memory-contracts-repo';
+import { InMemoryKeyEncryptionKeys, InMemoryKeyLinkStore } from './fakes/in-memory-key-link-store';
+import { InMemoryStreamsRepo } from './fakes/in-memory-streams-repo';
+import { InMemoryUsageRepo } from './fakes/in-memory-usage-repo';
+import { httpApiEvent } from './http-api-event';
+import { recordingLogger } from './recording-logger';
+import { testTokenService } from './token-service';
+
+/** The fixed clock of the management API under test: 2025-01-01T12:00:00Z. */
+export const MANAGEMENT_NOW = Date.parse('2025-01-01T12:00:00.000Z');
+
+/**
+ * The real management handler (createManagementHandler) over in-memory fakes, the real TokenService with
+ * a fixed key, a fixed lookup secret and clock, and a recording logger. `overrides` replaces any port.
+ */
+export function managementApi(overrides: Partial<ManagementDeps> = {}) {
+  const accounts = new InMemoryAccountsRepo();
+  const streams = new InMemoryStreamsRepo();
+  const contracts = new InMemoryContractsRepo();
+  const usage = new InMemoryUsageRepo();
+  const keyLinks = new InMemoryKeyLinkStore();
+  const keks = new InMemoryKeyEncryptionKeys();
+  const tokens = testTokenService();
+  const lookupSecret = new Uint8Array(32).fill(9);
+  const log = recordingLogger('management');
+  const handler = createManagementHandler({
+    accounts,
+    streams,
+    contracts,
+    usage,
+    keyLinks,
+    keks,
+    tokens: async () => tokens,
+    lookupSecret: async () => lookupSecret,
+    signupMode: 'open',
+    bootstrapSecret: async () => undefined,
+    now: () => MANAGEMENT_NOW,
+    logger: log.logger,
+    ...overrides,
+  });
+
+  /** An access token of an account user (the account need not be stored: the token is what counts). */
+  const userToken = async (accountId: string, email = `${accountId}@example.com`) =>
+    (await tokens.issueUserTokens({ accountId, email })).accessToken;
+
+  return {
+    handler,
+    accounts,
+    streams,
+    contracts,
+    usage,
+    keyLinks,
+    keks,
+    tokens,
+    lookupSecret,
+    log,
+    userToken,
+  };
+}
+
+export interface ManagementRequest {
+  method: string;
+  path: string;
+  /** An object is sent as JSON; a string as it is. */
+  body?: unknown;
+  token?: string;
+  query?: Record<string, string>;
+  /** The API Gateway stage (default `$default`). */
+  stage?: string;
+  headers?: Record<string, string>;
+  isBase64Encoded?: boolean;
+}
+
+/** An HTTP API (payload 2.0) event for a management route, as API Gateway delivers it. */
+export function managementRequest(input: ManagementRequest): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = { ...(input.headers ?? {}) };
+  if (input.token !== undefined) headers.authorization = `Bearer ${input.token}`;
+  const body =
+    input.body === undefined || typeof input.body === 'string' ? input.body : JSON.stringify(input.body);
+  if (body !== undefined) headers['content-type'] ??= 'application/json';
+  const event = httpApiEvent({
+    method: input.method,
+    path: input.path,
+    headers,
+    body,
+    isBase64Encoded: input.isBase64Encoded,
+  });
+  event.routeKey = 'ANY /v1/{proxy+}';
+  event.requestContext.routeKey = 'ANY /v1/{proxy+}';
+  event.requestContext.stage = input.stage ?? '$default';
+  const proxy = /^\/v1\/(.+)$/.exec(input.path)?.[1];
+  if (proxy !== undefined) event.pathParameters = { proxy };
+  if (input.query) {
+    event.queryStringParameters = input.query;
+    event.rawQueryString = new URLSearchParams(input.query).toString();
+  }
+  return event;
+}
+
+/** The parsed JSON body of a handler result. */
+// biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary response shapes
+export function responseBody(result: APIGatewayProxyStructuredResultV2): any {
+  return result.body ? JSON.parse(result.body) : undefined;
+}
