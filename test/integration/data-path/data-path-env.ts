@@ -83,7 +83,9 @@ export function newIngest(env: DataPathEnv, resolver = newResolver(env)) {
   return createIngestHandler({
     tokens: env.tokens,
     streams: env.streamsRepo,
-    contracts: new AccountContracts(new ContractsRepo({ doc: env.dynamo, table: env.tables.contracts })),
+    contracts: new AccountContracts({
+      source: new ContractsRepo({ doc: env.dynamo, table: env.tables.contracts }),
+    }),
     keyLinks: resolver,
     lookupSecret: env.lookupSecret,
     publisher: new KinesisEventPublisher({ kinesis: env.kinesis, streamName: env.sourceStream }),
@@ -93,7 +95,9 @@ export function newIngest(env: DataPathEnv, resolver = newResolver(env)) {
 export function newDecrypter(env: DataPathEnv, resolver = newResolver(env)) {
   return createDecrypterHandler({
     streams: env.streamsRepo,
-    contracts: new AccountContracts(new ContractsRepo({ doc: env.dynamo, table: env.tables.contracts })),
+    contracts: new AccountContracts({
+      source: new ContractsRepo({ doc: env.dynamo, table: env.tables.contracts }),
+    }),
     keyLinks: resolver,
     publisher: new KinesisEventPublisher({
       kinesis: env.kinesis,

@@ -5,9 +5,10 @@ import { AccountContracts } from '../../../lambdas/aws/account-contracts';
 import { ContractsRepo } from '../../../lambdas/aws/contracts-repo';
 import { KinesisEventPublisher } from '../../../lambdas/aws/event-publisher';
 import { DynamoKeyLinkStore } from '../../../lambdas/aws/key-link-store';
-import { UsageRepo, usageMinuteOf } from '../../../lambdas/aws/usage-repo';
+import { UsageRepo } from '../../../lambdas/aws/usage-repo';
 import { decodeEnvelope, type EventEnvelope } from '../../../lambdas/core/event-envelope';
 import { maskValue } from '../../../lambdas/core/masking';
+import { usageMinuteOf } from '../../../lambdas/core/usage-minute';
 import { createDecrypterHandler } from '../../../lambdas/handlers/decrypter';
 import { eventBody, exampleEvent } from '../../support/factories';
 import {
@@ -245,7 +246,9 @@ describe('decrypter: failures and shredding', () => {
     const source = await sourceRecordsOf(accountId);
     const decrypter = createDecrypterHandler({
       streams: env.streamsRepo,
-      contracts: new AccountContracts(new ContractsRepo({ doc: env.dynamo, table: env.tables.contracts })),
+      contracts: new AccountContracts({
+        source: new ContractsRepo({ doc: env.dynamo, table: env.tables.contracts }),
+      }),
       keyLinks: newResolver(env),
       publisher: new KinesisEventPublisher({
         kinesis: env.kinesis,
