@@ -21,11 +21,6 @@ export interface BatchOutcome {
   excluded: number;
 }
 
-interface Output {
-  inputIndex: number;
-  record: OutgoingRecord;
-}
-
 /**
  * Derives a batch of source records in order. The first record that fails, or whose outputs cannot be
  * written, ends the processed part: it and everything after it are retried (a record written twice is
@@ -35,6 +30,29 @@ export async function deriveBatch(
   records: readonly SourceRecord[],
   ports: DeriveBatchPorts,
 ): Promise<BatchOutcome> {
+  const derivations = await deriveUntilFailure(records, ports);
+  const processed = await writeOutputs(derivations, ports);
+  const done = derivations.slice(0, processed);
+  await addUsage(
+    done.map((derivation) => derivation.usage),
+    ports,
+  );
+  const outcome: BatchOutcome = {
+    records: records.length,
+    processed,
+    written: sum(done, (derivation) => derivation.outputs.length),
+    shredded: sum(done, (derivation) => (derivation.shredded ? 1 : 0)),
+    excluded: sum(done, (derivation) => derivation.excluded),
+  };
+  ports.logger.info('batch processed', { ...outcome });
+  return outcome;
+}
+
+/** The derivations of the leading records, up to (not including) the first record that fails. */
+async function deriveUntilFailure(
+  records: readonly SourceRecord[],
+  ports: DeriveBatchPorts,
+): Promise<Derivation[]> {
   const derivations: Derivation[] = [];
   for (const record of records) {
     try {
@@ -44,31 +62,24 @@ export async function deriveBatch(
       break;
     }
   }
-  const outputs: Output[] = derivations.flatMap((derivation, inputIndex) =>
-    derivation.outputs.map((record) => ({ inputIndex, record })),
-  );
-  const { failed } = await ports.publisher.publishBatch(outputs.map((output) => output.record));
-  if (failed.length > 0)
-    ports.logger.error('derived records could not be written', { failedRecords: failed.length });
-  const processed = failed.reduce(
-    (first, index) => Math.min(first, outputs[index]!.inputIndex),
-    derivations.length,
-  );
+  return derivations;
+}
 
-  const done = derivations.slice(0, processed);
-  await addUsage(
-    done.map((derivation) => derivation.usage),
-    ports,
-  );
-  const outcome: BatchOutcome = {
-    records: records.length,
-    processed,
-    written: outputs.filter((output) => output.inputIndex < processed).length,
-    shredded: done.filter((derivation) => derivation.shredded).length,
-    excluded: done.reduce((sum, derivation) => sum + derivation.excluded, 0),
-  };
-  ports.logger.info('batch processed', { ...outcome });
-  return outcome;
+/** Writes every output; returns how many leading derivations had all their outputs written. */
+async function writeOutputs(derivations: readonly Derivation[], ports: DeriveBatchPorts): Promise<number> {
+  const inputIndexOf: number[] = [];
+  const outputs: OutgoingRecord[] = [];
+  derivations.forEach((derivation, index) => {
+    for (const output of derivation.outputs) {
+      inputIndexOf.push(index);
+      outputs.push(output);
+    }
+  });
+  const { failed } = await ports.publisher.publishBatch(outputs);
+  if (failed.length > 0) {
+    ports.logger.error('derived records could not be written', { failedRecords: failed.length });
+  }
+  return failed.reduce((first, output) => Math.min(first, inputIndexOf[output]!), derivations.length);
 }
 
 /** Adds usage counts; best effort. */
@@ -82,4 +93,8 @@ async function addUsage(
     // Usage is accounting, not data: retrying the batch for it would duplicate derived events.
     ports.logger.error('usage counts could not be written', { errorName: errorName(error) });
   }
+}
+
+function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  return items.reduce((total, item) => total + value(item), 0);
 }

@@ -73,11 +73,12 @@ export class RecordDeriver {
     const source: SealedEvent = { event, contract, meta };
     for (const spec of specs) {
       const derived = deriveEvent(source, spec, aead);
-      if (derived)
-        derivation.outputs.push(
-          envelopeRecord({ accountId, stream: spec.name, contractRef }, derived, meta.keyLink),
-        );
-      else derivation.excluded++;
+      if (!derived) {
+        derivation.excluded++;
+        continue;
+      }
+      const target = { accountId, stream: spec.name, contractRef };
+      derivation.outputs.push(envelopeRecord(target, derived, meta.keyLink));
     }
     return derivation;
   }
@@ -90,7 +91,7 @@ export class RecordDeriver {
     });
   }
 
-  /** A derived stream's spec; none for a stored definition that no longer validates (it must not block the source). */
+  /** A derived stream's spec, or none when its stored definition no longer validates (skip, do not block). */
   private specOf(stream: StreamRecord): DerivedStreamSpec[] {
     try {
       const spec: DerivedStreamSpec = {
