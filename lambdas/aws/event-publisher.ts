@@ -30,6 +30,13 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+/** Kinesis throttled the write (ProvisionedThroughputExceeded): the producer should retry later (429). */
+export class StreamThrottledError extends AppError {
+  constructor() {
+    super('too_many_requests', 'throttled', 'the stream is busy, retry later');
+  }
+}
+
 function toEntry(record: OutgoingRecord): PutRecordsRequestEntry {
   return { Data: encodeEnvelope(record.envelope), PartitionKey: record.partitionKey };
 }
@@ -38,8 +45,17 @@ function entrySize(entry: PutRecordsRequestEntry): number {
   return (entry.Data?.length ?? 0) + Buffer.byteLength(entry.PartitionKey ?? '', 'utf8');
 }
 
-function throttled(): AppError {
-  return new AppError('too_many_requests', 'throttled', 'the stream is busy, retry later');
+/**
+ * The PutRecord(s) entry of one record, refused with PayloadTooLargeError (413) when it is over Kinesis's
+ * one-record limit. Encryption grows each PII value by a third plus 28 bytes, so a body under the limit can
+ * still seal into a record over it. (Exported so that test doubles of the publisher apply the same rule.)
+ */
+export function putEntryOf(record: OutgoingRecord): PutRecordsRequestEntry {
+  const entry = toEntry(record);
+  if (entrySize(entry) > MAX_RECORD_BYTES) {
+    throw new PayloadTooLargeError('the event is too large once its PII fields are encrypted');
+  }
+  return entry;
 }
 
 /** Writes envelopes to one Kinesis stream. */
@@ -68,13 +84,12 @@ export class KinesisEventPublisher {
    * throttled stream becomes a 429-kind AppError; anything else is rethrown.
    */
   publish(record: OutgoingRecord): Promise<void> {
-    const entry = toEntry(record);
-    // Encryption grows each PII value by a third plus 28 bytes: a body under the limit can still seal
-    // into a record over it. Refuse it here (413), before it could spoil a coalesced PutRecords call.
-    if (entrySize(entry) > MAX_RECORD_BYTES) {
-      return Promise.reject(
-        new PayloadTooLargeError('the event is too large once its PII fields are encrypted'),
-      );
+    let entry: PutRecordsRequestEntry;
+    try {
+      // Refused here (413), before it could spoil a coalesced PutRecords call.
+      entry = putEntryOf(record);
+    } catch (error) {
+      return Promise.reject(error);
     }
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ entry, resolve, reject });
@@ -106,7 +121,7 @@ export class KinesisEventPublisher {
           const code = errorCodes.get(index);
           waiting.reject(
             code === 'ProvisionedThroughputExceededException'
-              ? throttled()
+              ? new StreamThrottledError()
               : new Error(`Kinesis did not accept the record (${code ?? 'request failed'})`),
           );
         }
@@ -120,7 +135,7 @@ export class KinesisEventPublisher {
     try {
       await this.kinesis.send(new PutRecordCommand({ StreamName: this.streamName, ...entry }));
     } catch (error) {
-      if (error instanceof ProvisionedThroughputExceededException) throw throttled();
+      if (error instanceof ProvisionedThroughputExceededException) throw new StreamThrottledError();
       throw error;
     }
   }

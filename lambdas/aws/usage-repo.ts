@@ -14,14 +14,12 @@ function expiresAtOf(minuteIso: string): number {
 export interface UsageCount {
   accountId: string;
   streamName: string;
-  /** `usageMinuteOf(ms)`: the ISO timestamp of the start of the minute, e.g. `2024-06-17T15:52:00.000Z`. */
+  /**
+   * `usageMinuteOf(ms)` (core/usage-minute.ts): the ISO timestamp of the start of the minute,
+   * e.g. `2024-06-17T15:52:00.000Z`.
+   */
   minute: string;
   count: number;
-}
-
-/** The bucket (sort key) of a point in time: the start of its minute as an ISO string (sorts by time). */
-export function usageMinuteOf(ms: number): string {
-  return new Date(Math.floor(ms / 60_000) * 60_000).toISOString();
 }
 
 /** Usage counters: `pk=usage#<accountId>#<streamName>, sk=<ISO minute>` → `{count}` (ADD). */

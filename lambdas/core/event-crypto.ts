@@ -1,23 +1,35 @@
 import type { ConsentRule } from './consent';
 import { isEventIncluded, isLevelDecrypted } from './consent';
-import { type ContractLookup, compileContract, type EventContract } from './contracts';
+import { compileContract, type EventContract } from './contracts';
 import { ValidationError } from './errors';
-import { validateEvent } from './event-validation';
-import { getField, isJsonObject, replaceField } from './field-path';
+import { isStringOrStringList, validateEvent } from './event-validation';
+import { getField, replaceField } from './field-path';
 import { applyMasking, type MaskedFields } from './masking';
-import { type ClientStrmMeta, readStrmMeta, type StrmStamp, stampStrmMeta } from './strm-meta';
+import { type ClientStrmMeta, type StrmStamp, stampStrmMeta } from './strm-meta';
 import type { TinkDeterministicAead } from './tink-daead';
 
 /**
  * The two transformations of an event: sealing at ingest (every PII field encrypted, strmMeta stamped)
  * and deriving for a derived stream (consent filter, partial decryption, masking).
  */
+
+/** An event received at ingest, valid for its contract, with what validation extracted from it. */
 export interface IncomingEvent {
   event: Record<string, unknown>;
   contract: EventContract;
   meta: ClientStrmMeta;
   keyFieldValue: string;
   dataSubject?: string;
+}
+
+/**
+ * An event read from the source stream (every PII field encrypted) with its contract and its strmMeta,
+ * read once per record however many derived streams it feeds.
+ */
+export interface SealedEvent {
+  event: Record<string, unknown>;
+  contract: EventContract;
+  meta: Pick<ClientStrmMeta, 'consentLevels'>;
 }
 
 export interface DerivedStreamSpec {
@@ -27,24 +39,21 @@ export interface DerivedStreamSpec {
 }
 
 /**
- * Parses and validates an ingest body: JSON object, strmMeta, contract (looked up by its canonical ref;
- * unknown → ValidationError naming the ref), contract validation. Throws ValidationError (400).
+ * An event received at ingest, already decoded (see event-serialization.ts) and its strmMeta read, checked
+ * against the contract its strmMeta names. `contract` is undefined when no contract has that ref: a
+ * ValidationError naming the ref (code `unknown_contract`). Contract violations throw ValidationError (400).
  */
-export function parseIncomingEvent(body: string, contracts: ContractLookup): IncomingEvent {
-  let event: unknown;
-  try {
-    event = JSON.parse(body);
-  } catch {
-    throw new ValidationError('malformed JSON body');
-  }
-  if (!isJsonObject(event)) throw new ValidationError('event body must be a JSON object');
-  const meta = readStrmMeta(event);
-  const contract = contracts(meta.contractRef);
-  if (!contract)
+export function incomingEvent(
+  event: Record<string, unknown>,
+  meta: ClientStrmMeta,
+  contract: EventContract | undefined,
+): IncomingEvent {
+  if (!contract) {
     throw new ValidationError(
       `unknown event contract '${meta.contractRef}' in strmMeta.eventContractRef`,
       'unknown_contract',
     );
+  }
   const { keyFieldValue, dataSubject } = validateEvent(event, contract);
   const incoming: IncomingEvent = { event, contract, meta, keyFieldValue };
   if (dataSubject !== undefined) incoming.dataSubject = dataSubject;
@@ -84,26 +93,21 @@ export function sealEvent(
  * The event as a derived stream sees it, or undefined when its consent levels exclude it. Exactly the
  * PII fields whose level the rule allows are decrypted; the other PII fields stay ciphertext; non-PII
  * fields and strmMeta are unchanged; then the stream's masked fields for this contract are masked.
- * Throws ValidationError for a malformed strmMeta and DecryptionError for a ciphertext that does not
- * open with `aead`. The source event is not modified.
+ * Throws ValidationError for a PII field that is not ciphertext and DecryptionError for a ciphertext that
+ * does not open with `aead`. The source event is not modified.
  */
 export function deriveEvent(
-  sourceEvent: Record<string, unknown>,
-  contract: EventContract,
+  source: SealedEvent,
   spec: DerivedStreamSpec,
   aead: TinkDeterministicAead,
 ): Record<string, unknown> | undefined {
-  const { consentLevels } = readStrmMeta(sourceEvent);
-  if (!isEventIncluded(spec.consent, consentLevels)) return undefined;
-  const derived = structuredClone(sourceEvent);
-  for (const { path, level } of compileContract(contract).piiFields) {
+  if (!isEventIncluded(spec.consent, source.meta.consentLevels)) return undefined;
+  const derived = structuredClone(source.event);
+  for (const { path, level } of compileContract(source.contract).piiFields) {
     if (!isLevelDecrypted(spec.consent, level)) continue;
     const value = getField(derived, path);
     if (value === undefined || value === null) continue;
-    if (
-      typeof value !== 'string' &&
-      !(Array.isArray(value) && value.every((item) => typeof item === 'string'))
-    ) {
+    if (!isStringOrStringList(value)) {
       throw new ValidationError(
         `PII field '${path.join('/')}' in the source event is not a ciphertext string`,
       );
@@ -111,9 +115,9 @@ export function deriveEvent(
     replaceField(
       derived,
       path,
-      mapStrings(value as string | string[], (text) => aead.decryptString(text)),
+      mapStrings(value, (text) => aead.decryptString(text)),
     );
   }
-  applyMasking(derived, contract.ref, spec.maskedFields);
+  applyMasking(derived, source.contract.ref, spec.maskedFields);
   return derived;
 }

@@ -15,6 +15,11 @@ export interface ClientStrmMeta {
   consentLevels: number[];
 }
 
+/** strmMeta of an event on the source stream: the client's part plus the key link the gateway stamped. */
+export interface SealedStrmMeta extends ClientStrmMeta {
+  keyLink: string;
+}
+
 export interface StrmStamp {
   nonce: number;
   timestamp: number;
@@ -71,6 +76,19 @@ export function readStrmMeta(event: Record<string, unknown>): ClientStrmMeta {
     contractRef: canonicalContractRef(contractRef),
     consentLevels: parseEventConsentLevels(meta.consentLevels),
   };
+}
+
+/**
+ * Reads the strmMeta of a sealed (ingested) event: the client's part as readStrmMeta checks it, and the
+ * key link its PII fields are encrypted with. Throws ValidationError when either is missing or malformed.
+ */
+export function readSealedStrmMeta(event: Record<string, unknown>): SealedStrmMeta {
+  const meta = readStrmMeta(event);
+  const keyLink = (event.strmMeta as Record<string, unknown>).keyLink;
+  if (typeof keyLink !== 'string' || keyLink.length === 0) {
+    throw new ValidationError('strmMeta.keyLink is missing');
+  }
+  return { ...meta, keyLink };
 }
 
 /** Sets the gateway's fields on `event.strmMeta` (in place), overwriting client-sent values. */

@@ -11,6 +11,12 @@ export function recordingLogger(serviceName = 'test') {
     logger,
     /** Every logged line as `[message, ...attributes]`, in no particular order across levels. */
     lines: (): unknown[][] => spies.flatMap((spy) => spy.mock.calls as unknown[][]),
+    /** The attributes of every line logged with this message. */
+    attributesOf: (message: string): unknown[] =>
+      spies
+        .flatMap((spy) => spy.mock.calls as unknown[][])
+        .filter(([m]) => m === message)
+        .map(([, a]) => a),
     /** Everything logged, as one JSON string to search. */
     text: (): string => JSON.stringify(spies.flatMap((spy) => spy.mock.calls)),
   };

@@ -7,7 +7,6 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, KinesisStreamEvent } from 'aws-lambda';
 import { AccountContracts } from '../../../lambdas/aws/account-contracts';
 import { ContractsRepo } from '../../../lambdas/aws/contracts-repo';
 import { KinesisEventPublisher } from '../../../lambdas/aws/event-publisher';
@@ -20,8 +19,10 @@ import type { StreamRecord } from '../../../lambdas/core/stream-definition';
 import { TokenService } from '../../../lambdas/core/tokens';
 import { createDecrypterHandler } from '../../../lambdas/handlers/decrypter';
 import { createIngestHandler } from '../../../lambdas/handlers/ingest';
-import { LOCAL_REGION } from '../../../local/local-clients';
+import { ingestRequest, kinesisEvent, type StreamRecordData } from '../../support/data-path-events';
 import { startTestEmulators, type TestEmulators } from '../../support/emulators';
+
+export { ingestRequest, kinesisEvent };
 
 /**
  * The test emulators (test/support/emulators.ts) with the local tables and event streams, plus builders
@@ -83,7 +84,9 @@ export function newIngest(env: DataPathEnv, resolver = newResolver(env)) {
   return createIngestHandler({
     tokens: env.tokens,
     streams: env.streamsRepo,
-    contracts: new AccountContracts(new ContractsRepo({ doc: env.dynamo, table: env.tables.contracts })),
+    contracts: new AccountContracts({
+      source: new ContractsRepo({ doc: env.dynamo, table: env.tables.contracts }),
+    }),
     keyLinks: resolver,
     lookupSecret: env.lookupSecret,
     publisher: new KinesisEventPublisher({ kinesis: env.kinesis, streamName: env.sourceStream }),
@@ -93,7 +96,9 @@ export function newIngest(env: DataPathEnv, resolver = newResolver(env)) {
 export function newDecrypter(env: DataPathEnv, resolver = newResolver(env)) {
   return createDecrypterHandler({
     streams: env.streamsRepo,
-    contracts: new AccountContracts(new ContractsRepo({ doc: env.dynamo, table: env.tables.contracts })),
+    contracts: new AccountContracts({
+      source: new ContractsRepo({ doc: env.dynamo, table: env.tables.contracts }),
+    }),
     keyLinks: resolver,
     publisher: new KinesisEventPublisher({
       kinesis: env.kinesis,
@@ -136,52 +141,8 @@ export async function streamToken(env: DataPathEnv, stream: StreamRecord, client
   return issued.accessToken;
 }
 
-/** An HTTP API (payload v2) `POST /event` request. */
-export function ingestRequest(
-  body: string,
-  headers: Record<string, string | undefined> = {},
-  isBase64Encoded = false,
-): APIGatewayProxyEventV2 {
-  const cleaned = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as Record<
-    string,
-    string
-  >;
-  return {
-    version: '2.0',
-    routeKey: 'POST /event',
-    rawPath: '/event',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json', ...cleaned },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'local',
-      domainName: 'localhost',
-      domainPrefix: 'localhost',
-      http: {
-        method: 'POST',
-        path: '/event',
-        protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
-        userAgent: 'test',
-      },
-      requestId: randomUUID(),
-      routeKey: 'POST /event',
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-    },
-    body,
-    isBase64Encoded,
-  };
-}
-
-export interface StoredRecord {
-  sequenceNumber: string;
-  partitionKey: string;
-  data: Uint8Array;
-  arrivalSeconds: number;
-  shardId: string;
-}
+/** A record read back from a stream. */
+export type StoredRecord = StreamRecordData;
 
 /** Every record currently on a stream (all shards, from TRIM_HORIZON), in shard then sequence order. */
 export async function readAllRecords(env: DataPathEnv, streamName: string): Promise<StoredRecord[]> {
@@ -212,26 +173,4 @@ export async function readAllRecords(env: DataPathEnv, streamName: string): Prom
     }
   }
   return records;
-}
-
-/** A Kinesis event source mapping batch of stored records, as Lambda would deliver it. */
-export function kinesisEvent(records: readonly StoredRecord[], streamName: string): KinesisStreamEvent {
-  return {
-    Records: records.map((record) => ({
-      kinesis: {
-        kinesisSchemaVersion: '1.0',
-        partitionKey: record.partitionKey,
-        sequenceNumber: record.sequenceNumber,
-        data: Buffer.from(record.data).toString('base64'),
-        approximateArrivalTimestamp: record.arrivalSeconds,
-      },
-      eventSource: 'aws:kinesis',
-      eventVersion: '1.0',
-      eventID: `${record.shardId}:${record.sequenceNumber}`,
-      eventName: 'aws:kinesis:record',
-      invokeIdentityArn: 'arn:aws:iam::000000000000:role/local',
-      awsRegion: LOCAL_REGION,
-      eventSourceARN: `arn:aws:kinesis:${LOCAL_REGION}:000000000000:stream/${streamName}`,
-    })),
-  };
 }

@@ -5,9 +5,10 @@ import { AccountContracts } from '../../../lambdas/aws/account-contracts';
 import { ContractsRepo } from '../../../lambdas/aws/contracts-repo';
 import { KinesisEventPublisher } from '../../../lambdas/aws/event-publisher';
 import { DynamoKeyLinkStore } from '../../../lambdas/aws/key-link-store';
-import { UsageRepo, usageMinuteOf } from '../../../lambdas/aws/usage-repo';
+import { UsageRepo } from '../../../lambdas/aws/usage-repo';
 import { decodeEnvelope, type EventEnvelope } from '../../../lambdas/core/event-envelope';
 import { maskValue } from '../../../lambdas/core/masking';
+import { usageMinuteOf } from '../../../lambdas/core/usage-minute';
 import { createDecrypterHandler } from '../../../lambdas/handlers/decrypter';
 import { eventBody, exampleEvent } from '../../support/factories';
 import {
@@ -107,6 +108,17 @@ describe('decrypter: consent end to end through Kinesis', () => {
   let accountId: string;
   let derived: (EventEnvelope & { partitionKey: string })[];
   let response: Awaited<ReturnType<ReturnType<typeof newDecrypter>>>;
+  /** The source events, by their strmMeta (which derived events keep unchanged). */
+  let sourceByMeta: Map<string, Record<string, unknown>>;
+
+  /** The source event a derived event was made from. */
+  const sourceOf = (event: Record<string, unknown>) => sourceByMeta.get(JSON.stringify(event.strmMeta))!;
+
+  /** The PII value as the key link of its event opens it (in a process of its own). */
+  async function opened(event: Record<string, unknown>, field: string): Promise<string> {
+    const aead = await newResolver(env).byId((event.strmMeta as { keyLink: string }).keyLink);
+    return aead!.decryptString(event[field] as string);
+  }
 
   beforeAll(async () => {
     let token: string;
@@ -117,7 +129,14 @@ describe('decrypter: consent end to end through Kinesis', () => {
       exampleEvent({ uniqueIdentifier: 'three', strmMeta: { consentLevels: [3] } }),
       exampleEvent({ uniqueIdentifier: 'none', strmMeta: { consentLevels: [] } }),
     ]);
-    response = await newDecrypter(env)(kinesisEvent(await sourceRecordsOf(accountId), env.sourceStream));
+    const source = await sourceRecordsOf(accountId);
+    sourceByMeta = new Map(
+      source.map((record) => {
+        const { event } = decodeEnvelope(record.data);
+        return [JSON.stringify(event.strmMeta), event];
+      }),
+    );
+    response = await newDecrypter(env)(kinesisEvent(source, env.sourceStream));
     derived = await derivedEnvelopesOf(accountId);
   });
 
@@ -130,22 +149,27 @@ describe('decrypter: consent end to end through Kinesis', () => {
     expect(ids.sort()).toEqual(['all', 'one', 'three']);
   });
 
-  it('CUMULATIVE decrypts exactly the PII fields at or below the stream level', () => {
+  it('CUMULATIVE decrypts exactly the PII fields at or below the stream level', async () => {
     for (const event of byStream(derived, 'demo-1')) {
-      expect(event.consistentValue).not.toBe('session-7'); // level 2 stays ciphertext
-      expect(event.someSensitiveValue).not.toBe('sensitive-3'); // level 3 stays ciphertext
+      // Levels 2 and 3 stay exactly the source's ciphertext, which the event's key link opens.
+      expect(event.consistentValue).toBe(sourceOf(event).consistentValue);
+      expect(event.someSensitiveValue).toBe(sourceOf(event).someSensitiveValue);
+      expect(await opened(event, 'consistentValue')).toBe('session-7');
+      expect(await opened(event, 'someSensitiveValue')).toBe('sensitive-3');
       expect(event.notSensitiveValue).toBe('not-sensitive-99');
     }
   });
 
-  it('GRANULAR includes only events that consent to every stream level and decrypts exactly those levels', () => {
+  it('GRANULAR includes only events that consent to every stream level and decrypts exactly those levels', async () => {
     const events = byStream(derived, 'demo-1-3');
     expect(events.map((event) => event.uniqueIdentifier)).toEqual(['all']);
     expect(events[0]).toMatchObject({
       someSensitiveValue: 'sensitive-3',
       notSensitiveValue: 'not-sensitive-99',
     });
-    expect(events[0]!.consistentValue).not.toBe('session-7');
+    // Level 2 is not among the stream's levels: it stays exactly the source's ciphertext.
+    expect(events[0]!.consistentValue).toBe(sourceOf(events[0]!).consistentValue);
+    expect(await opened(events[0]!, 'consistentValue')).toBe('session-7');
   });
 
   it('masks the configured fields after decryption', () => {
@@ -245,7 +269,9 @@ describe('decrypter: failures and shredding', () => {
     const source = await sourceRecordsOf(accountId);
     const decrypter = createDecrypterHandler({
       streams: env.streamsRepo,
-      contracts: new AccountContracts(new ContractsRepo({ doc: env.dynamo, table: env.tables.contracts })),
+      contracts: new AccountContracts({
+        source: new ContractsRepo({ doc: env.dynamo, table: env.tables.contracts }),
+      }),
       keyLinks: newResolver(env),
       publisher: new KinesisEventPublisher({
         kinesis: env.kinesis,

@@ -16,6 +16,8 @@ export class InMemoryConnectionsRepo implements ConnectionsRepoSurface {
   readonly connections = new Map<string, ConnectionRecord>();
   /** Calls per method. */
   readonly calls: Record<string, number> = {};
+  /** Streams whose subscribers cannot be listed (`listByStream` rejects), as when the index is unavailable. */
+  failListing: (accountId: string, streamName: string) => boolean = () => false;
   private readonly now: () => number;
 
   constructor(opts: { now?: () => number } = {}) {
@@ -46,6 +48,7 @@ export class InMemoryConnectionsRepo implements ConnectionsRepoSurface {
 
   async listByStream(accountId: string, streamName: string): Promise<ConnectionRecord[]> {
     this.count('listByStream');
+    if (this.failListing(accountId, streamName)) throw new Error('connections index unavailable');
     const nowSeconds = Math.floor(this.now() / 1000);
     return [...this.connections.values()]
       .filter((c) => c.accountId === accountId && c.streamName === streamName && c.expiresAt > nowSeconds)

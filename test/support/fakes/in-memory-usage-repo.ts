@@ -13,8 +13,11 @@ export class InMemoryUsageRepo implements UsageRepoSurface {
   readonly counts = new Map<string, number>();
   /** The `[accountId, streamName, from, until]` of every list call. */
   readonly listCalls: [string, string, string, string][] = [];
+  /** When true, `addCounts` rejects, as an unavailable table would. */
+  failing = false;
 
   async addCounts(counts: readonly UsageCount[]): Promise<void> {
+    if (this.failing) throw new Error('usage table unavailable');
     for (const { accountId, streamName, minute, count } of counts) {
       if (count <= 0) continue;
       const bucket = key(accountId, streamName, minute);

@@ -1,5 +1,6 @@
 import { parseConsentRule } from '../../../lambdas/core/consent';
 import {
+  type ContractLookup,
   type EventContract,
   findBuiltinContract,
   parseContractDefinition,
@@ -8,10 +9,13 @@ import { DecryptionError, ValidationError } from '../../../lambdas/core/errors';
 import {
   type DerivedStreamSpec,
   deriveEvent,
-  parseIncomingEvent,
+  type IncomingEvent,
+  incomingEvent,
   sealEvent,
 } from '../../../lambdas/core/event-crypto';
+import { decodeEvent } from '../../../lambdas/core/event-serialization';
 import { maskValue } from '../../../lambdas/core/masking';
+import { readSealedStrmMeta, readStrmMeta } from '../../../lambdas/core/strm-meta';
 import { generateTinkAesSivKey, TinkDeterministicAead } from '../../../lambdas/core/tink-daead';
 import {
   clickstreamEvent,
@@ -33,6 +37,23 @@ const STAMP = {
 
 const aead = new TinkDeterministicAead(generateTinkAesSivKey());
 
+/** An ingest body as ingest reads it: decoded, strmMeta read, the contract it names looked up, validated. */
+function parseIncomingEvent(body: string, contracts: ContractLookup): IncomingEvent {
+  const event = decodeEvent(Buffer.from(body), 'application/json');
+  const meta = readStrmMeta(event);
+  return incomingEvent(event, meta, contracts(meta.contractRef));
+}
+
+/** deriveEvent as the decrypter calls it: the sealed event's strmMeta read once, then handed over. */
+function derive(
+  source: Record<string, unknown>,
+  contract: EventContract,
+  spec: DerivedStreamSpec,
+  cipher: TinkDeterministicAead,
+): Record<string, unknown> | undefined {
+  return deriveEvent({ event: source, contract, meta: readSealedStrmMeta(source) }, spec, cipher);
+}
+
 function seal(event: TestEvent, contracts = builtins): Record<string, unknown> {
   return sealEvent(parseIncomingEvent(eventBody(event), contracts), aead, STAMP);
 }
@@ -48,7 +69,7 @@ function stream(
 const sealedClickstream = (overrides: EventOverrides) => seal(clickstreamEvent(overrides));
 const sealedExample = (overrides: EventOverrides) => seal(exampleEvent(overrides));
 
-describe('parseIncomingEvent', () => {
+describe('an incoming event: decoded, strmMeta read, contract looked up, validated', () => {
   it('returns the event, contract, strmMeta, key field value and data subject', () => {
     const incoming = parseIncomingEvent(eventBody(clickstreamEvent()), builtins);
     expect(incoming.contract).toBe(clickstream);
@@ -162,13 +183,13 @@ describe('deriveEvent: the clickstream tutorial', () => {
 
   it('winston-0 drops events without consent', () => {
     expect(
-      deriveEvent(sealedClickstream({ strmMeta: { consentLevels: [] } }), clickstream, winston0, aead),
+      derive(sealedClickstream({ strmMeta: { consentLevels: [] } }), clickstream, winston0, aead),
     ).toBeUndefined();
   });
 
   it('winston-0 decrypts customer.id and keeps producerSessionId encrypted', () => {
     const source = sealedClickstream({ strmMeta: { consentLevels: [0] } });
-    const derived = deriveEvent(source, clickstream, winston0, aead)!;
+    const derived = derive(source, clickstream, winston0, aead)!;
     expect(derived.customer).toEqual({ id: 'customer-session-42' });
     expect(derived.producerSessionId).toBe(source.producerSessionId);
     expect(derived.producerSessionId).not.toBe('session-42');
@@ -176,12 +197,12 @@ describe('deriveEvent: the clickstream tutorial', () => {
 
   it('winston-1 drops events whose highest level is 0', () => {
     expect(
-      deriveEvent(sealedClickstream({ strmMeta: { consentLevels: [0] } }), clickstream, winston1, aead),
+      derive(sealedClickstream({ strmMeta: { consentLevels: [0] } }), clickstream, winston1, aead),
     ).toBeUndefined();
   });
 
   it.each([[[0, 1]], [[1]], [[0, 1, 2]]])('winston-1 decrypts both PII fields for consent %j', (levels) => {
-    const derived = deriveEvent(
+    const derived = derive(
       sealedClickstream({ strmMeta: { consentLevels: levels } }),
       clickstream,
       winston1,
@@ -193,7 +214,7 @@ describe('deriveEvent: the clickstream tutorial', () => {
 
   it('keeps non-PII fields and strmMeta exactly as in the source event', () => {
     const source = sealedClickstream({ strmMeta: { consentLevels: [3, 0] } });
-    const derived = deriveEvent(source, clickstream, winston1, aead)!;
+    const derived = derive(source, clickstream, winston1, aead)!;
     expect(derived.strmMeta).toEqual(source.strmMeta);
     expect(derived.url).toBe(source.url);
     expect(derived.abTests).toEqual(source.abTests);
@@ -202,7 +223,7 @@ describe('deriveEvent: the clickstream tutorial', () => {
   it('does not modify the source event', () => {
     const source = sealedClickstream({});
     const copy = structuredClone(source);
-    deriveEvent(source, clickstream, winston1, aead);
+    derive(source, clickstream, winston1, aead);
     expect(source).toEqual(copy);
   });
 });
@@ -234,7 +255,7 @@ describe('deriveEvent: the worked example with real ciphertexts', () => {
   ])('%s', (_name, spec, included, decrypted) => {
     it.each(Object.keys(consent))('handles event %s', (name) => {
       const source = sealedExample({ strmMeta: { consentLevels: consent[name] } });
-      const derived = deriveEvent(source, example, spec, aead);
+      const derived = derive(source, example, spec, aead);
       if (!included.includes(name)) {
         expect(derived).toBeUndefined();
         return;
@@ -250,15 +271,12 @@ describe('deriveEvent: the worked example with real ciphertexts', () => {
 describe('deriveEvent: field shapes', () => {
   it('decrypts each element of a list of strings', () => {
     const source = sealedExample({ uniqueIdentifier: ['u-1', 'u-2'] });
-    expect(deriveEvent(source, example, stream('demo-1', [1]), aead)!.uniqueIdentifier).toEqual([
-      'u-1',
-      'u-2',
-    ]);
+    expect(derive(source, example, stream('demo-1', [1]), aead)!.uniqueIdentifier).toEqual(['u-1', 'u-2']);
   });
 
   it('keeps null and absent optional PII fields', () => {
     const source = sealedExample({ uniqueIdentifier: null, someSensitiveValue: undefined });
-    const derived = deriveEvent(source, example, stream('demo-3', [3]), aead)!;
+    const derived = derive(source, example, stream('demo-3', [3]), aead)!;
     expect(derived.uniqueIdentifier).toBeNull();
     expect(derived).not.toHaveProperty('someSensitiveValue');
     expect(derived.consistentValue).toBe('session-7');
@@ -266,14 +284,34 @@ describe('deriveEvent: field shapes', () => {
 
   it('fails with a DecryptionError for ciphertext made under another key', () => {
     const other = new TinkDeterministicAead(generateTinkAesSivKey());
-    expect(() => deriveEvent(sealedExample({}), example, stream('demo-1', [1]), other)).toThrow(
-      DecryptionError,
-    );
+    expect(() => derive(sealedExample({}), example, stream('demo-1', [1]), other)).toThrow(DecryptionError);
   });
 
   it('rejects a source PII field that is not a ciphertext string', () => {
     const source = { ...sealedExample({}), uniqueIdentifier: 42 };
-    expect(() => deriveEvent(source, example, stream('demo-1', [1]), aead)).toThrow(ValidationError);
+    expect(() => derive(source, example, stream('demo-1', [1]), aead)).toThrow(ValidationError);
+  });
+});
+
+describe('deriveEvent: strmMeta read once per record', () => {
+  it('decides inclusion by the consent levels it is handed, without reading strmMeta again', () => {
+    // Prepare
+    const event = sealedExample({ strmMeta: { consentLevels: [0, 1, 2, 3] } });
+    const source = { event, contract: example, meta: { consentLevels: [] } };
+    // Act
+    const derived = deriveEvent(source, stream('demo-0', [0]), aead);
+    // Assess
+    expect(derived).toBeUndefined();
+  });
+
+  it('derives an event whose strmMeta it could not read itself', () => {
+    // Prepare
+    const event = { ...sealedExample({}), strmMeta: 'not a record' };
+    const source = { event, contract: example, meta: { consentLevels: [1] } };
+    // Act
+    const derived = deriveEvent(source, stream('demo-1', [1]), aead);
+    // Assess
+    expect(derived?.uniqueIdentifier).toBe('unique-14');
   });
 });
 
@@ -284,38 +322,38 @@ describe('deriveEvent: masking', () => {
   });
 
   it('masks after decryption, so the mask is of the plaintext', () => {
-    const derived = deriveEvent(sealedExample({}), example, masked(['uniqueIdentifier']), aead)!;
+    const derived = derive(sealedExample({}), example, masked(['uniqueIdentifier']), aead)!;
     expect(derived.uniqueIdentifier).toBe(maskValue('unique-14', 'seed-1'));
   });
 
   it('masks a field that this stream leaves encrypted by masking its ciphertext', () => {
     const spec = { ...masked(['someSensitiveValue']), consent: parseConsentRule([1]) };
     const source = sealedExample({});
-    expect(deriveEvent(source, example, spec, aead)!.someSensitiveValue).toBe(
+    expect(derive(source, example, spec, aead)!.someSensitiveValue).toBe(
       maskValue(source.someSensitiveValue, 'seed-1'),
     );
   });
 
   it('masks non-PII fields too', () => {
-    const derived = deriveEvent(sealedExample({}), example, masked(['notSensitiveValue']), aead)!;
+    const derived = derive(sealedExample({}), example, masked(['notSensitiveValue']), aead)!;
     expect(derived.notSensitiveValue).toBe(maskValue('not-sensitive-99', 'seed-1'));
   });
 
   it('masks each element of a decrypted list', () => {
     const source = sealedExample({ uniqueIdentifier: ['u-1', 'u-2'] });
-    const derived = deriveEvent(source, example, masked(['uniqueIdentifier']), aead)!;
+    const derived = derive(source, example, masked(['uniqueIdentifier']), aead)!;
     expect(derived.uniqueIdentifier).toEqual([maskValue('u-1', 'seed-1'), maskValue('u-2', 'seed-1')]);
   });
 
   it('only masks fields listed for the event’s own contract', () => {
     const spec = masked(['customer/id'], clickstream);
-    const derived = deriveEvent(sealedExample({}), example, spec, aead)!;
+    const derived = derive(sealedExample({}), example, spec, aead)!;
     expect(derived.uniqueIdentifier).toBe('unique-14');
   });
 
   it('never masks strmMeta', () => {
     const source = sealedExample({});
-    const derived = deriveEvent(source, example, masked(['strmMeta', 'strmMeta/keyLink']), aead)!;
+    const derived = derive(source, example, masked(['strmMeta', 'strmMeta/keyLink']), aead)!;
     expect(derived.strmMeta).toEqual(source.strmMeta);
   });
 });

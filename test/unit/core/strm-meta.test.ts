@@ -1,5 +1,10 @@
 import { ValidationError } from '../../../lambdas/core/errors';
-import { newStrmStamp, readStrmMeta, stampStrmMeta } from '../../../lambdas/core/strm-meta';
+import {
+  newStrmStamp,
+  readSealedStrmMeta,
+  readStrmMeta,
+  stampStrmMeta,
+} from '../../../lambdas/core/strm-meta';
 import { clickstreamEvent, exampleEvent, legacyClickstreamEvent } from '../../support/factories';
 
 describe('reading strmMeta', () => {
@@ -63,6 +68,36 @@ describe('reading strmMeta', () => {
       expect(run).toThrow(/strmMeta\.consentLevels/);
     },
   );
+});
+
+describe('reading the strmMeta of a sealed event', () => {
+  it('reads the client part and the key link the gateway stamped', () => {
+    // Prepare
+    const event = exampleEvent({ strmMeta: { consentLevels: [1, 0], keyLink: 'link-1' } });
+    // Act
+    const meta = readSealedStrmMeta(event);
+    // Assess
+    expect(meta).toEqual({
+      contractRef: 'streammachine/example/1.3.0',
+      consentLevels: [0, 1],
+      keyLink: 'link-1',
+    });
+  });
+
+  it.each([[undefined], [''], [7]])('rejects a key link %j', (keyLink) => {
+    // Act
+    const read = () => readSealedStrmMeta(exampleEvent({ strmMeta: { keyLink } }));
+    // Assess
+    expect(read).toThrow(new ValidationError('strmMeta.keyLink is missing'));
+  });
+
+  it('rejects a malformed client part as readStrmMeta does', () => {
+    // Act
+    const read = () =>
+      readSealedStrmMeta(exampleEvent({ strmMeta: { consentLevels: 'all', keyLink: 'link-1' } }));
+    // Assess
+    expect(read).toThrow(/strmMeta\.consentLevels/);
+  });
 });
 
 describe('stamping strmMeta', () => {

@@ -1,0 +1,100 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { UsageCount } from '../aws/usage-repo';
+import { errorName } from '../core/errors';
+import type { OutgoingRecord } from '../core/event-envelope';
+import type { Derivation, SourceRecord } from './derive-record';
+
+export interface DeriveBatchPorts {
+  deriver: { derive(record: SourceRecord): Promise<Derivation> };
+  /** Writes to the derived-events stream; returns the indices of the records it could not write. */
+  publisher: { publishBatch(records: readonly OutgoingRecord[]): Promise<{ failed: number[] }> };
+  usage: { addCounts(counts: readonly UsageCount[]): Promise<void> };
+  logger: Pick<Logger, 'error' | 'info'>;
+}
+
+/** What a batch did; `processed` leading records are done, the records from there on must be retried. */
+export interface BatchOutcome {
+  records: number;
+  processed: number;
+  written: number;
+  shredded: number;
+  excluded: number;
+}
+
+/**
+ * Derives a batch of source records in order. The first record that fails, or whose outputs cannot be
+ * written, ends the processed part: it and everything after it are retried (a record written twice is
+ * delivered twice, one skipped would be lost). Usage is counted only for processed records, best effort.
+ */
+export async function deriveBatch(
+  records: readonly SourceRecord[],
+  ports: DeriveBatchPorts,
+): Promise<BatchOutcome> {
+  const derivations = await deriveUntilFailure(records, ports);
+  const processed = await writeOutputs(derivations, ports);
+  const done = derivations.slice(0, processed);
+  await addUsage(
+    done.map((derivation) => derivation.usage),
+    ports,
+  );
+  const outcome: BatchOutcome = {
+    records: records.length,
+    processed,
+    written: sum(done, (derivation) => derivation.outputs.length),
+    shredded: sum(done, (derivation) => (derivation.shredded ? 1 : 0)),
+    excluded: sum(done, (derivation) => derivation.excluded),
+  };
+  ports.logger.info('batch processed', { ...outcome });
+  return outcome;
+}
+
+/** The derivations of the leading records, up to (not including) the first record that fails. */
+async function deriveUntilFailure(
+  records: readonly SourceRecord[],
+  ports: DeriveBatchPorts,
+): Promise<Derivation[]> {
+  const derivations: Derivation[] = [];
+  for (const record of records) {
+    try {
+      derivations.push(await ports.deriver.derive(record));
+    } catch (error) {
+      ports.logger.error('source record failed', { errorName: errorName(error), sequenceNumber: record.id });
+      break;
+    }
+  }
+  return derivations;
+}
+
+/** Writes every output; returns how many leading derivations had all their outputs written. */
+async function writeOutputs(derivations: readonly Derivation[], ports: DeriveBatchPorts): Promise<number> {
+  const inputIndexOf: number[] = [];
+  const outputs: OutgoingRecord[] = [];
+  derivations.forEach((derivation, index) => {
+    for (const output of derivation.outputs) {
+      inputIndexOf.push(index);
+      outputs.push(output);
+    }
+  });
+  const { failed } = await ports.publisher.publishBatch(outputs);
+  if (failed.length > 0) {
+    ports.logger.error('derived records could not be written', { failedRecords: failed.length });
+  }
+  return failed.reduce((first, output) => Math.min(first, inputIndexOf[output]!), derivations.length);
+}
+
+/** Adds usage counts; best effort. */
+async function addUsage(
+  counts: UsageCount[],
+  ports: Pick<DeriveBatchPorts, 'usage' | 'logger'>,
+): Promise<void> {
+  try {
+    await ports.usage.addCounts(counts);
+  } catch (error) {
+    // Usage is accounting, not data: retrying the batch for it would duplicate derived events.
+    ports.logger.error('usage counts could not be written', { errorName: errorName(error) });
+  }
+}
+
+function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  return items.reduce((total, item) => total + value(item), 0);
+}

@@ -1,0 +1,39 @@
+import type { ConnectionPoster, PostOutcome } from '../../../lambdas/aws/connection-poster';
+
+type ConnectionPosterSurface = Pick<ConnectionPoster, 'post'>;
+
+/**
+ * In-memory stand-in for the `@connections` endpoint: records the frames each connection received, in
+ * order. A connection in `gone` answers `gone` (API Gateway's 410) and receives nothing; one in `failing`
+ * makes the post throw, as a throttled or unavailable endpoint would. Posts yield to the event loop, so
+ * concurrent deliveries really interleave.
+ */
+export class RecordingConnectionPoster implements ConnectionPosterSurface {
+  readonly frames = new Map<string, string[]>();
+  /** Every post, in the order the poster received them. */
+  readonly posts: { connectionId: string; frame: string }[] = [];
+  readonly gone = new Set<string>();
+  readonly failing = new Set<string>();
+  /** The most posts that were in flight at the same time. */
+  maxInFlight = 0;
+  private inFlight = 0;
+
+  async post(connectionId: string, frame: string): Promise<PostOutcome> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise((resolve) => setImmediate(resolve));
+    this.inFlight--;
+    this.posts.push({ connectionId, frame });
+    if (this.gone.has(connectionId)) return 'gone';
+    if (this.failing.has(connectionId)) throw new Error('post failed');
+    const received = this.frames.get(connectionId) ?? [];
+    received.push(frame);
+    this.frames.set(connectionId, received);
+    return 'ok';
+  }
+
+  /** The frames a connection received, parsed as JSON. */
+  eventsOf(connectionId: string): unknown[] {
+    return (this.frames.get(connectionId) ?? []).map((frame) => JSON.parse(frame));
+  }
+}

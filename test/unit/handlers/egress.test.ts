@@ -1,0 +1,174 @@
+import { type EventEnvelope, encodeEnvelope } from '../../../lambdas/core/event-envelope';
+import { createEgressHandler } from '../../../lambdas/handlers/egress';
+import { kinesisEvent, type StreamRecordData } from '../../support/data-path-events';
+import { InMemoryConnectionsRepo } from '../../support/fakes/in-memory-connections-repo';
+import { RecordingConnectionPoster } from '../../support/fakes/recording-connection-poster';
+import { recordingLogger } from '../../support/recording-logger';
+
+const ACCOUNT = 'account-1';
+
+/** The egress function wired to in-memory fakes. */
+function egressWithFakes(concurrency?: number) {
+  const connections = new InMemoryConnectionsRepo();
+  const poster = new RecordingConnectionPoster();
+  const log = recordingLogger('egress');
+  const egress = createEgressHandler({
+    connections,
+    poster,
+    logger: log.logger,
+    ...(concurrency ? { concurrency } : {}),
+  });
+  /** A subscriber of a stream, as `$connect` stores it. */
+  const subscribe = (connectionId: string, streamName: string, accountId = ACCOUNT) =>
+    connections.put({ connectionId, accountId, streamName, clientId: `client-of-${streamName}` });
+  return { egress, connections, poster, log, subscribe };
+}
+
+function envelope(stream: string, n: number, accountId = ACCOUNT): EventEnvelope {
+  return {
+    v: 1,
+    accountId,
+    stream,
+    contractRef: 'streammachine/example/1.3.0',
+    event: { n, strmMeta: { consentLevels: [] } },
+  };
+}
+
+function batch(items: (EventEnvelope | Uint8Array)[]) {
+  const records: StreamRecordData[] = items.map((item, index) => ({
+    sequenceNumber: String(1000 + index),
+    partitionKey: 'pk',
+    data: item instanceof Uint8Array ? item : encodeEnvelope(item),
+    arrivalSeconds: 1_740_830_400,
+    shardId: 'shardId-000000000000',
+  }));
+  return kinesisEvent(records, 'derived-events');
+}
+
+describe('egress fan-out', () => {
+  it('sends each event, as its event object in one text frame, to every subscriber of its stream only', async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await fakes.subscribe('sub-a', 'demo-1');
+    await fakes.subscribe('sub-b', 'demo-1');
+    await fakes.subscribe('sub-other-stream', 'demo-2');
+    await fakes.subscribe('sub-other-account', 'demo-1', 'account-2');
+    // Act
+    const report = await fakes.egress(batch([envelope('demo-1', 1), envelope('demo-1', 2)]));
+    // Assess
+    const expected = [
+      { n: 1, strmMeta: { consentLevels: [] } },
+      { n: 2, strmMeta: { consentLevels: [] } },
+    ];
+    expect(fakes.poster.eventsOf('sub-a')).toEqual(expected);
+    expect(fakes.poster.eventsOf('sub-b')).toEqual(expected);
+    expect(fakes.poster.eventsOf('sub-other-stream')).toEqual([]);
+    expect(fakes.poster.eventsOf('sub-other-account')).toEqual([]);
+    expect(report).toEqual({ events: 2, undecodable: 0, deliveries: 4, gone: 0, failedPosts: 0 });
+  });
+
+  it("lists each stream's subscribers once per batch", async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await fakes.subscribe('sub-a', 'demo-1');
+    // Act
+    await fakes.egress(batch([envelope('demo-1', 1), envelope('demo-2', 2), envelope('demo-1', 3)]));
+    // Assess
+    expect(fakes.connections.calls.listByStream).toBe(2);
+  });
+
+  it('gives each connection its frames in record order, also when streams interleave in the batch', async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await fakes.subscribe('sub-1', 'demo-1');
+    await fakes.subscribe('sub-2', 'demo-2');
+    const items = [1, 2, 3, 4, 5, 6].map((n) => envelope(n % 2 ? 'demo-1' : 'demo-2', n));
+    // Act
+    await fakes.egress(batch(items));
+    // Assess
+    expect(fakes.poster.eventsOf('sub-1').map((event) => (event as { n: number }).n)).toEqual([1, 3, 5]);
+    expect(fakes.poster.eventsOf('sub-2').map((event) => (event as { n: number }).n)).toEqual([2, 4, 6]);
+  });
+
+  it('serves connections concurrently, at most the configured number at once', async () => {
+    // Prepare
+    const fakes = egressWithFakes(2);
+    for (const id of ['s-1', 's-2', 's-3', 's-4', 's-5']) await fakes.subscribe(id, 'demo-1');
+    // Act
+    const report = await fakes.egress(batch([envelope('demo-1', 1), envelope('demo-1', 2)]));
+    // Assess
+    expect(report.deliveries).toBe(10);
+    expect(fakes.poster.maxInFlight).toBe(2);
+  });
+
+  it('deletes a connection that has gone, sends it nothing more, and keeps delivering to the others', async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await fakes.subscribe('sub-stays', 'demo');
+    await fakes.subscribe('sub-gone', 'demo');
+    fakes.poster.gone.add('sub-gone');
+    // Act
+    const report = await fakes.egress(batch([envelope('demo', 1), envelope('demo', 2)]));
+    // Assess
+    expect(report).toMatchObject({ deliveries: 2, gone: 1, failedPosts: 0 });
+    expect(fakes.connections.calls.delete).toBe(1);
+    expect([...fakes.connections.connections.keys()]).toEqual(['sub-stays']);
+    expect(fakes.poster.posts.filter((post) => post.connectionId === 'sub-gone')).toHaveLength(1);
+    expect(fakes.poster.eventsOf('sub-stays')).toHaveLength(2);
+  });
+
+  it('counts a failed post, logs it by error name, and goes on with the next frame and connection', async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await fakes.subscribe('sub-ok', 'demo');
+    await fakes.subscribe('sub-failing', 'demo');
+    fakes.poster.failing.add('sub-failing');
+    // Act
+    const report = await fakes.egress(batch([envelope('demo', 1), envelope('demo', 2)]));
+    // Assess
+    expect(report).toMatchObject({ deliveries: 2, failedPosts: 2, gone: 0 });
+    expect(fakes.poster.posts.filter((post) => post.connectionId === 'sub-failing')).toHaveLength(2);
+    expect(fakes.connections.calls.delete).toBeUndefined();
+    expect(fakes.log.attributesOf('post to connection failed')[0]).toEqual({
+      connectionId: 'sub-failing',
+      errorName: 'Error',
+    });
+  });
+
+  it('skips and counts records that are not event envelopes, and delivers the others', async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await fakes.subscribe('sub-a', 'demo');
+    // Act
+    const report = await fakes.egress(batch([Buffer.from('not json'), envelope('demo', 1)]));
+    // Assess
+    expect(report).toMatchObject({ events: 1, undecodable: 1, deliveries: 1 });
+    expect(fakes.poster.eventsOf('sub-a')).toEqual([{ n: 1, strmMeta: { consentLevels: [] } }]);
+  });
+
+  it("counts a stream's frames as failed when its subscribers cannot be listed, and serves the other streams", async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await fakes.subscribe('sub-a', 'demo-1');
+    fakes.connections.failListing = (_accountId, streamName) => streamName === 'demo-2';
+    // Act
+    const report = await fakes.egress(
+      batch([envelope('demo-2', 1), envelope('demo-2', 2), envelope('demo-1', 3)]),
+    );
+    // Assess
+    expect(report).toMatchObject({ events: 3, deliveries: 1, failedPosts: 2 });
+    expect(fakes.log.attributesOf('subscribers could not be listed')[0]).toEqual({
+      errorName: 'Error',
+    });
+  });
+
+  it('logs what the batch did', async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await fakes.subscribe('sub-a', 'demo');
+    // Act
+    const report = await fakes.egress(batch([envelope('demo', 1)]));
+    // Assess
+    expect(fakes.log.attributesOf('batch delivered')[0]).toEqual({ ...report });
+  });
+});
