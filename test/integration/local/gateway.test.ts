@@ -66,8 +66,8 @@ describe('local API gateway', () => {
       }),
       management: (event, context) => management(event, context),
       health: async () => ({ statusCode: 200, body: '{"status":"ok"}' }),
-      wsAuthorizer: (event, context) => authorizer(event, context),
-      wsConnect: async (event) => {
+      'ws-authorizer': (event, context) => authorizer(event, context),
+      'ws-connect': async (event) => {
         connectEvents.push(event as ConnectEvent);
         return connectResult;
       },
@@ -323,8 +323,8 @@ describe('local API gateway', () => {
           token: async () => ({}),
           management: async () => ({}),
           health: async () => ({}),
-          wsAuthorizer: async (event) => allowPolicy(event),
-          wsConnect: async (event) => void events.push(event as ConnectEvent),
+          'ws-authorizer': async (event) => allowPolicy(event),
+          'ws-connect': async (event) => void events.push(event as ConnectEvent),
         },
       });
       try {
