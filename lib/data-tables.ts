@@ -2,67 +2,51 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import type { KeyAttribute, TableName, TableSchema } from '../lambdas/aws/tables';
+import { constructId } from './construct-ids';
+import { TOPOLOGY } from './topology';
 
 export interface DataTablesProps {
   readonly key: kms.IKey;
   readonly removalPolicy: RemovalPolicy;
 }
 
+const attribute = (key: KeyAttribute): dynamodb.Attribute => ({
+  name: key.name,
+  type: key.type as dynamodb.AttributeType,
+});
+
 /**
- * The six DynamoDB tables of docs/architecture.md: pk/sk strings, on-demand, point-in-time recovery,
- * encrypted with the project key; `expiresAt` TTL where items expire.
+ * The topology's DynamoDB tables: keys, TTL and indexes as lambdas/aws/tables.ts defines them; on-demand,
+ * point-in-time recovery, encrypted with the project key.
  */
 export class DataTables extends Construct {
-  readonly accounts: dynamodb.Table;
-  readonly streams: dynamodb.Table;
-  readonly contracts: dynamodb.Table;
-  readonly keyLinks: dynamodb.Table;
-  readonly connections: dynamodb.Table;
-  readonly usage: dynamodb.Table;
+  readonly byName: Readonly<Record<TableName, dynamodb.Table>>;
 
   constructor(scope: Construct, id: string, props: DataTablesProps) {
     super(scope, id);
-    const table = (name: string, ttl: boolean) =>
-      new dynamodb.Table(this, name, {
-        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-        sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+    const byName = {} as Record<TableName, dynamodb.Table>;
+    for (const [name, schema] of Object.entries(TOPOLOGY.tables) as [TableName, TableSchema][]) {
+      const table = new dynamodb.Table(this, constructId(name), {
+        partitionKey: attribute(schema.partitionKey),
+        sortKey: schema.sortKey && attribute(schema.sortKey),
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
         encryptionKey: props.key,
-        timeToLiveAttribute: ttl ? 'expiresAt' : undefined,
+        timeToLiveAttribute: schema.timeToLiveAttribute,
         removalPolicy: props.removalPolicy,
       });
-    this.accounts = table('Accounts', false);
-    this.streams = table('Streams', false);
-    this.contracts = table('Contracts', false);
-    this.keyLinks = table('KeyLinks', true);
-    this.connections = table('Connections', true);
-    this.connections.addGlobalSecondaryIndex({
-      indexName: 'byStream',
-      partitionKey: { name: 'streamKey', type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
-    this.usage = table('Usage', true);
-  }
-
-  /** Table-name environment variables, by the names the handlers read. */
-  envNames(): Record<
-    | 'ACCOUNTS_TABLE'
-    | 'STREAMS_TABLE'
-    | 'CONTRACTS_TABLE'
-    | 'KEY_LINKS_TABLE'
-    | 'CONNECTIONS_TABLE'
-    | 'USAGE_TABLE',
-    string
-  > {
-    return {
-      ACCOUNTS_TABLE: this.accounts.tableName,
-      STREAMS_TABLE: this.streams.tableName,
-      CONTRACTS_TABLE: this.contracts.tableName,
-      KEY_LINKS_TABLE: this.keyLinks.tableName,
-      CONNECTIONS_TABLE: this.connections.tableName,
-      USAGE_TABLE: this.usage.tableName,
-    };
+      for (const index of schema.globalSecondaryIndexes ?? []) {
+        table.addGlobalSecondaryIndex({
+          indexName: index.indexName,
+          partitionKey: attribute(index.partitionKey),
+          sortKey: index.sortKey && attribute(index.sortKey),
+          projectionType: dynamodb.ProjectionType[index.projection],
+        });
+      }
+      byName[name] = table;
+    }
+    this.byName = byName;
   }
 }

@@ -1,30 +1,20 @@
 import * as path from 'node:path';
-import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-
-/** The Lambda entry modules in lambdas/handlers (each exports `handler`). */
-export type HandlerName =
-  | 'ingest'
-  | 'token'
-  | 'management'
-  | 'health'
-  | 'decrypter'
-  | 'egress'
-  | 'ws-authorizer'
-  | 'ws-connect';
+import type { EventStreamName } from './topology';
+import type { FunctionSpec } from './topology-types';
 
 export interface HandlerFunctionProps {
-  readonly handler: HandlerName;
-  /** Folder holding `<handler>.ts`. */
-  readonly handlersDir: string;
+  /** The topology entry: entry module, memory, timeout. */
+  readonly spec: FunctionSpec<EventStreamName>;
+  /** Folder the spec's entry path is relative to. */
+  readonly projectRoot: string;
   readonly functionName: string;
-  readonly memorySize: number;
-  readonly timeout: Duration;
-  /** Only the variables this handler reads (docs/architecture.md). */
+  /** Exactly the function's topology variables (lib/function-environment.ts). */
   readonly environment: Record<string, string>;
   readonly logRetentionDays: number;
   readonly logRemovalPolicy: RemovalPolicy;
@@ -58,27 +48,24 @@ export class HandlerFunction extends Construct {
       }),
     );
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(props.handlersDir, `${props.handler}.ts`),
+      entry: path.join(props.projectRoot, props.spec.entry),
       handler: 'handler',
       functionName: props.functionName,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize,
-      timeout: props.timeout,
+      memorySize: props.spec.memoryMb,
+      timeout: Duration.seconds(props.spec.timeoutSeconds),
       role: this.role,
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: props.handler,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        ...props.environment,
-      },
+      environment: props.environment,
       bundling: {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.CJS,
         target: 'node22',
         minify: true,
+        // Class and function names survive minification: logs name errors by class (ValidationError, not Ce).
+        keepNames: true,
         sourceMap: true,
         sourcesContent: false,
         // Bundle the AWS SDK too: the code runs against the SDK version it was tested with,

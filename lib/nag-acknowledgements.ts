@@ -1,5 +1,6 @@
 import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { BY_STREAM_INDEX } from '../lambdas/aws/tables';
 
 /** The parts of the stack that carry acknowledged cdk-nag findings. */
 export interface NagAcknowledgementTargets {
@@ -62,12 +63,12 @@ export function acknowledgeNagFindings(t: NagAcknowledgementTargets): void {
   ack(
     t.egress,
     connectionsIndexes,
-    'Egress queries the byStream index of the connections table to find the subscribers of a stream.',
+    `Egress queries the ${BY_STREAM_INDEX} index of the connections table to find the subscribers of a stream.`,
   );
   ack(
     t.wsConnect,
     connectionsIndexes,
-    'Added by the CDK write grant on the connections table (covers its byStream index); ws-connect writes only that table.',
+    `Added by the CDK write grant on the connections table (covers its ${BY_STREAM_INDEX} index); ws-connect writes only that table.`,
   );
   const callbacks = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${logicalId(t.webSocketApi)}>/${t.webSocketStageName}/*/@connections/*]`;
   ack(

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -12,11 +11,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { constructId } from './construct-ids';
 import { DataTables } from './data-tables';
-import { HandlerFunction, type HandlerName } from './handler-function';
+import { type EnvSource, resolveEnvironment } from './function-environment';
+import { grantAccess, writesEncryptedData } from './function-grants';
+import { HandlerFunction } from './handler-function';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { findProjectRoot } from './project-root';
 import { type PrivacyStreamsConfig, statefulRemovalPolicy } from './stack-config';
+import { type EventStreamName, FUNCTION_NAMES, type FunctionName, TOPOLOGY } from './topology';
 
 export interface PrivacyStreamsStackProps extends StackProps {
   readonly config: PrivacyStreamsConfig;
@@ -28,21 +31,21 @@ export interface PrivacyStreamsStackProps extends StackProps {
 export const OUTPUT_IDS = ['HttpApiUrl', 'WebSocketUrl', 'BootstrapSecretArn', 'Region'] as const;
 
 /** Stage name of the WebSocket API (part of the wss:// URL and the @connections callback URL). */
-export const WEBSOCKET_STAGE = 'prod';
+export const WEBSOCKET_STAGE = TOPOLOGY.webSocketApi.stage;
 
 /**
- * The whole pipeline in one stack: HTTP API (ingest, token, management, health) → Kinesis source
- * events → decrypter → Kinesis derived events → egress fan-out → WebSocket API; DynamoDB tables,
- * one KMS key as the root of the key hierarchy, and the sign-up bootstrap secret.
+ * The topology (lib/topology.ts) on AWS, in one stack: HTTP API → Kinesis source events → decrypter →
+ * Kinesis derived events → egress fan-out → WebSocket API; DynamoDB tables, one KMS key as the root of the
+ * key hierarchy, and the sign-up bootstrap secret. Every function gets exactly its topology access, as
+ * IAM grants and as environment variables.
  */
 export class PrivacyStreamsStack extends Stack {
   readonly key: kms.Key;
   readonly tables: DataTables;
-  readonly sourceEvents: kinesis.Stream;
-  readonly derivedEvents: kinesis.Stream;
+  readonly eventStreams: Readonly<Record<EventStreamName, kinesis.Stream>>;
   readonly failureQueue: sqs.Queue;
   readonly bootstrapSecret: secretsmanager.Secret;
-  readonly functions: Record<HandlerName, HandlerFunction>;
+  readonly functions: Readonly<Record<FunctionName, HandlerFunction>>;
   readonly httpApi: apigwv2.HttpApi;
   readonly httpStage: apigwv2.HttpStage;
   readonly webSocketApi: apigwv2.WebSocketApi;
@@ -52,9 +55,7 @@ export class PrivacyStreamsStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const stateful = statefulRemovalPolicy(config);
-    const handlersDir = path.join(findProjectRoot(__dirname), 'lambdas', 'handlers');
 
-    // ---- key, tables, streams, queue, secret -------------------------------------------------------
     this.key = new kms.Key(this, 'Key', {
       description: `${config.prefix}: root of the key hierarchy; encrypts tables, streams, queue, secret`,
       enableKeyRotation: true,
@@ -64,9 +65,60 @@ export class PrivacyStreamsStack extends Stack {
       pendingWindow: Duration.days(7),
     });
     this.tables = new DataTables(this, 'Tables', { key: this.key, removalPolicy: stateful });
+    this.eventStreams = this.createEventStreams(config);
+    this.failureQueue = new sqs.Queue(this, 'StreamFailures', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.bootstrapSecret = new secretsmanager.Secret(this, 'BootstrapSecret', {
+      description: `${config.prefix}: send as bootstrapSecret to create the first account`,
+      encryptionKey: this.key,
+      generateSecretString: { passwordLength: 40, excludePunctuation: true, includeSpace: false },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // The WebSocket API and stage come before the functions: egress needs the stage's callback URL.
+    this.webSocketApi = new apigwv2.WebSocketApi(this, 'WebSocketApi', {
+      apiName: `${config.prefix}-ws`,
+      description: `${config.prefix}: subscribers receive stream events`,
+    });
+    this.webSocketStage = new apigwv2.WebSocketStage(this, 'WebSocketStage', {
+      webSocketApi: this.webSocketApi,
+      stageName: WEBSOCKET_STAGE,
+      autoDeploy: true,
+      throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
+    });
 
-    const eventStream = (streamId: string) =>
-      new kinesis.Stream(this, streamId, {
+    this.functions = this.createFunctions(config, stateful);
+    this.addEventSourceMappings();
+    [this.httpApi, this.httpStage] = this.createHttpApi(config, stateful);
+    this.addWebSocketRoutes();
+    this.addOutputs();
+
+    if (props.acknowledgeNagFindings === false) return;
+    acknowledgeNagFindings({
+      functions: Object.values(this.functions),
+      encryptedWriters: FUNCTION_NAMES.filter((name) =>
+        writesEncryptedData(TOPOLOGY.functions[name].access),
+      ).map((name) => this.functions[name]),
+      egress: this.functions.egress,
+      wsConnect: this.functions['ws-connect'],
+      connectionsTable: this.tables.byName.connections,
+      webSocketStageName: WEBSOCKET_STAGE,
+      httpApi: this.httpApi,
+      webSocketApi: this.webSocketApi,
+      webSocketStage: this.webSocketStage,
+      failureQueue: this.failureQueue,
+      bootstrapSecret: this.bootstrapSecret,
+      eventStreams: Object.values(this.eventStreams),
+    });
+  }
+
+  private createEventStreams(config: PrivacyStreamsConfig): Record<EventStreamName, kinesis.Stream> {
+    const streams = {} as Record<EventStreamName, kinesis.Stream>;
+    for (const name of Object.keys(TOPOLOGY.eventStreams) as EventStreamName[]) {
+      streams[name] = new kinesis.Stream(this, constructId(name), {
         streamMode: kinesis.StreamMode.ON_DEMAND,
         encryption: kinesis.StreamEncryption.KMS,
         encryptionKey: this.key,
@@ -74,171 +126,83 @@ export class PrivacyStreamsStack extends Stack {
         // Events are only in flight here (tables hold the state); a kept stream would keep billing.
         removalPolicy: RemovalPolicy.DESTROY,
       });
-    this.sourceEvents = eventStream('SourceEvents');
-    this.derivedEvents = eventStream('DerivedEvents');
+    }
+    return streams;
+  }
 
-    this.failureQueue = new sqs.Queue(this, 'StreamFailures', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: this.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+  /** The value of one topology variable in this stack. */
+  private envValue(source: EnvSource, config: PrivacyStreamsConfig): string {
+    switch (source.kind) {
+      case 'table':
+        return this.tables.byName[source.table].tableName;
+      case 'stream':
+        return this.eventStreams[source.stream].streamName;
+      case 'kmsKey':
+        return this.key.keyArn;
+      case 'bootstrapSecret':
+        return this.bootstrapSecret.secretArn;
+      case 'webSocketCallbackUrl':
+        return this.webSocketStage.callbackUrl;
+      case 'fixed':
+        return 'config' in source.value ? config[source.value.config] : source.value.value;
+    }
+  }
 
-    this.bootstrapSecret = new secretsmanager.Secret(this, 'BootstrapSecret', {
-      description: `${config.prefix}: send as bootstrapSecret to create the first account`,
-      encryptionKey: this.key,
-      generateSecretString: { passwordLength: 40, excludePunctuation: true, includeSpace: false },
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-
-    // ---- functions ---------------------------------------------------------------------------------
-    const names = this.tables.envNames();
-    const tokenIssuer = { TOKEN_ISSUER: config.prefix };
-    const kmsKey = { KMS_KEY_ID: this.key.keyArn };
-    const fn = (
-      handler: HandlerName,
-      memorySize: number,
-      timeoutSeconds: number,
-      environment: Record<string, string>,
-    ) =>
-      new HandlerFunction(this, pascal(handler), {
-        handler,
-        handlersDir,
-        functionName: `${config.prefix}-${handler}`,
-        memorySize,
-        timeout: Duration.seconds(timeoutSeconds),
-        environment,
+  /** One HandlerFunction per topology function, with its variables and its grants, nothing more. */
+  private createFunctions(
+    config: PrivacyStreamsConfig,
+    stateful: RemovalPolicy,
+  ): Record<FunctionName, HandlerFunction> {
+    const projectRoot = findProjectRoot(__dirname);
+    const targets = {
+      tables: this.tables.byName,
+      streams: this.eventStreams,
+      key: this.key,
+      bootstrapSecret: this.bootstrapSecret,
+    };
+    const functions = {} as Record<FunctionName, HandlerFunction>;
+    for (const name of FUNCTION_NAMES) {
+      const spec = TOPOLOGY.functions[name];
+      const fn = new HandlerFunction(this, constructId(name), {
+        spec,
+        projectRoot,
+        functionName: `${config.prefix}-${name}`,
+        environment: resolveEnvironment(name, (source) => this.envValue(source, config)),
         logRetentionDays: config.logRetentionDays,
         logRemovalPolicy: stateful,
       });
-    const ingest = fn('ingest', 512, 10, {
-      STREAMS_TABLE: names.STREAMS_TABLE,
-      CONTRACTS_TABLE: names.CONTRACTS_TABLE,
-      KEY_LINKS_TABLE: names.KEY_LINKS_TABLE,
-      SOURCE_EVENTS_STREAM: this.sourceEvents.streamName,
-      ...kmsKey,
-      ...tokenIssuer,
-    });
-    const token = fn('token', 256, 10, {
-      STREAMS_TABLE: names.STREAMS_TABLE,
-      KEY_LINKS_TABLE: names.KEY_LINKS_TABLE,
-      ...kmsKey,
-      ...tokenIssuer,
-    });
-    const management = fn('management', 512, 15, {
-      ACCOUNTS_TABLE: names.ACCOUNTS_TABLE,
-      STREAMS_TABLE: names.STREAMS_TABLE,
-      CONTRACTS_TABLE: names.CONTRACTS_TABLE,
-      KEY_LINKS_TABLE: names.KEY_LINKS_TABLE,
-      USAGE_TABLE: names.USAGE_TABLE,
-      ...kmsKey,
-      ...tokenIssuer,
-      SIGNUP_MODE: 'bootstrap',
-      BOOTSTRAP_SECRET_ARN: this.bootstrapSecret.secretArn,
-    });
-    const health = fn('health', 128, 3, {});
-    const decrypter = fn('decrypter', 1024, 60, {
-      STREAMS_TABLE: names.STREAMS_TABLE,
-      CONTRACTS_TABLE: names.CONTRACTS_TABLE,
-      KEY_LINKS_TABLE: names.KEY_LINKS_TABLE,
-      USAGE_TABLE: names.USAGE_TABLE,
-      DERIVED_EVENTS_STREAM: this.derivedEvents.streamName,
-      ...kmsKey,
-    });
-    const wsAuthorizer = fn('ws-authorizer', 256, 10, {
-      STREAMS_TABLE: names.STREAMS_TABLE,
-      KEY_LINKS_TABLE: names.KEY_LINKS_TABLE,
-      ...kmsKey,
-      ...tokenIssuer,
-    });
-    const wsConnect = fn('ws-connect', 256, 10, { CONNECTIONS_TABLE: names.CONNECTIONS_TABLE });
-    // WS_CALLBACK_URL is added below, once the WebSocket stage exists.
-    const egress = fn('egress', 512, 60, { CONNECTIONS_TABLE: names.CONNECTIONS_TABLE });
-    this.functions = {
-      ingest,
-      token,
-      management,
-      health,
-      decrypter,
-      egress,
-      'ws-authorizer': wsAuthorizer,
-      'ws-connect': wsConnect,
-    };
+      grantAccess(fn.fn, spec.access, targets);
+      if (spec.access.webSocketConnections) this.webSocketStage.grantManagementApiAccess(fn.fn);
+      functions[name] = fn;
+    }
+    return functions;
+  }
 
-    // ---- least-privilege grants (each function: only what its handler does) --------------------------
-    const { tables } = this;
-    const keyHierarchy = (f: HandlerFunction, ...actions: string[]) => this.key.grant(f.fn, ...actions);
-
-    this.sourceEvents.grantWrite(ingest.fn);
-    tables.streams.grantReadData(ingest.fn);
-    tables.contracts.grantReadData(ingest.fn);
-    tables.keyLinks.grantReadWriteData(ingest.fn);
-    keyHierarchy(ingest, 'kms:GenerateDataKey', 'kms:Decrypt');
-
-    tables.streams.grantReadData(token.fn);
-    tables.keyLinks.grantReadWriteData(token.fn);
-    keyHierarchy(token, 'kms:GenerateDataKey', 'kms:Decrypt');
-
-    tables.accounts.grantReadWriteData(management.fn);
-    tables.streams.grantReadWriteData(management.fn);
-    tables.contracts.grantReadWriteData(management.fn);
-    tables.keyLinks.grantReadWriteData(management.fn);
-    tables.usage.grantReadData(management.fn);
-    keyHierarchy(management, 'kms:GenerateDataKey', 'kms:Decrypt');
-    this.bootstrapSecret.grantRead(management.fn);
-
-    // The decrypter reads source events through its event source mapping (granted by the mapping).
-    this.derivedEvents.grantWrite(decrypter.fn);
-    tables.streams.grantReadData(decrypter.fn);
-    tables.contracts.grantReadData(decrypter.fn);
-    tables.keyLinks.grantReadData(decrypter.fn);
-    tables.usage.grantWriteData(decrypter.fn);
-    keyHierarchy(decrypter, 'kms:GenerateDataKey', 'kms:Decrypt');
-
-    tables.connections.grantReadData(egress.fn);
-    tables.connections.grant(egress.fn, 'dynamodb:DeleteItem');
-
-    tables.streams.grantReadData(wsAuthorizer.fn);
-    tables.keyLinks.grantReadData(wsAuthorizer.fn);
-    keyHierarchy(wsAuthorizer, 'kms:Decrypt');
-
-    tables.connections.grantWriteData(wsConnect.fn);
-
-    // ---- stream consumers ---------------------------------------------------------------------------
+  /** The topology's Kinesis → Lambda mappings; each also grants its function the stream read. */
+  private addEventSourceMappings(): void {
     const onFailure = new SqsDlq(this.failureQueue);
-    decrypter.fn.addEventSource(
-      new KinesisEventSource(this.sourceEvents, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: 200,
-        maxBatchingWindow: Duration.seconds(1),
-        parallelizationFactor: 1,
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        retryAttempts: 3,
-        maxRecordAge: Duration.hours(24),
-        onFailure,
-      }),
-    );
-    for (const stream of [this.sourceEvents, this.derivedEvents]) {
-      egress.fn.addEventSource(
-        new KinesisEventSource(stream, {
-          startingPosition: lambda.StartingPosition.LATEST,
-          batchSize: 100,
-          maxBatchingWindow: Duration.seconds(0),
-          parallelizationFactor: 1,
-          bisectBatchOnError: true,
-          reportBatchItemFailures: true,
-          retryAttempts: 3,
-          // Live delivery only: an event older than an hour is no use to a subscriber.
-          maxRecordAge: Duration.hours(1),
+    for (const m of TOPOLOGY.eventSourceMappings) {
+      this.functions[m.function].fn.addEventSource(
+        new KinesisEventSource(this.eventStreams[m.stream], {
+          startingPosition: lambda.StartingPosition[m.startingPosition],
+          batchSize: m.batchSize,
+          maxBatchingWindow: Duration.seconds(m.maxBatchingWindowSeconds),
+          parallelizationFactor: m.parallelizationFactor,
+          bisectBatchOnError: m.bisectBatchOnFunctionError,
+          reportBatchItemFailures: m.reportBatchItemFailures,
+          retryAttempts: m.retryAttempts,
+          maxRecordAge: Duration.seconds(m.maxRecordAgeSeconds),
           onFailure,
         }),
       );
     }
+  }
 
-    // ---- HTTP API -----------------------------------------------------------------------------------
-    const throttle = { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit };
-    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+  private createHttpApi(
+    config: PrivacyStreamsConfig,
+    stateful: RemovalPolicy,
+  ): [apigwv2.HttpApi, apigwv2.HttpStage] {
+    const httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       apiName: `${config.prefix}-http`,
       description: `${config.prefix}: ingest, token, management, health`,
       createDefaultStage: false,
@@ -247,11 +211,11 @@ export class PrivacyStreamsStack extends Stack {
       retention: config.logRetentionDays as logs.RetentionDays,
       removalPolicy: stateful,
     });
-    this.httpStage = new apigwv2.HttpStage(this, 'HttpApiDefaultStage', {
-      httpApi: this.httpApi,
+    const stage = new apigwv2.HttpStage(this, 'HttpApiDefaultStage', {
+      httpApi,
       stageName: '$default',
       autoDeploy: true,
-      throttle,
+      throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogs),
         // No headers and no query string: tokens and secrets never reach the access log.
@@ -270,29 +234,36 @@ export class PrivacyStreamsStack extends Stack {
         ),
       },
     });
-    const route = (routePath: string, method: apigwv2.HttpMethod, target: HandlerFunction, name: string) =>
-      this.httpApi.addRoutes({
-        path: routePath,
-        methods: [method],
-        integration: new HttpLambdaIntegration(name, target.fn),
-      });
-    route('/event', apigwv2.HttpMethod.POST, ingest, 'IngestIntegration');
-    route('/auth/token', apigwv2.HttpMethod.POST, token, 'TokenIntegration');
-    route('/v1/{proxy+}', apigwv2.HttpMethod.ANY, management, 'ManagementIntegration');
-    route('/ready', apigwv2.HttpMethod.GET, health, 'HealthIntegration');
+    // One integration per function, shared by all of its routes.
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    for (const route of TOPOLOGY.httpApi.routes) {
+      const integration =
+        integrations.get(route.function) ??
+        new HttpLambdaIntegration(
+          `${constructId(route.function)}Integration`,
+          this.functions[route.function].fn,
+        );
+      integrations.set(route.function, integration);
+      httpApi.addRoutes({ path: route.path, methods: [apigwv2.HttpMethod[route.method]], integration });
+    }
+    return [httpApi, stage];
+  }
 
-    // ---- WebSocket API ------------------------------------------------------------------------------
-    const authorizer = new WebSocketLambdaAuthorizer('StreamTokenAuthorizer', wsAuthorizer.fn);
-    this.webSocketApi = new apigwv2.WebSocketApi(this, 'WebSocketApi', {
-      apiName: `${config.prefix}-ws`,
-      description: `${config.prefix}: subscribers receive stream events`,
-      connectRouteOptions: {
-        integration: new WebSocketLambdaIntegration('ConnectIntegration', wsConnect.fn),
-        authorizer,
-      },
-      disconnectRouteOptions: {
-        integration: new WebSocketLambdaIntegration('DisconnectIntegration', wsConnect.fn),
-      },
+  private addWebSocketRoutes(): void {
+    const { connect, disconnect } = TOPOLOGY.webSocketApi;
+    const authorizer = new WebSocketLambdaAuthorizer(
+      'StreamTokenAuthorizer',
+      this.functions[connect.authorizer].fn,
+    );
+    this.webSocketApi.addRoute('$connect', {
+      integration: new WebSocketLambdaIntegration('ConnectIntegration', this.functions[connect.function].fn),
+      authorizer,
+    });
+    this.webSocketApi.addRoute('$disconnect', {
+      integration: new WebSocketLambdaIntegration(
+        'DisconnectIntegration',
+        this.functions[disconnect.function].fn,
+      ),
     });
     // The token may come as `Authorization: Bearer …` or `?token=…` (browsers cannot set headers on a
     // WebSocket). API Gateway refuses a request lacking ANY configured identity source without calling
@@ -301,17 +272,10 @@ export class PrivacyStreamsStack extends Stack {
       .findAll()
       .find((c): c is apigwv2.CfnAuthorizer => c instanceof apigwv2.CfnAuthorizer);
     cfnAuthorizer?.addPropertyDeletionOverride('IdentitySource');
+  }
 
-    this.webSocketStage = new apigwv2.WebSocketStage(this, 'WebSocketStage', {
-      webSocketApi: this.webSocketApi,
-      stageName: WEBSOCKET_STAGE,
-      autoDeploy: true,
-      throttle,
-    });
-    this.webSocketStage.grantManagementApiAccess(egress.fn);
-    egress.fn.addEnvironment('WS_CALLBACK_URL', this.webSocketStage.callbackUrl);
-
-    // ---- outputs (read by `strm context import --outputs-file`) --------------------------------------
+  /** Read by `strm context import --outputs-file`. */
+  private addOutputs(): void {
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.apiEndpoint, description: 'HTTP API base URL' });
     new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketStage.url, description: 'WebSocket URL' });
     new CfnOutput(this, 'BootstrapSecretArn', {
@@ -320,28 +284,5 @@ export class PrivacyStreamsStack extends Stack {
         'aws secretsmanager get-secret-value --secret-id <this> → bootstrapSecret for the first sign-up',
     });
     new CfnOutput(this, 'Region', { value: this.region, description: 'Deployment region' });
-
-    if (props.acknowledgeNagFindings === false) return;
-    acknowledgeNagFindings({
-      functions: Object.values(this.functions),
-      encryptedWriters: [ingest, token, management, decrypter, egress, wsConnect],
-      egress,
-      wsConnect,
-      connectionsTable: this.tables.connections,
-      webSocketStageName: WEBSOCKET_STAGE,
-      httpApi: this.httpApi,
-      webSocketApi: this.webSocketApi,
-      webSocketStage: this.webSocketStage,
-      failureQueue: this.failureQueue,
-      bootstrapSecret: this.bootstrapSecret,
-      eventStreams: [this.sourceEvents, this.derivedEvents],
-    });
   }
-}
-
-function pascal(name: string): string {
-  return name
-    .split('-')
-    .map((part) => part[0].toUpperCase() + part.slice(1))
-    .join('');
 }

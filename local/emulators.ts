@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type KmsServer, startKmsServer } from './kms-server';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-clients';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-account';
 
 /**
  * The AWS-API servers of the local stack, in this process: kinesalite (Kinesis), dynalite (DynamoDB) and

@@ -12,15 +12,16 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { type CheckpointStore, fileCheckpointStore, memoryCheckpointStore } from './checkpoint-store';
-import { LOCAL_ACCOUNT_ID } from './kms-server';
 import { invokeHandler, type LambdaHandler } from './lambda-invoke';
-import { LOCAL_REGION } from './local-clients';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './local-account';
 
 /**
  * An emulation of the Lambda Kinesis event source mapping: per shard a polling loop that builds
  * batches (batch size, batching window), invokes the handler with the same event Lambda sends, honours
- * `batchItemFailures`, retries (bisecting on function errors), sends exhausted batches to a dead-letter
- * file like an on-failure destination, and checkpoints each finished batch to the data directory.
+ * `batchItemFailures`, retries (bisecting on function errors), skips records older than the maximum
+ * record age, sends exhausted or expired records to a dead-letter file like an on-failure destination,
+ * and checkpoints each finished batch to the data directory. One batch per shard at a time
+ * (parallelization factor 1). The local stack takes every setting from the topology.
  */
 
 export interface EventSourceMappingOptions {
@@ -37,6 +38,10 @@ export interface EventSourceMappingOptions {
   maxBatchingWindowMs?: number;
   /** Retries of a failing batch before it is dead-lettered. Default 3. */
   maxRetryAttempts?: number;
+  /** Records that arrived longer ago are dead-lettered unprocessed (MaximumRecordAgeInSeconds). Default: no limit. */
+  maxRecordAgeMs?: number;
+  /** Concurrent batches per shard (ParallelizationFactor): only 1 is emulated. Default 1. */
+  parallelizationFactor?: number;
   /** Split a batch in halves when the function throws. Default true. */
   bisectBatchOnFunctionError?: boolean;
   /** Honour `{ batchItemFailures }` responses (ReportBatchItemFailures). Default true. */
@@ -77,6 +82,9 @@ export interface EventSourceMapping {
 }
 
 type Outcome = { ok: true } | { ok: false; failedFrom: number; thrown: boolean; errorType: string };
+
+/** Why records went to the dead-letter file, in the on-failure destination's words. */
+type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
 
 interface Segment {
   records: KinesisRecord[];
@@ -281,7 +289,8 @@ class ShardPoller {
       // A stop lets the in-flight invocation finish; pending retries run after the next start.
       if (!first && m.stopping) return;
       first = false;
-      const segment = queue.shift()!;
+      const segment = await this.withoutExpired(queue.shift()!);
+      if (segment.records.length === 0) continue;
       if (segment.attempt > 0) m.counts.retried++;
       const outcome = await this.invoke(segment.records);
       if (outcome.ok) {
@@ -299,7 +308,7 @@ class ShardPoller {
       // Stopping: leave the rest unchecked-in; it is read again after the next start.
       if (m.stopping) return;
       if (segment.attempt >= m.maxRetryAttempts) {
-        await this.deadLetter(rest, segment.attempt + 1, outcome.errorType);
+        await this.deadLetter(rest, segment.attempt + 1, 'RetryAttemptsExhausted', outcome.errorType);
         await this.commit(rest[rest.length - 1]!);
         continue;
       }
@@ -315,10 +324,28 @@ class ShardPoller {
     }
   }
 
+  /** The segment without its records past the maximum age (they arrived first), which are dead-lettered. */
+  private async withoutExpired(segment: Segment): Promise<Segment> {
+    const oldest = Date.now() - this.mapping.maxRecordAgeMs;
+    const fresh = segment.records.findIndex(
+      (r) => (r.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) >= oldest,
+    );
+    const expiredCount = fresh === -1 ? segment.records.length : fresh;
+    if (expiredCount === 0) return segment;
+    const expired = segment.records.slice(0, expiredCount);
+    await this.deadLetter(expired, segment.attempt, 'RecordAgeExceeded');
+    await this.commit(expired[expired.length - 1]!);
+    return { records: segment.records.slice(expiredCount), attempt: segment.attempt };
+  }
+
   /** Writes on-failure-destination-style metadata (never the record data) for records given up on. */
-  private async deadLetter(records: KinesisRecord[], invokeCount: number, errorType: string): Promise<void> {
+  private async deadLetter(
+    records: KinesisRecord[],
+    invokeCount: number,
+    condition: FailureCondition,
+    errorType?: string,
+  ): Promise<void> {
     const m = this.mapping;
-    m.counts.deadLettered += records.length;
     const first = records[0]!;
     const last = records[records.length - 1]!;
     const entry = {
@@ -326,10 +353,10 @@ class ShardPoller {
       timestamp: new Date().toISOString(),
       requestContext: {
         functionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:ps-local-${m.functionName}`,
-        condition: 'RetryAttemptsExhausted',
+        condition,
         approximateInvokeCount: invokeCount,
       },
-      responseContext: { executedVersion: '$LATEST', functionError: errorType },
+      responseContext: { executedVersion: '$LATEST', ...(errorType ? { functionError: errorType } : {}) },
       KinesisBatchInfo: {
         shardId: this.shardId,
         startSequenceNumber: first.SequenceNumber,
@@ -340,16 +367,19 @@ class ShardPoller {
         streamArn: m.streamArn,
       },
     };
-    m.log(
-      `${m.label} ${this.shardId}: ${records.length} record(s) dead-lettered after ${invokeCount} attempts`,
-    );
-    if (!m.deadLetterDir) return;
-    try {
-      await mkdir(m.deadLetterDir, { recursive: true });
-      await appendFile(join(m.deadLetterDir, `${m.functionName}.jsonl`), `${JSON.stringify(entry)}\n`);
-    } catch (err) {
-      m.log(`${m.label}: dead-letter file not written (${(err as Error)?.name})`);
+    const why =
+      condition === 'RecordAgeExceeded' ? 'past the maximum record age' : `after ${invokeCount} attempts`;
+    m.log(`${m.label} ${this.shardId}: ${records.length} record(s) dead-lettered ${why}`);
+    if (m.deadLetterDir) {
+      try {
+        await mkdir(m.deadLetterDir, { recursive: true });
+        await appendFile(join(m.deadLetterDir, `${m.functionName}.jsonl`), `${JSON.stringify(entry)}\n`);
+      } catch (err) {
+        m.log(`${m.label}: dead-letter file not written (${(err as Error)?.name})`);
+      }
     }
+    // Counted once the entry is written: whoever sees the count can read the file.
+    m.counts.deadLettered += records.length;
   }
 }
 
@@ -367,6 +397,7 @@ class Mapping {
   readonly batchSize: number;
   readonly maxBatchingWindowMs: number;
   readonly maxRetryAttempts: number;
+  readonly maxRecordAgeMs: number;
   readonly bisect: boolean;
   readonly reportBatchItemFailures: boolean;
   readonly pollIntervalMs: number;
@@ -387,6 +418,7 @@ class Mapping {
     this.batchSize = opts.batchSize ?? 100;
     this.maxBatchingWindowMs = opts.maxBatchingWindowMs ?? 0;
     this.maxRetryAttempts = opts.maxRetryAttempts ?? 3;
+    this.maxRecordAgeMs = opts.maxRecordAgeMs ?? Number.POSITIVE_INFINITY;
     this.bisect = opts.bisectBatchOnFunctionError ?? true;
     this.reportBatchItemFailures = opts.reportBatchItemFailures ?? true;
     this.pollIntervalMs = opts.pollIntervalMs ?? 200;
@@ -399,6 +431,11 @@ class Mapping {
     this.log = opts.log ?? (() => undefined);
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > 10_000) {
       throw new Error('batchSize must be an integer from 1 to 10000');
+    }
+    if ((opts.parallelizationFactor ?? 1) !== 1) {
+      throw new Error(
+        'the local event source mapping runs one batch per shard at a time (parallelizationFactor 1)',
+      );
     }
   }
 }

@@ -2,17 +2,20 @@ import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES }
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { type FunctionName, TOPOLOGY } from '../lib/topology';
+import type { HttpRouteSpec, WebSocketApiSpec } from '../lib/topology-types';
 import { CONNECTIONS_PATH, handleConnectionsRequest, type LiveConnection } from './connections-endpoint';
 import {
   apiGatewayId,
   buildHttpApiEvent,
   decodeApiPath,
   gatewayError,
-  type HttpApiRoute,
   type HttpResponse,
   toHttpResponse,
 } from './http-api-event';
+import { HttpRouteTable } from './http-routes';
 import { InvocationTimeoutError, invokeHandler, type LambdaHandler } from './lambda-invoke';
+import { localFunctionName } from './local-names';
 import { BodyTooLargeError, readRequestBody } from './request-body';
 import {
   type AuthorizerContext,
@@ -27,20 +30,13 @@ import {
 } from './websocket-events';
 
 /**
- * The local API Gateway: one node:http server for the HTTP API routes (payload v2 events to the same
- * handler modules the Lambdas run), the WebSocket API at `/ws` (authorizer, `$connect`, `$disconnect`)
- * and its `@connections` management endpoint (loopback only).
+ * The local API Gateway: one node:http server for the topology's HTTP API routes (payload v2 events to
+ * the same handler modules the Lambdas run), its WebSocket API (authorizer, `$connect`, `$disconnect`)
+ * under the topology's local path, and the `@connections` management endpoint (loopback only).
  */
 
-/** The handlers the gateway invokes; tests may pass recording functions. */
-export interface GatewayHandlers {
-  ingest: LambdaHandler;
-  token: LambdaHandler;
-  management: LambdaHandler;
-  health: LambdaHandler;
-  wsAuthorizer: LambdaHandler;
-  wsConnect: LambdaHandler;
-}
+/** The functions the routes name, by topology name; tests may pass recording functions. */
+export type GatewayHandlers = Readonly<Partial<Record<FunctionName, LambdaHandler>>>;
 
 export interface GatewayOptions {
   /** 0 picks a free port. */
@@ -48,13 +44,17 @@ export interface GatewayOptions {
   /** Default 127.0.0.1. */
   host?: string;
   handlers: GatewayHandlers;
+  /** The HTTP API routes; default the topology's. */
+  routes?: readonly HttpRouteSpec<FunctionName>[];
+  /** The WebSocket API; default the topology's. */
+  webSocket?: WebSocketApiSpec<FunctionName>;
   /** One line per request: method, path, status, latency (never bodies, tokens or query strings). */
   log?: (line: string) => void;
-  /** `GET /ready` answers 503 until this returns true (default: always ready). */
+  /** Every route (and WebSocket upgrade) answers 503 until this returns true (default: always ready). */
   isReady?: () => boolean;
   /** Default 'local'. */
   apiId?: string;
-  /** WebSocket API stage name (in methodArn and events). Default 'local'. */
+  /** WebSocket API stage name (in methodArn and events). Default: the topology's local stage. */
   stage?: string;
   /** HTTP API integration timeout: 30 s, then 503 like API Gateway. */
   integrationTimeoutMs?: number;
@@ -77,29 +77,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-type HttpHandlerName = 'ingest' | 'token' | 'management' | 'health';
-
-interface RouteMatch {
-  name: HttpHandlerName;
-  route: HttpApiRoute;
-}
-
-/** The HTTP API's routes; anything else is API Gateway's 404. */
-function matchRoute(method: string, path: string): RouteMatch | undefined {
-  if (path === '/event' && method === 'POST') return { name: 'ingest', route: { routeKey: 'POST /event' } };
-  if (path === '/auth/token' && method === 'POST')
-    return { name: 'token', route: { routeKey: 'POST /auth/token' } };
-  if (path === '/ready' && method === 'GET') return { name: 'health', route: { routeKey: 'GET /ready' } };
-  const proxy = /^\/v1\/(.+)$/.exec(path);
-  if (proxy) {
-    return {
-      name: 'management',
-      route: { routeKey: 'ANY /v1/{proxy+}', pathParameters: { proxy: proxy[1]! } },
-    };
-  }
-  return undefined;
-}
-
 /** The path as logged: ids that may identify a person are replaced by placeholders. */
 export function loggablePath(rawPath: string): string {
   return rawPath
@@ -107,15 +84,6 @@ export function loggablePath(rawPath: string): string {
     .replace(/^(\/v1\/key-links\/)[^/]+/, '$1{id}')
     .replace(/@connections\/[^/]+$/, '@connections/{connectionId}');
 }
-
-const FUNCTION_NAMES: Record<keyof GatewayHandlers, string> = {
-  ingest: 'ps-local-ingest',
-  token: 'ps-local-token',
-  management: 'ps-local-management',
-  health: 'ps-local-health',
-  wsAuthorizer: 'ps-local-ws-authorizer',
-  wsConnect: 'ps-local-ws-connect',
-};
 
 function writeResponse(res: ServerResponse, response: HttpResponse, requestId: string): void {
   const headers: Record<string, string | string[]> = {};
@@ -162,14 +130,29 @@ function decodeConnectionId(segment: string): string | undefined {
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const host = opts.host ?? '127.0.0.1';
   const apiId = opts.apiId ?? 'local';
-  const stage = opts.stage ?? 'local';
+  const webSocket = opts.webSocket ?? TOPOLOGY.webSocketApi;
+  const stage = opts.stage ?? webSocket.local.stage;
+  const routes = new HttpRouteTable(opts.routes ?? TOPOLOGY.httpApi.routes);
   const timeoutMs = opts.integrationTimeoutMs ?? 30_000;
   const maxBodyBytes = opts.maxBodyBytes ?? 10 * 1024 * 1024;
   const idleTimeoutMs = opts.idleTimeoutMs ?? 10 * 60_000;
   const maxConnectionMs = opts.maxConnectionMs ?? 2 * 60 * 60_000;
   const log = opts.log ?? (() => undefined);
   const isReady = opts.isReady ?? (() => true);
-  const { handlers } = opts;
+  const handlerOf = (name: FunctionName): LambdaHandler => {
+    const handler = opts.handlers[name];
+    if (!handler) throw new Error(`no handler for function ${name}`);
+    return handler;
+  };
+  const invoke = (name: FunctionName, event: unknown) =>
+    invokeHandler(handlerOf(name), localFunctionName(name), event, timeoutMs);
+  for (const route of opts.routes ?? TOPOLOGY.httpApi.routes) handlerOf(route.function);
+  for (const name of [
+    webSocket.connect.authorizer,
+    webSocket.connect.function,
+    webSocket.disconnect.function,
+  ])
+    handlerOf(name);
 
   const connections = new Map<string, LiveConnection>();
   const pendingDisconnects = new Set<Promise<void>>();
@@ -207,13 +190,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       finish(gatewayError(400, 'Bad Request'));
       return;
     }
-    const match = matchRoute(method, rawPath);
+    const match = routes.match(method, rawPath);
     if (!match) {
       req.resume();
       finish(gatewayError(404, 'Not Found'));
       return;
     }
-    if (match.name === 'health' && !isReady()) {
+    if (!isReady()) {
       req.resume();
       finish(gatewayError(503, 'Service Unavailable'));
       return;
@@ -232,13 +215,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const event = buildHttpApiEvent({ req, route: match.route, body, apiId, localPort, requestId, epochMs });
     let response: HttpResponse;
     try {
-      const result = await invokeHandler(handlers[match.name], FUNCTION_NAMES[match.name], event, timeoutMs);
+      const result = await invoke(match.function, event);
       response = toHttpResponse(result);
     } catch (err) {
       const timedOut = err instanceof InvocationTimeoutError;
       // The error's message may quote input, so only its name is logged.
       log(
-        `${FUNCTION_NAMES[match.name]} ${timedOut ? 'timed out' : `threw ${(err as Error)?.name ?? 'an error'}`}`,
+        `${localFunctionName(match.function)} ${timedOut ? 'timed out' : `threw ${(err as Error)?.name ?? 'an error'}`}`,
       );
       response = timedOut
         ? gatewayError(503, 'Service Unavailable')
@@ -254,9 +237,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     reason: string,
   ): void {
     const event = buildDisconnectEvent(conn, authorizer, { code, reason }, Date.now());
-    const pending = invokeHandler(handlers.wsConnect, FUNCTION_NAMES.wsConnect, event, timeoutMs)
+    const name = webSocket.disconnect.function;
+    const pending = invoke(name, event)
       .then(() => undefined)
-      .catch((err: unknown) => log(`${FUNCTION_NAMES.wsConnect} $disconnect threw ${(err as Error)?.name}`))
+      .catch((err: unknown) => log(`${localFunctionName(name)} $disconnect threw ${(err as Error)?.name}`))
       .finally(() => pendingDisconnects.delete(pending));
     pendingDisconnects.add(pending);
   }
@@ -266,9 +250,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const rawPath = (req.url ?? '/').split('?')[0]!;
     const done = (status: number) =>
       log(`WS ${rawPath} ${status} ${Math.round(performance.now() - started)}ms`);
-    if (rawPath !== '/ws') {
+    if (rawPath !== webSocket.local.path) {
       rejectUpgrade(socket, 404);
       done(404);
+      return;
+    }
+    if (!isReady()) {
+      rejectUpgrade(socket, 503);
+      done(503);
       return;
     }
     const now = Date.now();
@@ -287,12 +276,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
     let authorizer: AuthorizerContext;
     try {
-      const result = await invokeHandler(
-        handlers.wsAuthorizer,
-        FUNCTION_NAMES.wsAuthorizer,
-        buildAuthorizerEvent(conn, now),
-        timeoutMs,
-      );
+      const result = await invoke(webSocket.connect.authorizer, buildAuthorizerEvent(conn, now));
       authorizer = evaluateAuthorizerResult(result, methodArnOf(conn, '$connect'));
     } catch (err) {
       // A Lambda authorizer signals 401 by throwing 'Unauthorized'; any other failure is a 500.
@@ -309,15 +293,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
     let status: number;
     try {
-      const result = await invokeHandler(
-        handlers.wsConnect,
-        FUNCTION_NAMES.wsConnect,
+      const result = await invoke(
+        webSocket.connect.function,
         buildConnectEvent(conn, authorizer, Date.now()),
-        timeoutMs,
       );
       status = statusOfConnectResult(result);
     } catch (err) {
-      log(`${FUNCTION_NAMES.wsConnect} $connect threw ${(err as Error)?.name}`);
+      log(`${localFunctionName(webSocket.connect.function)} $connect threw ${(err as Error)?.name}`);
       status = 500;
     }
     if (status < 200 || status >= 300) {
@@ -399,7 +381,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
   return {
     url: `http://${authority}`,
-    wsUrl: `ws://${authority}/ws`,
+    wsUrl: `ws://${authority}${webSocket.local.path}`,
     port: localPort,
     connectionCount: () => connections.size,
     async close() {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { LOCAL_ACCOUNT_ID } from './kms-server';
+import { LOCAL_ACCOUNT_ID } from './local-account';
 
 /**
  * API Gateway HTTP API (payload format 2.0) emulation: the event a Lambda integration receives, and the

@@ -3,7 +3,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { LOCAL_ACCOUNT_ID } from './local-account';
 import { BodyTooLargeError, readRequestBody } from './request-body';
+
+export { LOCAL_ACCOUNT_ID };
 
 /**
  * A local server for the few AWS KMS operations the handlers use, speaking the KMS JSON 1.1 wire protocol
@@ -12,7 +15,6 @@ import { BodyTooLargeError, readRequestBody } from './request-body';
  */
 
 export const LOCAL_KMS_ALIAS = 'alias/privacy-streams';
-export const LOCAL_ACCOUNT_ID = '000000000000';
 
 const BLOB_VERSION = 0x01;
 const KEY_ID_BYTES = 16;

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { LOCAL_ACCOUNT_ID } from './kms-server';
-import { LOCAL_REGION } from './local-clients';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './local-account';
 
 /** A Lambda entry point as the local runtime sees it (the `handler` export of a handler module). */
 export type LambdaHandler = (event: unknown, context: Context) => unknown;
@@ -17,8 +16,8 @@ export class InvocationTimeoutError extends Error {
   }
 }
 
-/** A Lambda-like context object for one invocation. */
-export function createLambdaContext(functionName: string, timeoutMs: number): Context {
+/** A Lambda-like context object for one invocation (memory: the function's topology memory size). */
+export function createLambdaContext(functionName: string, timeoutMs: number, memoryMb = 1024): Context {
   const deadline = Date.now() + timeoutMs;
   const unsupported = () => {
     throw new Error(
@@ -30,7 +29,7 @@ export function createLambdaContext(functionName: string, timeoutMs: number): Co
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${functionName}`,
-    memoryLimitInMB: '1024',
+    memoryLimitInMB: String(memoryMb),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: `local/[$LATEST]${randomUUID().replaceAll('-', '')}`,

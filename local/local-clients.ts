@@ -1,10 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-account';
 
-/** Region and static credentials of the local stack (the emulators accept any; these are not secrets). */
-export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' } as const;
+export { LOCAL_CREDENTIALS, LOCAL_REGION };
 
 /** A Kinesis client for a local endpoint; HTTP/1.1 because kinesalite does not speak HTTP/2. */
 export function localKinesisClient(endpoint: string): KinesisClient {

@@ -47,15 +47,19 @@ async function main(): Promise<void> {
   const program = new Command()
     .name('npm start --')
     .description(
-      'Run Privacy Streams locally: HTTP API, WebSocket API, Kinesis, DynamoDB and KMS in one process',
+      'Run Privacy Streams locally: HTTP API, WebSocket API, Kinesis, DynamoDB and KMS in one process, each function in its own worker thread',
     )
     .option('--port <port>', 'port of the HTTP and WebSocket API (0 = any free port)', parsePort, 8080)
     .option('--data-dir <dir>', 'where streams, tables, keys and checkpoints are kept', '.strm-local')
     .option('--quiet', 'do not log requests')
+    .option(
+      '--bundles <dir>',
+      'run the Lambda bundles of this cloud assembly (e.g. cdk.out after `npx cdk synth`) instead of the TypeScript sources',
+    )
     .parse();
-  const options = program.opts<{ port: number; dataDir: string; quiet?: boolean }>();
+  const options = program.opts<{ port: number; dataDir: string; quiet?: boolean; bundles?: string }>();
 
-  // A failing handler must not take the whole local stack down (on AWS it would only fail one invocation).
+  // A failure outside a request must not take the whole local stack down (functions have their own threads).
   process.on('unhandledRejection', (reason) =>
     timestamped(`unhandled rejection (${(reason as Error)?.name})`),
   );
@@ -66,6 +70,7 @@ async function main(): Promise<void> {
       port: options.port,
       dataDir: options.dataDir,
       quiet: options.quiet,
+      bundles: options.bundles,
       log: timestamped,
     });
   } catch (err) {
@@ -80,6 +85,7 @@ async function main(): Promise<void> {
       `  API:        ${stack.apiUrl}`,
       `  WebSocket:  ${stack.wsUrl}`,
       `  Data:       ${stack.dataDir}`,
+      `  Functions:  ${options.bundles ? `bundles from ${options.bundles}` : 'TypeScript sources (lambdas/handlers)'}`,
       '',
       'Next, in another terminal:',
       `  ./bin/strm auth signup you@example.com${options.port === 8080 ? '' : ` --api-url ${stack.apiUrl}`}`,

@@ -9,68 +9,72 @@ import {
   DescribeStreamSummaryCommand,
   ResourceInUseException as StreamInUseException,
 } from '@aws-sdk/client-kinesis';
+import type { KeyAttribute, TableName } from '../lambdas/aws/tables';
+import { type EventStreamName, TOPOLOGY } from '../lib/topology';
 import { localDynamoClient, localKinesisClient } from './local-clients';
+import { localStreamName, localTableName } from './local-names';
 
-/** Names of the local tables and streams; the stack's environment and the tests use these. */
-export const LOCAL_TABLES = {
-  accounts: 'ps-accounts',
-  streams: 'ps-streams',
-  contracts: 'ps-contracts',
-  keyLinks: 'ps-key-links',
-  connections: 'ps-connections',
-  usage: 'ps-usage',
-} as const;
+/**
+ * The topology's tables (keys, indexes) and event streams in the local emulators. dynalite has no
+ * UpdateTimeToLive, so tables do not expire items locally; the readers filter expired items anyway.
+ */
 
-export const LOCAL_STREAMS = {
-  sourceEvents: 'ps-source-events',
-  derivedEvents: 'ps-derived-events',
-} as const;
+const TABLE_NAMES = Object.keys(TOPOLOGY.tables) as TableName[];
+const STREAM_NAMES = Object.keys(TOPOLOGY.eventStreams) as EventStreamName[];
 
-export const CONNECTIONS_BY_STREAM_INDEX = 'byStream';
-export const LOCAL_SHARD_COUNT = 2;
+/** Local table names by topology table, e.g. `keyLinks → ps-key-links`. */
+export const LOCAL_TABLES = Object.fromEntries(TABLE_NAMES.map((t) => [t, localTableName(t)])) as Readonly<
+  Record<TableName, string>
+>;
 
-/** The handlers' resource-name variables (docs/architecture.md) for the local tables, streams and key. */
+/** Local stream names by topology stream, e.g. `sourceEvents → ps-source-events`. */
+export const LOCAL_STREAMS = Object.fromEntries(STREAM_NAMES.map((s) => [s, localStreamName(s)])) as Readonly<
+  Record<EventStreamName, string>
+>;
+
+/**
+ * Every resource-name variable of the topology (all tables, all streams, the key) for the local
+ * resources: what tests need that run several handlers in one process. The local stack itself gives
+ * each function only its own variables (local/function-env.ts).
+ */
 export function resourceEnv(kmsKeyId: string): Record<string, string> {
   return {
-    ACCOUNTS_TABLE: LOCAL_TABLES.accounts,
-    STREAMS_TABLE: LOCAL_TABLES.streams,
-    CONTRACTS_TABLE: LOCAL_TABLES.contracts,
-    KEY_LINKS_TABLE: LOCAL_TABLES.keyLinks,
-    CONNECTIONS_TABLE: LOCAL_TABLES.connections,
-    USAGE_TABLE: LOCAL_TABLES.usage,
-    SOURCE_EVENTS_STREAM: LOCAL_STREAMS.sourceEvents,
-    DERIVED_EVENTS_STREAM: LOCAL_STREAMS.derivedEvents,
-    KMS_KEY_ID: kmsKeyId,
+    ...Object.fromEntries(TABLE_NAMES.map((t) => [TOPOLOGY.tables[t].envVar, LOCAL_TABLES[t]])),
+    ...Object.fromEntries(STREAM_NAMES.map((s) => [TOPOLOGY.eventStreams[s].envVar, LOCAL_STREAMS[s]])),
+    [TOPOLOGY.accessEnvVars.kmsKey]: kmsKeyId,
   };
 }
 
-function tableDefinition(name: string): CreateTableCommandInput {
-  const base: CreateTableCommandInput = {
-    TableName: name,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: 'pk', KeyType: 'HASH' },
-      { AttributeName: 'sk', KeyType: 'RANGE' },
-    ],
-  };
-  if (name !== LOCAL_TABLES.connections) return base;
+const definition = (key: KeyAttribute) => ({ AttributeName: key.name, AttributeType: key.type });
+
+/** CreateTable input for a topology table: its keys and global secondary indexes. */
+export function tableDefinition(table: TableName): CreateTableCommandInput {
+  const schema = TOPOLOGY.tables[table];
+  const indexes = schema.globalSecondaryIndexes ?? [];
+  const keyAttributes = [
+    schema.partitionKey,
+    ...(schema.sortKey ? [schema.sortKey] : []),
+    ...indexes.flatMap((i) => [i.partitionKey, ...(i.sortKey ? [i.sortKey] : [])]),
+  ];
+  const unique = [...new Map(keyAttributes.map((k) => [k.name, k])).values()];
+  const keySchema = (partition: KeyAttribute, sort?: KeyAttribute) => [
+    { AttributeName: partition.name, KeyType: 'HASH' as const },
+    ...(sort ? [{ AttributeName: sort.name, KeyType: 'RANGE' as const }] : []),
+  ];
   return {
-    ...base,
-    AttributeDefinitions: [
-      ...(base.AttributeDefinitions ?? []),
-      { AttributeName: 'streamKey', AttributeType: 'S' },
-    ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: CONNECTIONS_BY_STREAM_INDEX,
-        KeySchema: [{ AttributeName: 'streamKey', KeyType: 'HASH' }],
-        Projection: { ProjectionType: 'ALL' },
-      },
-    ],
+    TableName: LOCAL_TABLES[table],
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: unique.map(definition),
+    KeySchema: keySchema(schema.partitionKey, schema.sortKey),
+    ...(indexes.length > 0
+      ? {
+          GlobalSecondaryIndexes: indexes.map((i) => ({
+            IndexName: i.indexName,
+            KeySchema: keySchema(i.partitionKey, i.sortKey),
+            Projection: { ProjectionType: i.projection },
+          })),
+        }
+      : {}),
   };
 }
 
@@ -82,6 +86,14 @@ async function waitUntil(check: () => Promise<boolean>, what: string): Promise<v
   throw new Error(`${what} did not become ACTIVE`);
 }
 
+async function ignoreInUse(create: Promise<unknown>, inUse: new (...args: never[]) => Error): Promise<void> {
+  try {
+    await create;
+  } catch (err) {
+    if (!(err instanceof inUse)) throw err;
+  }
+}
+
 /** Creates the tables and streams that do not exist yet and waits until all are ACTIVE (idempotent). */
 export async function ensureLocalResources(endpoints: {
   kinesisUrl: string;
@@ -90,19 +102,15 @@ export async function ensureLocalResources(endpoints: {
   const dynamo = localDynamoClient(endpoints.dynamodbUrl);
   const kinesis = localKinesisClient(endpoints.kinesisUrl);
   try {
-    for (const table of Object.values(LOCAL_TABLES)) {
-      try {
-        await dynamo.send(new CreateTableCommand(tableDefinition(table)));
-      } catch (err) {
-        if (!(err instanceof TableInUseException)) throw err;
-      }
+    for (const table of TABLE_NAMES) {
+      await ignoreInUse(dynamo.send(new CreateTableCommand(tableDefinition(table))), TableInUseException);
     }
-    for (const stream of Object.values(LOCAL_STREAMS)) {
-      try {
-        await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: LOCAL_SHARD_COUNT }));
-      } catch (err) {
-        if (!(err instanceof StreamInUseException)) throw err;
-      }
+    for (const stream of STREAM_NAMES) {
+      const input = {
+        StreamName: LOCAL_STREAMS[stream],
+        ShardCount: TOPOLOGY.eventStreams[stream].local.shards,
+      };
+      await ignoreInUse(kinesis.send(new CreateStreamCommand(input)), StreamInUseException);
     }
     for (const table of Object.values(LOCAL_TABLES)) {
       await waitUntil(async () => {

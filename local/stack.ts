@@ -2,23 +2,29 @@ import './sdk-warning-off';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { FunctionName } from '../lib/topology';
 import { lockDataDir } from './data-dir-lock';
-import { type Emulators, emulatorEnv, PortInUseError, startEmulators } from './emulators';
-import {
-  type EventSourceMapping,
-  type EventSourceMappingOptions,
-  type EventSourceMappingStats,
-  startEventSourceMapping,
-} from './event-source-mapping';
+import { type Emulators, PortInUseError, startEmulators } from './emulators';
+import type { EventSourceMapping, EventSourceMappingStats } from './event-source-mapping';
+import { localFunctionEnv } from './function-env';
 import { type Gateway, startGateway } from './gateway';
-import { type LocalHandlers, loadLambdaHandlers } from './handlers';
 import { localKinesisClient } from './local-clients';
-import { ensureLocalResources, LOCAL_STREAMS, resourceEnv } from './resources';
+import {
+  byFunction,
+  type FunctionCode,
+  type LocalFunctions,
+  type LocalHandlers,
+  startLocalFunctions,
+} from './local-functions';
+import { type MappingTuning, startLocalMappings } from './local-mappings';
+import { ensureLocalResources } from './resources';
 
 /**
- * The whole pipeline on one machine: emulators, tables and streams, the gateway (HTTP API + WebSocket API
- * + @connections) and the Kinesis event source mappings, all calling the same handler modules as the
- * Lambdas. State lives in the data directory, so a restart keeps accounts, keys and unconsumed events.
+ * The topology (lib/topology.ts) on one machine: emulators with its tables and streams, the gateway
+ * (HTTP API + WebSocket API + @connections) with its routes, its functions — each in its own worker
+ * thread with only its own variables, running the TypeScript sources or the cdk.out bundles — and its
+ * event-source mappings. State lives in the data directory, so a restart keeps accounts, keys and
+ * unconsumed events.
  */
 
 export interface LocalStackOptions {
@@ -32,29 +38,55 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Test hook: handlers to run instead of lambdas/handlers/*. */
+  /** Run the bundles of this cloud assembly (`cdk.out` after `cdk synth`) instead of the TypeScript sources. */
+  bundles?: string;
+  /** Test hook: handlers in this process instead of the functions' workers. */
   handlers?: LocalHandlers;
   /** Test hook: tuning of every event source mapping (poll interval, retry delay...). */
-  eventSourceMapping?: Partial<
-    Pick<EventSourceMappingOptions, 'pollIntervalMs' | 'retryDelayMs' | 'maxRetryAttempts' | 'timeoutMs'>
-  >;
+  eventSourceMapping?: MappingTuning;
 }
 
 export interface LocalStack {
   apiUrl: string;
   wsUrl: string;
   dataDir: string;
-  /** Stops the pollers (finishing in-flight batches), the gateway and the emulators; idempotent. */
+  /** What the functions run: `source` (TypeScript), `bundles` (cdk.out) or `in-process` (test handlers). */
+  code: FunctionCode['kind'];
+  /** The whole environment a function's worker gets (in-process test handlers share this process's). */
+  environmentOf(name: FunctionName): Record<string, string>;
+  /** Per function, every file it has loaded so far (functions in workers only). */
+  loadedModules(): Promise<Partial<Record<FunctionName, string[]>>>;
+  /** Stops the pollers (finishing in-flight batches), the gateway, the functions and the emulators; idempotent. */
   stop(): Promise<void>;
   stats(): EventSourceMappingStats[];
 }
 
-// Handler modules build their SDK clients once per process from the environment, so a second stack in the
-// same process must come back on the same endpoints: remember the ports of the previous one.
-let previousPorts: { kinesis: number; dynamodb: number; kms: number; gateway: number } | undefined;
+function codeOf(opts: LocalStackOptions): FunctionCode {
+  if (opts.handlers) return { kind: 'in-process', handlers: opts.handlers };
+  if (opts.bundles) return { kind: 'bundles', cloudAssembly: opts.bundles };
+  return { kind: 'source' };
+}
 
-function portOf(url: string): number {
-  return Number(new URL(url).port);
+/** Handlers for the gateway before the functions run (it answers 503 until the stack is ready). */
+function lateBound(): { handlers: LocalHandlers; bind(functions: LocalHandlers): void } {
+  let bound: LocalHandlers | undefined;
+  const handlers = byFunction<LocalHandlers[FunctionName]>((name) => (event, context) => {
+    if (!bound) throw new Error(`${name} is not running yet`);
+    return bound[name](event, context);
+  });
+  return { handlers, bind: (functions) => (bound = functions) };
+}
+
+async function listenGateway(
+  port: number,
+  opts: Omit<Parameters<typeof startGateway>[0], 'port'>,
+): Promise<Gateway> {
+  try {
+    return await startGateway({ ...opts, port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError('API gateway', port);
+    throw err;
+  }
 }
 
 /** Starts the local stack; on failure everything already started is stopped again before rethrowing. */
@@ -62,15 +94,16 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const dataDir = resolve(opts.dataDir ?? '.strm-local');
   const host = opts.host ?? '127.0.0.1';
   const log = opts.log ?? ((line: string) => console.log(line));
-  const requestLog = opts.quiet ? undefined : log;
-  const requestedPort = opts.port ?? 8080;
+  const code = codeOf(opts);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const unlock = lockDataDir(dataDir);
 
   let emulators: Emulators | undefined;
   let gateway: Gateway | undefined;
-  const mappings: EventSourceMapping[] = [];
+  let functions: LocalFunctions | undefined;
+  let mappings: EventSourceMapping[] = [];
   let kinesis: KinesisClient | undefined;
+  let envs: Record<FunctionName, Record<string, string>> | undefined;
   let ready = false;
   let stopped: Promise<void> | undefined;
 
@@ -78,91 +111,49 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     ready = false;
     await Promise.all(mappings.map((m) => m.stop()));
     await gateway?.close();
+    await functions?.stop();
     kinesis?.destroy();
     await emulators?.close();
     unlock();
   };
 
   try {
-    emulators = await startEmulators({
-      dataDir,
-      host,
-      kinesisPort: previousPorts?.kinesis,
-      dynamodbPort: previousPorts?.dynamodb,
-      kmsPort: previousPorts?.kms,
-    }).catch((err: unknown) => {
-      // A port of the previous in-process stack is taken: fall back to fresh ones.
-      if (previousPorts && err instanceof PortInUseError) return startEmulators({ dataDir, host });
-      throw err;
-    });
+    emulators = await startEmulators({ dataDir, host });
     await ensureLocalResources(emulators);
-
-    Object.assign(process.env, emulatorEnv(emulators), resourceEnv(emulators.kmsKeyArn), {
-      SIGNUP_MODE: 'open',
-      POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'privacy-streams-local',
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-    });
-    const handlers = opts.handlers ?? loadLambdaHandlers();
-
-    gateway = await startGateway({
-      port: requestedPort === 0 && previousPorts ? previousPorts.gateway : requestedPort,
+    const late = lateBound();
+    gateway = await listenGateway(opts.port ?? 8080, {
       host,
-      handlers,
-      log: requestLog,
+      handlers: late.handlers,
+      log: opts.quiet ? undefined : log,
       isReady: () => ready,
-    }).catch((err: unknown) => {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EADDRINUSE') throw err;
-      if (requestedPort === 0)
-        return startGateway({ port: 0, host, handlers, log: requestLog, isReady: () => ready });
-      throw new PortInUseError('API gateway', requestedPort);
     });
-    process.env.WS_CALLBACK_URL = gateway.url;
-
+    const endpoints = { ...emulators, callbackUrl: gateway.url };
+    const env = byFunction((name) => localFunctionEnv(name, endpoints));
+    envs = env;
+    functions = await startLocalFunctions({ code, envOf: (name) => env[name], log });
+    late.bind(functions.handlers);
     kinesis = localKinesisClient(emulators.kinesisUrl);
-    const common = { kinesis, dataDir, log, ...opts.eventSourceMapping };
-    mappings.push(
-      await startEventSourceMapping({
-        ...common,
-        streamName: LOCAL_STREAMS.sourceEvents,
-        functionName: 'decrypter',
-        handler: handlers.decrypter,
-        startingPosition: 'TRIM_HORIZON',
-        batchSize: 100,
-        maxBatchingWindowMs: 0,
-      }),
-    );
-    for (const streamName of [LOCAL_STREAMS.sourceEvents, LOCAL_STREAMS.derivedEvents]) {
-      mappings.push(
-        await startEventSourceMapping({
-          ...common,
-          streamName,
-          functionName: 'egress',
-          handler: handlers.egress,
-          startingPosition: 'LATEST',
-          batchSize: 100,
-          maxBatchingWindowMs: 50,
-        }),
-      );
-    }
-
-    previousPorts = {
-      kinesis: portOf(emulators.kinesisUrl),
-      dynamodb: portOf(emulators.dynamodbUrl),
-      kms: portOf(emulators.kmsUrl),
-      gateway: gateway.port,
-    };
+    mappings = await startLocalMappings({
+      kinesis,
+      handlers: functions.handlers,
+      dataDir,
+      log,
+      tuning: opts.eventSourceMapping,
+    });
     ready = true;
   } catch (err) {
     await stopAll().catch(() => undefined);
     throw err;
   }
 
-  const started = gateway;
+  const started = { gateway, functions, envs };
   return {
-    apiUrl: started.url,
-    wsUrl: started.wsUrl,
+    apiUrl: started.gateway.url,
+    wsUrl: started.gateway.wsUrl,
     dataDir,
+    code: code.kind,
+    environmentOf: (name) => ({ ...started.envs[name] }),
+    loadedModules: () => started.functions.loadedModules(),
     stats: () => mappings.map((m) => m.stats()),
     stop() {
       stopped ??= stopAll();

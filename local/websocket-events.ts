@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { apiGatewayTime, traceId } from './http-api-event';
-import { LOCAL_ACCOUNT_ID } from './kms-server';
-import { LOCAL_REGION } from './local-clients';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './local-account';
 
 /**
  * API Gateway WebSocket API emulation: the `$connect` REQUEST authorizer event, the `$connect` and

@@ -11,7 +11,7 @@ import { type BenchRow, type BenchSuite, percentile } from '../harness';
  * The local stack end to end, on this machine: concurrent producers POST clickstream events to `winston`;
  * the decrypter writes `winston-0` and `winston-1`; a WebSocket subscriber on each derived stream receives
  * them. Reports sustained events/s and POST→frame latency. Then the ingest handler alone, in-process.
- * Everything (emulators, gateway, pollers, handlers) shares ONE Node process, i.e. one core.
+ * Emulators, gateway and pollers share one thread; each function runs in its own worker thread.
  */
 
 const NAME = 'local-stack';
@@ -186,7 +186,13 @@ async function endToEnd(
 }
 
 /** The ingest handler called directly (no HTTP), with its real clients against the in-process emulators. */
-async function ingestInProcess(apiUrl: string, token: string): Promise<BenchRow> {
+async function ingestInProcess(
+  apiUrl: string,
+  token: string,
+  env: Record<string, string>,
+): Promise<BenchRow> {
+  // The stack gives each function its environment in its own worker; here ingest runs in this process.
+  Object.assign(process.env, env);
   const { handler } = require('../../lambdas/handlers/ingest') as {
     handler: (event: APIGatewayProxyEventV2, context: unknown) => Promise<{ statusCode: number }>;
   };
@@ -259,7 +265,7 @@ export const suite: BenchSuite = {
       const rows = await endToEnd(stack, tokens, 0, PACED_RATE, ', cold');
       rows.push(...(await endToEnd(stack, tokens, 500_000, PACED_RATE, ', warm')));
       rows.push(...(await endToEnd(stack, tokens, 1_000_000)));
-      rows.push(await ingestInProcess(stack.apiUrl, tokens.winston));
+      rows.push(await ingestInProcess(stack.apiUrl, tokens.winston, stack.environmentOf('ingest')));
       return rows;
     } finally {
       await stack.stop();

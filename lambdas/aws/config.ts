@@ -18,30 +18,3 @@ export function numberEnv(name: string, fallback: number): number {
   if (!Number.isFinite(n)) throw new ValidationError(`environment variable ${name} must be a number`);
   return n;
 }
-
-/** Table and stream names, read once per process when first needed. */
-export interface ResourceNames {
-  accountsTable: string;
-  streamsTable: string;
-  contractsTable: string;
-  keyLinksTable: string;
-  connectionsTable: string;
-  usageTable: string;
-  sourceEventsStream: string;
-  derivedEventsStream: string;
-  kmsKeyId: string;
-}
-
-export function resourceNamesFromEnv(): ResourceNames {
-  return {
-    accountsTable: optionalEnv('ACCOUNTS_TABLE', ''),
-    streamsTable: optionalEnv('STREAMS_TABLE', ''),
-    contractsTable: optionalEnv('CONTRACTS_TABLE', ''),
-    keyLinksTable: optionalEnv('KEY_LINKS_TABLE', ''),
-    connectionsTable: optionalEnv('CONNECTIONS_TABLE', ''),
-    usageTable: optionalEnv('USAGE_TABLE', ''),
-    sourceEventsStream: optionalEnv('SOURCE_EVENTS_STREAM', ''),
-    derivedEventsStream: optionalEnv('DERIVED_EVENTS_STREAM', ''),
-    kmsKeyId: optionalEnv('KMS_KEY_ID', ''),
-  };
-}

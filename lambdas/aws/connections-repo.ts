@@ -1,11 +1,9 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from './query-all';
+import { BY_STREAM_INDEX } from './tables';
 
 /** How long a WebSocket connection record lives (API Gateway closes connections after 2 h anyway). */
 export const CONNECTION_LIFETIME_SECONDS = 2 * 60 * 60;
-
-/** Name of the connections table's GSI on `streamKey`. */
-export const BY_STREAM_INDEX = 'byStream';
 
 export interface ConnectionRecord {
   connectionId: string;

@@ -1,7 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { HANDLERS, logicalIdsOf, type SynthesizedStack, synthPrivacyStreams } from './synth-stack';
+import { constructId } from '../../lib/construct-ids';
+import { TOPOLOGY } from '../../lib/topology';
+import {
+  HANDLERS,
+  logicalIdsOf,
+  type Resource,
+  resourcesOf,
+  routeTargetOf,
+  type SynthesizedStack,
+  synthPrivacyStreams,
+} from './synth-stack';
 
 // One synthesis with real esbuild bundling of all eight handlers (proves offline bundling works).
 let synthesized: SynthesizedStack;
@@ -11,9 +21,7 @@ beforeAll(() => {
   template = synthesized.template;
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation properties are untyped JSON
-type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
-const resources = (type: string) => template.findResources(type) as Record<string, Resource>;
+const resources = (type: string) => resourcesOf(template, type);
 const only = (type: string): [string, Resource] => {
   const entries = Object.entries(resources(type));
   expect(entries).toHaveLength(1);
@@ -36,17 +44,7 @@ const functionLogicalId = (handler: string) => {
 const functionProps = (handler: string) =>
   resources('AWS::Lambda::Function')[functionLogicalId(handler)].Properties;
 
-/** The function a route's integration invokes, by following Target → Integration → IntegrationUri. */
-const routeTarget = (routeKey: string): string => {
-  const route = Object.values(resources('AWS::ApiGatewayV2::Route')).find(
-    (r) => r.Properties.RouteKey === routeKey,
-  );
-  if (!route) throw new Error(`no route ${routeKey}`);
-  const integrationId = route.Properties.Target['Fn::Join'][1][1].Ref;
-  const uri = resources('AWS::ApiGatewayV2::Integration')[integrationId].Properties.IntegrationUri;
-  const fnId: string = JSON.stringify(uri).match(/"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]/)![1];
-  return resources('AWS::Lambda::Function')[fnId].Properties.FunctionName;
-};
+const routeTarget = (routeKey: string): string => routeTargetOf(template, routeKey);
 
 describe('KMS key', () => {
   it('rotates automatically every 365 days by default and is retained', () => {
@@ -77,7 +75,7 @@ describe('Kinesis streams', () => {
 });
 
 describe('DynamoDB tables', () => {
-  const TABLES = ['Accounts', 'Streams', 'Contracts', 'KeyLinks', 'Connections', 'Usage'];
+  const TABLES = Object.keys(TOPOLOGY.tables).map(constructId);
 
   it('creates exactly the six tables of the architecture', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 6);
@@ -163,6 +161,15 @@ describe('Lambda functions', () => {
     expect(fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8')).toMatch(
       /sourceMappingURL=index\.js\.map/,
     );
+  });
+
+  it('keeps class names through minification, so errors are logged as ValidationError, not a mangled name', () => {
+    // Prepare
+    const hash = functionProps('ingest').Code.S3Key.replace(/\.zip$/, '');
+    // Act
+    const bundle = fs.readFileSync(path.join(synthesized.app.outdir, `asset.${hash}`, 'index.js'), 'utf8');
+    // Assess: esbuild's keepNames registers each class under its source name.
+    expect(bundle).toMatch(/static\{\w+\(this,"ValidationError"\)\}/);
   });
 
   const withoutCommon = (handler: string) => {

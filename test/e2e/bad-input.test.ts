@@ -78,7 +78,7 @@ describe('bad input and security, through the local stack', () => {
     });
 
   async function sourceRecordCount(): Promise<number> {
-    const kinesis = localKinesisClient(process.env.AWS_ENDPOINT_URL_KINESIS!);
+    const kinesis = localKinesisClient(stack.environmentOf('ingest').AWS_ENDPOINT_URL_KINESIS!);
     let count = 0;
     const { Shards = [] } = await kinesis.send(
       new ListShardsCommand({ StreamName: LOCAL_STREAMS.sourceEvents }),

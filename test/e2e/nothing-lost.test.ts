@@ -154,7 +154,7 @@ describe('nothing acknowledged is lost across a decrypter restart', () => {
     stack = await startLocalStack({ port: 0, dataDir, quiet: true, log: () => undefined });
     await send(EVENTS / 2, EVENTS);
 
-    const kinesis = localKinesisClient(process.env.AWS_ENDPOINT_URL_KINESIS!);
+    const kinesis = localKinesisClient(stack.environmentOf('ingest').AWS_ENDPOINT_URL_KINESIS!);
     const expectedDerived =
       [...acknowledged].filter((id) => CONSENTS[id % CONSENTS.length].length > 0).length +
       [...acknowledged].filter((id) => CONSENTS[id % CONSENTS.length].some((l) => l >= 1)).length;

@@ -4,7 +4,7 @@ import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import WebSocket from 'ws';
 import { type Emulators, startEmulators } from '../../../local/emulators';
 import { type EventSourceMapping, startEventSourceMapping } from '../../../local/event-source-mapping';
-import { type Gateway, type GatewayHandlers, startGateway } from '../../../local/gateway';
+import { type Gateway, startGateway } from '../../../local/gateway';
 import { localKinesisClient } from '../../../local/local-clients';
 import { ensureLocalResources, LOCAL_STREAMS } from '../../../local/resources';
 import { allowPolicy } from '../../support/authorizer-policy';
@@ -22,7 +22,10 @@ async function eventually<T>(probe: () => T | undefined, what: string): Promise<
   throw new Error(`timed out waiting for ${what}`);
 }
 
-type Captured = Record<keyof GatewayHandlers | 'kinesis', unknown[]>;
+type Captured = Record<
+  'ingest' | 'token' | 'management' | 'health' | 'ws-authorizer' | 'ws-connect' | 'kinesis',
+  unknown[]
+>;
 
 describe('events handed to handlers have the shapes of real AWS events', () => {
   const captured: Captured = {
@@ -30,8 +33,8 @@ describe('events handed to handlers have the shapes of real AWS events', () => {
     token: [],
     management: [],
     health: [],
-    wsAuthorizer: [],
-    wsConnect: [],
+    'ws-authorizer': [],
+    'ws-connect': [],
     kinesis: [],
   };
   let emulators: Emulators;
@@ -53,11 +56,11 @@ describe('events handed to handlers have the shapes of real AWS events', () => {
         token: record('token', { statusCode: 200, body: '{}' }),
         management: record('management', { statusCode: 200, body: '{}' }),
         health: record('health', { status: 'ok' }),
-        wsAuthorizer: async (event: unknown) => {
-          captured.wsAuthorizer.push(event);
+        'ws-authorizer': async (event: unknown) => {
+          captured['ws-authorizer'].push(event);
           return allowPolicy(event);
         },
-        wsConnect: record('wsConnect', { statusCode: 200 }),
+        'ws-connect': record('ws-connect', { statusCode: 200 }),
       },
     });
     kinesis.client = localKinesisClient(emulators.kinesisUrl);
@@ -153,7 +156,7 @@ describe('events handed to handlers have the shapes of real AWS events', () => {
         ws.once('open', resolve);
         ws.once('error', reject);
       });
-      const event = captured.wsAuthorizer.at(-1) as Record<string, unknown>;
+      const event = captured['ws-authorizer'].at(-1) as Record<string, unknown>;
       const maps = [
         '$.headers',
         '$.multiValueHeaders',
@@ -172,7 +175,7 @@ describe('events handed to handlers have the shapes of real AWS events', () => {
       expect(event.methodArn).toMatch(/^arn:aws:execute-api:us-east-1:\d{12}:[^/]+\/[^/]+\/\$connect$/);
       expect((event.headers as Record<string, string>).Authorization).toBe('Bearer t');
 
-      const connect = captured.wsConnect.at(-1) as { requestContext: Record<string, unknown> };
+      const connect = captured['ws-connect'].at(-1) as { requestContext: Record<string, unknown> };
       expect(connect.requestContext).toMatchObject({
         routeKey: '$connect',
         eventType: 'CONNECT',
@@ -180,9 +183,9 @@ describe('events handed to handlers have the shapes of real AWS events', () => {
         authorizer: { accountId: 'acc-1', stream: 'demo', clientId: 'client-1', principalId: 'client-1' },
       });
 
-      const before = captured.wsConnect.length;
+      const before = captured['ws-connect'].length;
       ws.close();
-      const disconnect = (await eventually(() => captured.wsConnect[before], '$disconnect')) as {
+      const disconnect = (await eventually(() => captured['ws-connect'][before], '$disconnect')) as {
         requestContext: Record<string, unknown>;
       };
       expect(disconnect.requestContext).toMatchObject({

@@ -277,6 +277,62 @@ describe('Kinesis event source mapping emulation (kinesalite)', () => {
     expect(entry.KinesisBatchInfo.batchSize).toBe(3);
   });
 
+  it('dead-letters records past the maximum record age without invoking the handler, and goes on with fresh ones', async () => {
+    // Prepare
+    const stream = await newStream();
+    await put(stream, ['stale-1', 'stale-2']);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const seen: string[] = [];
+    // Act
+    const mapping = await start(stream, async (event) => void seen.push(...deliveryOf(event).data), {
+      maxRecordAgeMs: 1000,
+    });
+    await put(stream, ['fresh']);
+    await eventually(() => seen.length >= 1 && mapping.stats().deadLettered === 2, 'the fresh record');
+    // Assess
+    expect(seen).toEqual(['fresh']);
+    const entry = JSON.parse(readFileSync(join(dataDir, 'dead-letter', 'test-fn.jsonl'), 'utf8'));
+    expect(entry).toMatchObject({
+      requestContext: { condition: 'RecordAgeExceeded', approximateInvokeCount: 0 },
+      KinesisBatchInfo: { batchSize: 2 },
+    });
+    expect(entry.responseContext).not.toHaveProperty('functionError');
+  });
+
+  it('counts a dead letter only once its entry is in the file', async () => {
+    // Prepare
+    const stream = await newStream();
+    await put(stream, ['poison']);
+    // Act
+    const mapping = await start(
+      stream,
+      async () => {
+        throw new Error('always');
+      },
+      { maxRetryAttempts: 0 },
+    );
+    // Watch the counter on every turn of the event loop and read the file the moment it moves.
+    const linesWhenCounted = await new Promise<string[]>((resolve) => {
+      const watch = () => {
+        if (mapping.stats().deadLettered === 0) return void setImmediate(watch);
+        const file = join(dataDir, 'dead-letter', 'test-fn.jsonl');
+        resolve(existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []);
+      };
+      watch();
+    });
+    // Assess
+    expect(linesWhenCounted).toHaveLength(1);
+  });
+
+  it('refuses a parallelization factor other than 1 (one batch per shard at a time is what it emulates)', async () => {
+    // Prepare
+    const stream = await newStream();
+    // Act
+    const started = start(stream, async () => undefined, { parallelizationFactor: 2 });
+    // Assess
+    await expect(started).rejects.toThrow(/parallelizationFactor 1/);
+  });
+
   it('keeps nothing on disk without a data directory', async () => {
     const stream = await newStream();
     await put(stream, ['only']);

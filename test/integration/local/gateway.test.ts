@@ -66,8 +66,8 @@ describe('local API gateway', () => {
       }),
       management: (event, context) => management(event, context),
       health: async () => ({ statusCode: 200, body: '{"status":"ok"}' }),
-      wsAuthorizer: (event, context) => authorizer(event, context),
-      wsConnect: async (event) => {
+      'ws-authorizer': (event, context) => authorizer(event, context),
+      'ws-connect': async (event) => {
         connectEvents.push(event as ConnectEvent);
         return connectResult;
       },
@@ -182,6 +182,24 @@ describe('local API gateway', () => {
       ready = true;
       expect((await fetch(`${gateway.url}/ready`)).status).toBe(200);
     });
+
+    it('answers every route with 503 until the stack is ready, without invoking a handler', async () => {
+      // Prepare
+      let invoked = false;
+      management = async () => {
+        invoked = true;
+        return { ok: true };
+      };
+      ready = false;
+      // Act
+      const responses = await Promise.all([
+        fetch(`${gateway.url}/v1/me`),
+        fetch(`${gateway.url}/event`, { method: 'POST', body: 'x' }),
+      ]);
+      // Assess
+      expect(responses.map((r) => r.status)).toEqual([503, 503]);
+      expect(invoked).toBe(false);
+    });
   });
 
   describe('WebSocket API', () => {
@@ -207,6 +225,15 @@ describe('local API gateway', () => {
       const before = gateway.connectionCount();
       await expect(open(gateway.wsUrl)).rejects.toThrow('status 409');
       expect(gateway.connectionCount()).toBe(before);
+    });
+
+    it('refuses upgrades with 503 until the stack is ready', async () => {
+      // Prepare
+      ready = false;
+      // Act
+      const opened = open(gateway.wsUrl);
+      // Assess
+      await expect(opened).rejects.toThrow('status 503');
     });
 
     it('refuses upgrades on other paths', async () => {
@@ -323,8 +350,8 @@ describe('local API gateway', () => {
           token: async () => ({}),
           management: async () => ({}),
           health: async () => ({}),
-          wsAuthorizer: async (event) => allowPolicy(event),
-          wsConnect: async (event) => void events.push(event as ConnectEvent),
+          'ws-authorizer': async (event) => allowPolicy(event),
+          'ws-connect': async (event) => void events.push(event as ConnectEvent),
         },
       });
       try {

@@ -4,17 +4,22 @@ import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutRecordCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import type { LocalHandlers } from '../../../local/handlers';
+import type { FunctionName } from '../../../lib/topology';
 import { localDynamoClient, localKinesisClient } from '../../../local/local-clients';
+import type { LocalHandlers } from '../../../local/local-functions';
 import { LOCAL_STREAMS, LOCAL_TABLES } from '../../../local/resources';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
 
 /**
- * The stack's wiring with stand-in handlers that use only what the stack provides (environment variables
- * and endpoints): ingest → source stream → decrypter → derived stream → egress on both streams.
+ * The stack's wiring with stand-in handlers that use only what the stack provides (each function's
+ * environment variables and endpoints): ingest → source stream → decrypter → derived stream → egress on
+ * both streams.
  */
 
-const kinesis = () => localKinesisClient(process.env.AWS_ENDPOINT_URL_KINESIS!);
+/** A function's environment, as the stack gives it (read when the handler runs, after the stack started). */
+type EnvOf = (name: FunctionName) => Record<string, string>;
+
+const kinesis = (env: Record<string, string>) => localKinesisClient(env.AWS_ENDPOINT_URL_KINESIS!);
 const dataOf = (event: unknown) =>
   (event as KinesisStreamEvent).Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString());
 const streamOf = (event: unknown) =>
@@ -33,14 +38,14 @@ interface Seen {
   egress: Record<string, string[]>;
 }
 
-function standInHandlers(seen: Seen, decrypterWorks: () => boolean): LocalHandlers {
+function standInHandlers(seen: Seen, decrypterWorks: () => boolean, envOf: EnvOf): LocalHandlers {
   const noop = async () => ({ statusCode: 200, body: '{}' });
   return {
     ingest: async (event) => {
-      const client = kinesis();
+      const client = kinesis(envOf('ingest'));
       await client.send(
         new PutRecordCommand({
-          StreamName: process.env.SOURCE_EVENTS_STREAM,
+          StreamName: envOf('ingest').SOURCE_EVENTS_STREAM,
           PartitionKey: 'k',
           Data: Buffer.from((event as { body: string }).body),
         }),
@@ -54,10 +59,10 @@ function standInHandlers(seen: Seen, decrypterWorks: () => boolean): LocalHandle
         return { batchItemFailures: records.map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber })) };
       }
       seen.decrypted.push(...dataOf(event));
-      const client = kinesis();
+      const client = kinesis(envOf('decrypter'));
       await client.send(
         new PutRecordsCommand({
-          StreamName: process.env.DERIVED_EVENTS_STREAM,
+          StreamName: envOf('decrypter').DERIVED_EVENTS_STREAM,
           Records: dataOf(event).map((d) => ({ PartitionKey: 'k', Data: Buffer.from(`derived:${d}`) })),
         }),
       );
@@ -71,10 +76,10 @@ function standInHandlers(seen: Seen, decrypterWorks: () => boolean): LocalHandle
     token: noop,
     management: noop,
     health: async () => ({ status: 'ok' }),
-    wsAuthorizer: async () => {
+    'ws-authorizer': async () => {
       throw new Error('Unauthorized');
     },
-    wsConnect: noop,
+    'ws-connect': noop,
   };
 }
 
@@ -82,6 +87,7 @@ describe('local stack', () => {
   let dataDir: string;
   let stack: LocalStack | undefined;
   const fast = { pollIntervalMs: 20, retryDelayMs: 20, maxRetryAttempts: 10_000 };
+  const envOf: EnvOf = (name) => stack!.environmentOf(name);
 
   beforeAll(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'ps-stack-'));
@@ -99,19 +105,25 @@ describe('local stack', () => {
       dataDir,
       quiet: true,
       log: () => undefined,
-      handlers: standInHandlers(seen, () => true),
+      handlers: standInHandlers(seen, () => true, envOf),
       eventSourceMapping: fast,
     });
-    expect(process.env).toMatchObject({
+    // Each variable is checked on the function that needs it: functions get only their own.
+    expect(stack.environmentOf('management')).toMatchObject({
       ACCOUNTS_TABLE: LOCAL_TABLES.accounts,
-      CONNECTIONS_TABLE: LOCAL_TABLES.connections,
-      SOURCE_EVENTS_STREAM: LOCAL_STREAMS.sourceEvents,
-      DERIVED_EVENTS_STREAM: LOCAL_STREAMS.derivedEvents,
-      WS_CALLBACK_URL: stack.apiUrl,
       SIGNUP_MODE: 'open',
       AWS_REGION: 'us-east-1',
     });
-    expect(process.env.KMS_KEY_ID).toMatch(/^arn:aws:kms:us-east-1:\d{12}:key\//);
+    expect(stack.environmentOf('egress')).toMatchObject({
+      CONNECTIONS_TABLE: LOCAL_TABLES.connections,
+      WS_CALLBACK_URL: stack.apiUrl,
+      AWS_REGION: 'us-east-1',
+    });
+    expect(stack.environmentOf('ingest')).toMatchObject({ SOURCE_EVENTS_STREAM: LOCAL_STREAMS.sourceEvents });
+    expect(stack.environmentOf('decrypter')).toMatchObject({
+      DERIVED_EVENTS_STREAM: LOCAL_STREAMS.derivedEvents,
+    });
+    expect(stack.environmentOf('ingest').KMS_KEY_ID).toMatch(/^arn:aws:kms:us-east-1:\d{12}:key\//);
     expect((await fetch(`${stack.apiUrl}/ready`)).status).toBe(200);
 
     const response = await fetch(`${stack.apiUrl}/event`, {
@@ -148,11 +160,11 @@ describe('local stack', () => {
       dataDir,
       quiet: true,
       log: () => undefined,
-      handlers: standInHandlers(seen, () => decrypterWorks),
+      handlers: standInHandlers(seen, () => decrypterWorks, envOf),
       eventSourceMapping: fast,
     });
-    const keyBefore = process.env.KMS_KEY_ID;
-    const dynamo = localDynamoClient(process.env.AWS_ENDPOINT_URL_DYNAMODB!);
+    const keyBefore = stack.environmentOf('ingest').KMS_KEY_ID;
+    const dynamo = localDynamoClient(stack.environmentOf('management').AWS_ENDPOINT_URL_DYNAMODB!);
     await dynamo.send(
       new PutItemCommand({
         TableName: LOCAL_TABLES.accounts,
@@ -175,13 +187,13 @@ describe('local stack', () => {
       dataDir,
       quiet: true,
       log: () => undefined,
-      handlers: standInHandlers(seen, () => decrypterWorks),
+      handlers: standInHandlers(seen, () => decrypterWorks, envOf),
       eventSourceMapping: fast,
     });
     await eventually(() => seen.decrypted.length >= 1, 'the unconsumed event');
     expect(seen.decrypted).toEqual(['{"n":2}']);
-    expect(process.env.KMS_KEY_ID).toBe(keyBefore);
-    const client = localDynamoClient(process.env.AWS_ENDPOINT_URL_DYNAMODB!);
+    expect(stack.environmentOf('ingest').KMS_KEY_ID).toBe(keyBefore);
+    const client = localDynamoClient(stack.environmentOf('management').AWS_ENDPOINT_URL_DYNAMODB!);
     const { Item } = await client.send(
       new GetItemCommand({
         TableName: LOCAL_TABLES.accounts,

@@ -1,0 +1,10 @@
+import type { TableName } from '../lambdas/aws/tables';
+import { type EventStreamName, type FunctionName, TOPOLOGY } from '../lib/topology';
+
+/**
+ * Names of the topology's resources in the local stack (on AWS CloudFormation names tables and streams,
+ * and functions are `<prefix>-<name>`). Kept as they always were, so existing data directories still fit.
+ */
+export const localFunctionName = (name: FunctionName): string => `ps-local-${name}`;
+export const localTableName = (name: TableName): string => `ps-${TOPOLOGY.tables[name].name}`;
+export const localStreamName = (name: EventStreamName): string => `ps-${TOPOLOGY.eventStreams[name].name}`;
