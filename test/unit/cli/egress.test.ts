@@ -3,7 +3,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { ApiError } from '../../../cli/api-client';
 import { runEgress } from '../../../cli/egress-client';
 import { saveStream } from '../../../cli/saved-entities';
-import { runStrm, tempConfigDir } from './run-cli';
+import { localContextDir, runStrm, tempConfigDir } from './run-cli';
 import { closedPortUrl, fakeJwt, ScriptedApi } from './scripted-api';
 
 let api: ScriptedApi;
@@ -36,7 +36,7 @@ beforeEach(async () => {
   apiUrl = await api.start();
   dir = tempConfigDir();
   env = { STRM_CONFIG_PATH: dir, STRM_API_URL: apiUrl };
-  saveStream(dir, {
+  saveStream(localContextDir(dir), {
     stream: { name: 'winston-0', linkedStream: 'winston', consentLevels: [0] },
     credentials: { clientId: 'cid-winston-0', clientSecret: 'secret-winston-0' },
   });
@@ -105,7 +105,7 @@ describe('strm egress', () => {
   });
 
   it('refuses credentials of another stream before connecting', async () => {
-    saveStream(dir, {
+    saveStream(localContextDir(dir), {
       stream: { name: 'winston' },
       credentials: { clientId: 'cid-winston-0', clientSecret: 'secret-winston-0' },
     });
@@ -116,7 +116,7 @@ describe('strm egress', () => {
     });
   });
 
-  it('closes and exits 0 when interrupted', async () => {
+  it('closes and exits 130 when interrupted', async () => {
     const interrupt = new AbortController();
     api.acceptWebSockets(
       () => ({ accept: true }),
@@ -127,7 +127,7 @@ describe('strm egress', () => {
       interrupt: interrupt.signal,
       onStdout: () => interrupt.abort(),
     });
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(130);
     expect(result.stdout).toBe(`${JSON.stringify(event(1))}\n`);
   });
 

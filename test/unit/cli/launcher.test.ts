@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { saveStream } from '../../../cli/saved-entities';
-import { tempConfigDir } from './run-cli';
+import { localContextDir, tempConfigDir } from './run-cli';
 import { fakeJwt, ScriptedApi } from './scripted-api';
 
 const launcher = path.resolve(__dirname, '../../../bin/strm');
@@ -76,10 +76,10 @@ describe('bin/strm launcher', () => {
     });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^Error: No account for that email\/password/);
+    expect(result.stderr).toMatch(/^Error: That email and password do not match an account at /);
   });
 
-  it('exits 0 when egress is stopped with SIGINT', async () => {
+  it('exits 130 when egress is stopped with SIGINT', async () => {
     api.on('POST /auth/token', {
       status: 200,
       body: { access_token: fakeJwt({ stream: 'winston' }), token_type: 'Bearer', expires_in: 900 },
@@ -88,7 +88,7 @@ describe('bin/strm launcher', () => {
       () => ({ accept: true }),
       (socket) => socket.send('{"n":1}'),
     );
-    saveStream(dir, {
+    saveStream(localContextDir(dir), {
       stream: { name: 'winston' },
       credentials: { clientId: 'cid', clientSecret: 'secret' },
     });
@@ -104,7 +104,7 @@ describe('bin/strm launcher', () => {
         }
       },
     );
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(130);
     expect(interrupted).toBe(true);
   });
 });
