@@ -152,13 +152,15 @@ export function registerContextCommands(program: Command, runtime: CliRuntime): 
     .command('add')
     .description('add (or update) a context by URL, e.g. for a teammate without the outputs file, and use it')
     .argument('<name>', 'the context name')
-    .requiredOption('--api-url <url>', 'the HTTP API URL of the stack')
-    .option('--ws-url <url>', 'its WebSocket URL (default: derived from the API URL)')
+    .usage('<name> --api-url <url> [--ws-url <url>]')
     .action((name: string, _options: unknown, command: Command) => {
-      // --api-url and --ws-url are also global options; read them from there.
+      // --api-url and --ws-url are the global options: here they are the context's URLs.
       const options = command.optsWithGlobals<GlobalOptions>();
+      if (!options.apiUrl) {
+        throw new CliError(`The stack's URL is missing: strm context add ${name} --api-url <url>`);
+      }
       const ctx = commandContext(runtime, { ...options, apiUrl: undefined, wsUrl: undefined });
-      const settings: ContextSettings = { apiUrl: normaliseHttpUrl(options.apiUrl ?? '', 'API URL') };
+      const settings: ContextSettings = { apiUrl: normaliseHttpUrl(options.apiUrl, 'API URL') };
       if (options.wsUrl) settings.wsUrl = options.wsUrl;
       addContext(ctx, checkContextName(name), settings);
     });
