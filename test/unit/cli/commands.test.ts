@@ -556,3 +556,82 @@ describe('strm sim run-random', () => {
     expect(events().length).toBeGreaterThan(0);
   });
 });
+
+describe('messages that say what is wrong and what to type next', () => {
+  beforeEach(loggedIn);
+
+  it('names --derived-from, not the API field, when the source stream does not exist', async () => {
+    // Prepare
+    api.on('POST /v1/streams', {
+      status: 400,
+      body: { error: { code: 'invalid_request', message: "linkedStream 'wintson' does not exist" } },
+    });
+    // Act
+    const result = await runStrm(['create', 'stream', '--derived-from', 'wintson', '--levels', '0'], { env });
+    // Assess
+    expect(result.stderr).toBe(
+      'Error: Source stream wintson (--derived-from) does not exist. Create it first: ' +
+        'strm create stream wintson --save (your streams: strm list streams)\n',
+    );
+  });
+
+  it('never shows the API query parameter when a stream has derived streams', async () => {
+    // Prepare
+    api.on('DELETE /v1/streams/winston', {
+      status: 409,
+      body: {
+        error: {
+          code: 'has_derived_streams',
+          message: 'stream winston has derived streams (winston-0); delete them first or use ?recursive=true',
+        },
+      },
+    });
+    // Act
+    const result = await runStrm(['delete', 'stream', 'winston'], { env });
+    // Assess
+    expect(result.stderr).toBe(
+      'Error: stream winston has derived streams (winston-0)\nTo delete them too: strm delete stream winston --recursive\n',
+    );
+  });
+
+  it('starts usage errors with Error: like every other message', async () => {
+    // Act
+    const result = await runStrm(['list', 'streams', '--nope'], { env });
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^Error: unknown option '--nope'/);
+  });
+});
+
+describe('strm sim run-random when the stack goes away for a moment', () => {
+  it('retries until the event gateway answers again, and says so once', async () => {
+    // Prepare
+    scriptStreamTokens({ winston: { derived: false } });
+    saveCredentials(streamRecord());
+    let calls = 0;
+    api.on('POST /event', () => (++calls <= 3 ? { status: 503, text: 'restarting' } : { status: 204 }));
+    // Act
+    const result = await runStrm(['sim', 'run-random', 'winston', '--count', '2', '--interval', '0'], {
+      env,
+    });
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      'Cannot send events (HTTP 503); retrying until the stack answers (Ctrl-C to stop)',
+    );
+    expect(result.stderr.match(/Cannot send events/g)).toHaveLength(1);
+    expect(result.stderr).toContain('The event gateway answers again; sending on');
+    expect(result.stderr).toMatch(/Sent 2 events\n$/);
+  });
+
+  it('says "Sent 1 event"', async () => {
+    // Prepare
+    scriptStreamTokens({ winston: { derived: false } });
+    saveCredentials(streamRecord());
+    api.on('POST /event', { status: 204 });
+    // Act
+    const result = await runStrm(['sim', 'run-random', 'winston', '--count', '1'], { env });
+    // Assess
+    expect(result.stderr).toMatch(/Sent 1 event\n$/);
+  });
+});

@@ -107,4 +107,36 @@ describe('bin/strm launcher', () => {
     expect(result.code).toBe(130);
     expect(interrupted).toBe(true);
   });
+
+  it('prints one line and exits 0 when egress is piped into head -1 (EPIPE)', async () => {
+    // Prepare
+    api.on('POST /auth/token', {
+      status: 200,
+      body: { access_token: fakeJwt({ stream: 'winston' }), token_type: 'Bearer', expires_in: 900 },
+    });
+    api.acceptWebSockets(
+      () => ({ accept: true }),
+      (socket) => {
+        let n = 0;
+        const timer = setInterval(() => {
+          if (socket.readyState !== socket.OPEN) return clearInterval(timer);
+          socket.send(JSON.stringify({ n: ++n }));
+        }, 20);
+      },
+    );
+    saveStream(localContextDir(dir), {
+      stream: { name: 'winston' },
+      credentials: { clientId: 'cid', clientSecret: 'secret' },
+    });
+    // Act
+    const result = await runLauncher(
+      'bash',
+      ['-c', '"$STRM" egress winston | head -1; echo "strm exited ${PIPESTATUS[0]}" >&2'],
+      { STRM: launcher, STRM_CONFIG_PATH: dir, STRM_API_URL: apiUrl },
+    );
+    // Assess
+    expect(result.stdout).toBe('{"n":1}\n');
+    expect(result.stderr).toContain('strm exited 0');
+    expect(result.stderr).not.toContain('EPIPE');
+  });
 });
