@@ -131,6 +131,7 @@ describe('bin/strm launcher', () => {
     // Act
     const result = await runLauncher(
       'bash',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash variable, not a template
       ['-c', '"$STRM" egress winston | head -1; echo "strm exited ${PIPESTATUS[0]}" >&2'],
       { STRM: launcher, STRM_CONFIG_PATH: dir, STRM_API_URL: apiUrl },
     );
