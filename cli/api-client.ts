@@ -54,6 +54,18 @@ export interface LoginResult {
   email: string;
 }
 
+/** A user of the caller's account (`GET /v1/users`). */
+export interface AccountUser {
+  email: string;
+  createdAt?: string;
+}
+
+/** `GET /v1/streams/{name}/usage`: events counted in one bucket starting at `from` (ISO 8601). */
+export interface UsageBucket {
+  from: string;
+  count: number;
+}
+
 export interface TokenResponse {
   access_token: string;
   token_type: string;
@@ -64,6 +76,9 @@ export interface TokenResponse {
 
 /** The API answered with an error status; `message` is the server's reason. */
 export class ApiError extends Error {
+  /** Seconds from the `Retry-After` header of a 429 or 503, when the server sent one. */
+  retryAfterSeconds?: number;
+
   constructor(
     readonly status: number,
     readonly code: string,
@@ -135,6 +150,30 @@ export class ApiClient {
     return this.json('POST', '/v1/auth/refresh', { body: { refreshToken } });
   }
 
+  /** Ends the session family of the refresh token on the server (204, also for an unknown token). */
+  async logout(refreshToken: string): Promise<void> {
+    await this.json('POST', '/v1/auth/logout', { body: { refreshToken } });
+  }
+
+  /** Changes the caller's password; the server ends every session of that user. */
+  async changePassword(token: string, currentPassword: string, newPassword: string): Promise<void> {
+    await this.json('POST', '/v1/auth/password', { token, body: { currentPassword, newPassword } });
+  }
+
+  /** Adds a user (teammate) to the caller's account. */
+  createUser(token: string, email: string, password: string): Promise<{ accountId: string; email: string }> {
+    return this.json('POST', '/v1/users', { token, body: { email, password } });
+  }
+
+  async listUsers(token: string): Promise<AccountUser[]> {
+    const result = await this.json<{ users?: AccountUser[] }>('GET', '/v1/users', { token });
+    return result.users ?? [];
+  }
+
+  async deleteUser(token: string, email: string): Promise<void> {
+    await this.json('DELETE', `/v1/users/${encodeURIComponent(email)}`, { token });
+  }
+
   me(token: string): Promise<{ accountId: string; email: string }> {
     return this.json('GET', '/v1/me', { token });
   }
@@ -155,6 +194,29 @@ export class ApiClient {
   deleteStream(token: string, name: string, recursive: boolean): Promise<{ deleted: string[] }> {
     const query = recursive ? '?recursive=true' : '';
     return this.json('DELETE', `/v1/streams/${encodeURIComponent(name)}${query}`, { token });
+  }
+
+  /** A new client id/secret for a stream (the secret is in this answer only). */
+  createCredentials(token: string, stream: string): Promise<CreatedStream> {
+    return this.json('POST', `/v1/streams/${encodeURIComponent(stream)}/credentials`, { token });
+  }
+
+  /** Deletes one client id of a stream (204); it stops working at once. */
+  async deleteCredentials(token: string, stream: string, clientId: string): Promise<void> {
+    const path = `/v1/streams/${encodeURIComponent(stream)}/credentials/${encodeURIComponent(clientId)}`;
+    await this.json('DELETE', path, { token });
+  }
+
+  /** The stream's event counts per bucket (`by` = minute, hour or day), oldest first, empty buckets left out. */
+  async streamUsage(
+    token: string,
+    stream: string,
+    query: { from: string; until: string; by: 'minute' | 'hour' | 'day' },
+  ): Promise<UsageBucket[]> {
+    const search = new URLSearchParams(query).toString();
+    const path = `/v1/streams/${encodeURIComponent(stream)}/usage?${search}`;
+    const result = await this.json<{ buckets?: UsageBucket[] }>('GET', path, { token });
+    return result.buckets ?? [];
   }
 
   /** Exports a key link's key; the answer holds a secret decryption key. */
@@ -261,7 +323,10 @@ async function parseResponse<T>(response: Response): Promise<T> {
       );
     }
   }
-  throw errorFromBody(response.status, text);
+  const error = errorFromBody(response.status, text);
+  const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
+  if (Number.isFinite(retryAfter) && retryAfter >= 0) error.retryAfterSeconds = retryAfter;
+  throw error;
 }
 
 /** Maps `{"error":{"code","message"}}`, OAuth2 `{"error","error_description"}` or a text body to an ApiError. */

@@ -5,13 +5,21 @@ import * as path from 'node:path';
 /** Where the CLI talks to when nothing else is configured: the local stack (`npm start`). */
 export const DEFAULT_API_URL = 'http://127.0.0.1:8080';
 
-/** The settings `strm context import` stores in `<config>/config.json`. */
-export interface ConfigFile {
+/** The stack a context talks to (what `strm context import` reads from the CDK outputs). */
+export interface ContextSettings {
   apiUrl?: string;
   wsUrl?: string;
   region?: string;
   bootstrapSecretArn?: string;
   stack?: string;
+}
+
+const CONTEXT_SETTING_KEYS = ['apiUrl', 'wsUrl', 'region', 'bootstrapSecretArn', 'stack'] as const;
+
+/** `<config>/config.json`: the current context and the contexts added by `strm context import|add`. */
+export interface ConfigFile {
+  currentContext?: string;
+  contexts?: Record<string, ContextSettings>;
 }
 
 export type SettingSource = 'flag' | 'env' | 'config file' | 'default';
@@ -37,23 +45,34 @@ export function configFilePath(dir: string): string {
 /** Reads `<config>/config.json`; a missing file is an empty config, a corrupt one an error. */
 export function readConfigFile(dir: string): ConfigFile {
   const file = configFilePath(dir);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw error;
-  }
-  const parsed: unknown = JSON.parse(text);
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error(`${file} must contain a JSON object`);
-  }
+  const parsed = readJsonIfExists(file);
+  if (parsed === undefined) return {};
+  if (!isPlainObject(parsed)) throw new Error(`${file} must contain a JSON object`);
   const result: ConfigFile = {};
-  for (const key of ['apiUrl', 'wsUrl', 'region', 'bootstrapSecretArn', 'stack'] as const) {
-    const value = (parsed as Record<string, unknown>)[key];
-    if (typeof value === 'string' && value !== '') result[key] = value;
+  if (typeof parsed.currentContext === 'string' && parsed.currentContext !== '') {
+    result.currentContext = parsed.currentContext;
+  }
+  if (isPlainObject(parsed.contexts)) {
+    result.contexts = {};
+    for (const [name, settings] of Object.entries(parsed.contexts)) {
+      if (isPlainObject(settings)) result.contexts[name] = contextSettingsOf(settings);
+    }
   }
   return result;
+}
+
+/** The known string settings of an object (unknown keys and non-strings are dropped). */
+export function contextSettingsOf(value: Record<string, unknown>): ContextSettings {
+  const settings: ContextSettings = {};
+  for (const key of CONTEXT_SETTING_KEYS) {
+    const setting = value[key];
+    if (typeof setting === 'string' && setting !== '') settings[key] = setting;
+  }
+  return settings;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function writeConfigFile(dir: string, config: ConfigFile): void {
@@ -116,14 +135,14 @@ export function deriveWsUrl(apiUrl: string): string {
 }
 
 /**
- * The effective API and WebSocket URLs. Each follows flag > env > config file > default. A WebSocket URL
- * from the config file belongs to the API URL stored with it, so when the API URL comes from a flag or
+ * The effective API and WebSocket URLs. Each follows flag > env > context (config file) > default. A
+ * WebSocket URL from the context belongs to the API URL stored with it, so when the API URL comes from a flag or
  * the environment and no WebSocket URL is given at that level, the WebSocket URL is derived from it.
  */
 export function resolveEndpoints(
   flags: { apiUrl?: string; wsUrl?: string },
   env: NodeJS.ProcessEnv,
-  file: ConfigFile,
+  file: ContextSettings,
 ): Endpoints {
   const api = resolveSetting(flags.apiUrl, env.STRM_API_URL, file.apiUrl, DEFAULT_API_URL);
   const apiUrl = normaliseHttpUrl(api.value, 'API URL');

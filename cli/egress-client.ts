@@ -9,6 +9,8 @@ const INITIAL_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 10_000;
 /** Well inside API Gateway's 10-minute idle timeout. */
 const KEEP_ALIVE_MS = 60_000;
+/** How often an open subscription asks the token endpoint whether its credentials still work. */
+const ACCESS_CHECK_MS = 60_000;
 
 export interface EgressOptions {
   wsUrl: string;
@@ -26,13 +28,34 @@ export interface EgressOptions {
   /** Stop after this many events; undefined = until aborted. */
   count?: number;
   initialBackoffMs?: number;
+  /**
+   * Asks the token endpoint for a fresh token (a stack that does not close the sockets of a deleted stream
+   * or credential would otherwise leave the subscription listening to nothing forever). A 4xx answer ends
+   * the subscription; network errors and 5xx are ignored (the socket is still open).
+   */
+  checkAccess?: () => Promise<unknown>;
+  /** Interval of `checkAccess` (default 60 s). */
+  accessCheckMs?: number;
 }
 
 type ConnectionEnd =
   | { kind: 'closed'; code: number; received: number }
   | { kind: 'rejected'; status: number }
   | { kind: 'failed'; reason: string; received: number }
+  | { kind: 'revoked'; reason: string }
   | { kind: 'stopped' };
+
+/** An answer that means the credentials no longer work: a 4xx other than 429. */
+function isRefusal(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429;
+}
+
+function revoked(streamName: string, reason: string): CliError {
+  return new CliError(
+    `Stream ${streamName} no longer accepts these credentials: the stream or its credentials were deleted ` +
+      `(${reason}). Check with: strm get stream ${streamName}`,
+  );
+}
 
 /**
  * Listens to a stream over the WebSocket egress: prints each frame, reconnects with backoff after normal
@@ -49,8 +72,8 @@ export async function runEgress(options: EgressOptions): Promise<void> {
     } catch (error) {
       // Before the first connection every failure is fatal; later the stack may just be restarting or
       // busy (5xx, 429). A 4xx answer (credentials revoked, stream deleted) ends the subscription.
-      if (!everConnected || (error instanceof ApiError && error.status < 500 && error.status !== 429))
-        throw error;
+      if (!everConnected) throw error;
+      if (isRefusal(error)) throw revoked(options.streamName, error.message);
       options.onNotice(`Cannot get a token (${(error as Error).message}); retrying`);
       await abortableSleep(backoff, options.signal);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
@@ -61,6 +84,10 @@ export async function runEgress(options: EgressOptions): Promise<void> {
       everConnected = true;
     });
     if (end.kind === 'stopped') return;
+    if (end.kind === 'revoked') throw revoked(options.streamName, end.reason);
+    if (end.kind === 'rejected' && everConnected) {
+      throw revoked(options.streamName, `the WebSocket endpoint answered ${end.status}`);
+    }
     if (end.kind === 'rejected') {
       throw new CliError(
         `The WebSocket endpoint refused the connection (${end.status}): the token is invalid or the credentials ` +
@@ -101,10 +128,22 @@ function connectOnce(
       if (socket.readyState === WebSocket.OPEN) socket.ping();
     }, options.keepAliveMs ?? KEEP_ALIVE_MS);
     keepAlive.unref();
+    const { checkAccess } = options;
+    const accessCheck = checkAccess
+      ? setInterval(() => {
+          checkAccess().catch((error: unknown) => {
+            if (!isRefusal(error)) return;
+            socket.terminate();
+            finish({ kind: 'revoked', reason: error.message });
+          });
+        }, options.accessCheckMs ?? ACCESS_CHECK_MS)
+      : undefined;
+    accessCheck?.unref();
     const finish = (end: ConnectionEnd) => {
       if (settled) return;
       settled = true;
       clearInterval(keepAlive);
+      clearInterval(accessCheck);
       options.signal.removeEventListener('abort', onAbort);
       resolve(end);
     };

@@ -1,10 +1,10 @@
 import type { CreatedStream, ExportedKeyLink, StreamRecord } from './api-client';
 
-export type OutputFormat = 'table' | 'json';
+export type OutputFormat = 'table' | 'json' | 'csv';
 
 export function parseOutputFormat(value: string): OutputFormat {
-  if (value === 'table' || value === 'json') return value;
-  throw new Error(`Invalid output format '${value}': use table or json`);
+  if (value === 'table' || value === 'json' || value === 'csv') return value;
+  throw new Error(`Invalid output format '${value}': use table or json (csv for strm get usage)`);
 }
 
 /** Pretty JSON, as the API returned it. */
@@ -93,6 +93,19 @@ export function formatCreatedStream(created: CreatedStream, savedFile?: string):
   text += savedFile
     ? `\nThe client secret is shown only once. Saved the stream with its credentials to ${savedFile}\n`
     : '\nThe client secret is shown only once: store it now, or create streams with --save to keep it.\n';
+  return text;
+}
+
+/** `strm create credentials`: the new client id and secret, which the API shows only this once. */
+export function formatCreatedCredentials(created: CreatedStream, savedFile?: string): string {
+  let text = formatKeyValues([
+    ['stream', created.stream.name],
+    ['client id', created.credentials.clientId],
+    ['client secret', created.credentials.clientSecret],
+  ]);
+  text += savedFile
+    ? `\nThe client secret is shown only once. Saved these credentials to ${savedFile}; sim and egress use them now.\n`
+    : '\nThe client secret is shown only once: store it now, or run this with --save to keep it for sim and egress.\n';
   return text;
 }
 

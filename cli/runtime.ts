@@ -1,6 +1,11 @@
 import { ApiClient } from './api-client';
-import { configDir, type Endpoints, readConfigFile, resolveEndpoints } from './config';
+import { CliError } from './cli-error';
+import { configDir, type Endpoints, resolveEndpoints } from './config';
+import { describeMigration, migrateLegacyLayout } from './config-migration';
+import { type ResolvedContext, resolveContext } from './contexts';
 import { type OutputFormat, parseOutputFormat } from './output';
+
+export { CliError } from './cli-error';
 
 /** Something text can be written to (process.stdout, or a buffer in tests). */
 export interface TextSink {
@@ -18,45 +23,52 @@ export interface CliRuntime {
   interrupts(): AbortSignal;
 }
 
-/** A failure the user caused or can fix; main prints `Error: <message>` and exits with `exitCode`. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = 'CliError';
-  }
-}
-
 /** Options every command accepts (defined on the root program). */
 export interface GlobalOptions {
   output?: string;
   apiUrl?: string;
   wsUrl?: string;
+  context?: string;
 }
 
 /** Everything a command needs, resolved once from flags, env and the config file. */
 export interface CommandContext {
   runtime: CliRuntime;
   configDir: string;
+  /** The stack this command talks to; its `dir` holds the logins and saved entities. */
+  context: ResolvedContext;
   endpoints: Endpoints;
   output: OutputFormat;
   api: ApiClient;
 }
 
-export function commandContext(runtime: CliRuntime, options: GlobalOptions): CommandContext {
+/** Output formats a command accepts; every command has table and json, `get usage` csv too. */
+const DEFAULT_FORMATS: readonly OutputFormat[] = ['table', 'json'];
+
+export function commandContext(
+  runtime: CliRuntime,
+  options: GlobalOptions,
+  formats: readonly OutputFormat[] = DEFAULT_FORMATS,
+): CommandContext {
   const dir = configDir(runtime.env);
+  const migrated = migrateLegacyLayout(dir);
+  if (migrated) runtime.stderr.write(describeMigration(migrated));
+  const context = resolveContext(dir, options.context, runtime.env);
   const endpoints = resolveEndpoints(
     { apiUrl: options.apiUrl, wsUrl: options.wsUrl },
     runtime.env,
-    readConfigFile(dir),
+    context.settings,
   );
+  const output = parseOutputFormat(options.output ?? 'table');
+  if (!formats.includes(output)) {
+    throw new CliError(`This command cannot print -o ${output}: use ${formats.join(' or ')}`);
+  }
   return {
     runtime,
     configDir: dir,
+    context,
     endpoints,
-    output: parseOutputFormat(options.output ?? 'table'),
+    output,
     api: new ApiClient({ apiUrl: endpoints.apiUrl, fetch: runtime.fetch }),
   };
 }

@@ -1,6 +1,8 @@
 import { ApiError, type StreamCredentials, type StreamRecord } from './api-client';
-import { CliError } from './runtime';
+import { CliError } from './cli-error';
+import type { CommandContext } from './runtime';
 import { loadSavedStream } from './saved-entities';
+import { UserSession } from './user-session';
 
 export interface ResolvedStreamCredentials {
   credentials: StreamCredentials;
@@ -8,25 +10,50 @@ export interface ResolvedStreamCredentials {
   savedStream?: StreamRecord;
 }
 
-/** `--client-id/--client-secret` when given (both), else the saved entity of the stream. */
-export function resolveStreamCredentials(
-  configDir: string,
+/** `--client-id/--client-secret` when given (both), else the stream's saved entity in this context. */
+export async function resolveStreamCredentials(
+  ctx: CommandContext,
   streamName: string,
   flags: { clientId?: string; clientSecret?: string },
-): ResolvedStreamCredentials {
+): Promise<ResolvedStreamCredentials> {
   if (flags.clientId !== undefined || flags.clientSecret !== undefined) {
     if (!flags.clientId || !flags.clientSecret) {
       throw new CliError('Pass both --client-id and --client-secret, or neither to use the saved stream');
     }
     return { credentials: { clientId: flags.clientId, clientSecret: flags.clientSecret } };
   }
-  const saved = loadSavedStream(configDir, streamName);
-  if (!saved) {
-    throw new CliError(
-      `No saved credentials for stream ${streamName}: create it with --save or pass --client-id/--client-secret`,
+  const saved = loadSavedStream(ctx.context.dir, streamName);
+  if (!saved) throw await noSavedCredentials(ctx, streamName);
+  return { credentials: saved.credentials, savedStream: saved.stream };
+}
+
+/** Why there are no credentials, and what to type next: asks the API whether the stream exists at all. */
+async function noSavedCredentials(ctx: CommandContext, streamName: string): Promise<CliError> {
+  const where = `context ${ctx.context.name} (${ctx.endpoints.apiUrl})`;
+  let exists: boolean | undefined;
+  try {
+    await new UserSession(ctx.api, ctx.context.dir).call((token) => ctx.api.getStream(token, streamName));
+    exists = true;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) exists = false;
+  }
+  if (exists === false) {
+    return new CliError(
+      `Stream ${streamName} does not exist in ${where}. Create it with: strm create stream ${streamName} --save ` +
+        '(your streams: strm list streams)',
     );
   }
-  return { credentials: saved.credentials, savedStream: saved.stream };
+  if (exists === true) {
+    return new CliError(
+      `No saved credentials for stream ${streamName} in ${where}. Create a client id and secret and save them: ` +
+        `strm create credentials ${streamName} --save (or pass --client-id and --client-secret)`,
+    );
+  }
+  return new CliError(
+    `No saved credentials for stream ${streamName} in ${where}. If the stream exists, create credentials for it: ` +
+      `strm create credentials ${streamName} --save; if not, create it: strm create stream ${streamName} --save. ` +
+      'Or pass --client-id and --client-secret.',
+  );
 }
 
 /** The claims of a stream token (decoded, not verified: the server verifies; this only checks intent). */

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as lockfile from 'proper-lockfile';
 import { type ApiClient, ApiError, type LoginResult } from './api-client';
 import { ensurePrivateDir, readJsonIfExists, userCredentialsPath, writePrivateFile } from './config';
 
-/** The login tokens saved by `strm auth login` in `<config>/credentials-<host>.json` (0600). */
+/** The login tokens saved by `strm auth login` in `<context dir>/credentials-<host>.json` (0600). */
 export interface SavedLogin {
   email: string;
   accountId: string;
@@ -35,24 +36,24 @@ export function toSavedLogin(apiUrl: string, login: LoginResult): SavedLogin {
   };
 }
 
-export function readSavedLogin(configDir: string, apiUrl: string): SavedLogin | undefined {
-  const file = userCredentialsPath(configDir, apiUrl);
+export function readSavedLogin(dir: string, apiUrl: string): SavedLogin | undefined {
+  const file = userCredentialsPath(dir, apiUrl);
   const parsed = readJsonIfExists(file) as Partial<SavedLogin> | undefined;
   if (parsed === undefined) return undefined;
   if (typeof parsed.accessToken !== 'string' || typeof parsed.refreshToken !== 'string') return undefined;
   return parsed as SavedLogin;
 }
 
-export function writeSavedLogin(configDir: string, login: SavedLogin): string {
-  const file = userCredentialsPath(configDir, login.apiUrl);
+export function writeSavedLogin(dir: string, login: SavedLogin): string {
+  const file = userCredentialsPath(dir, login.apiUrl);
   ensurePrivateDir(path.dirname(file));
   writePrivateFile(file, `${JSON.stringify(login, null, 2)}\n`);
   return file;
 }
 
-export function deleteSavedLogin(configDir: string, apiUrl: string): boolean {
+export function deleteSavedLogin(dir: string, apiUrl: string): boolean {
   try {
-    fs.unlinkSync(userCredentialsPath(configDir, apiUrl));
+    fs.unlinkSync(userCredentialsPath(dir, apiUrl));
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
@@ -61,13 +62,33 @@ export function deleteSavedLogin(configDir: string, apiUrl: string): boolean {
 }
 
 /**
+ * Runs `fn` while holding the lock of a login file, so that two strm processes never refresh the same
+ * login at once: the server rotates refresh tokens, and a second use of a used-up one would end the
+ * whole session. A lock left by a crashed process is taken over after 10 s.
+ */
+async function withLoginLock<T>(dir: string, apiUrl: string, fn: () => Promise<T>): Promise<T> {
+  const file = userCredentialsPath(dir, apiUrl);
+  ensurePrivateDir(dir);
+  const release = await lockfile.lock(file, {
+    realpath: false,
+    stale: 10_000,
+    retries: { retries: 100, factor: 1, minTimeout: 50, maxTimeout: 100 },
+  });
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+/**
  * Hands out a valid user access token: refreshes it through `POST /v1/auth/refresh` when it is (about to
- * be) expired or the API rejects it, and saves the new tokens.
+ * be) expired or the API rejects it, and saves the new tokens (the refresh token rotates).
  */
 export class UserSession {
   constructor(
     private readonly api: ApiClient,
-    private readonly configDir: string,
+    private readonly dir: string,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -83,25 +104,40 @@ export class UserSession {
     }
   }
 
+  /** The saved login (undefined when there is none). */
+  saved(): SavedLogin | undefined {
+    return readSavedLogin(this.dir, this.api.apiUrl);
+  }
+
   private async current(): Promise<SavedLogin> {
-    const login = readSavedLogin(this.configDir, this.api.apiUrl);
+    const login = this.saved();
     if (!login) throw new NotLoggedInError();
-    if (login.expiresAt - REFRESH_MARGIN_S > this.now() / 1000) return login;
+    if (this.isFresh(login)) return login;
     return this.refresh(login);
   }
 
-  private async refresh(login: SavedLogin): Promise<SavedLogin> {
-    let result: LoginResult;
-    try {
-      result = await this.api.refreshLogin(login.refreshToken);
-    } catch (error) {
-      if (error instanceof ApiError && (error.status === 400 || error.status === 401)) {
-        throw new NotLoggedInError(`Your login has expired: run strm auth login ${login.email}`);
+  private isFresh(login: SavedLogin): boolean {
+    return login.expiresAt - REFRESH_MARGIN_S > this.now() / 1000;
+  }
+
+  private refresh(stale: SavedLogin): Promise<SavedLogin> {
+    return withLoginLock(this.dir, this.api.apiUrl, async () => {
+      // Another strm process may have refreshed while this one waited for the lock: use its tokens.
+      const latest = this.saved();
+      if (latest && latest.refreshToken !== stale.refreshToken && this.isFresh(latest)) return latest;
+      const login = latest ?? stale;
+      let result: LoginResult;
+      try {
+        result = await this.api.refreshLogin(login.refreshToken);
+      } catch (error) {
+        if (error instanceof ApiError && (error.status === 400 || error.status === 401)) {
+          throw new NotLoggedInError(`Your login has expired: run strm auth login ${login.email}`);
+        }
+        throw error;
       }
-      throw error;
-    }
-    const saved = toSavedLogin(this.api.apiUrl, result);
-    writeSavedLogin(this.configDir, saved);
-    return saved;
+      const saved = toSavedLogin(this.api.apiUrl, result);
+      writeSavedLogin(this.dir, saved);
+      return saved;
+    });
   }
 }

@@ -1,11 +1,66 @@
 import type { Command } from 'commander';
-import { ApiError } from '../api-client';
+import { ApiError, type LoginResult } from '../api-client';
 import { formatJson, formatKeyValues } from '../output';
-import { readPassword } from '../password-prompt';
-import { CliError, type CliRuntime, commandContext, type GlobalOptions } from '../runtime';
-import { deleteSavedLogin, readSavedLogin, toSavedLogin, writeSavedLogin } from '../user-session';
+import { readPassword, readPasswords } from '../password-prompt';
+import {
+  CliError,
+  type CliRuntime,
+  type CommandContext,
+  commandContext,
+  type GlobalOptions,
+} from '../runtime';
+import {
+  deleteSavedLogin,
+  readSavedLogin,
+  toSavedLogin,
+  UserSession,
+  writeSavedLogin,
+} from '../user-session';
 
-/** `strm auth signup|login|show|logout`. */
+/** Where a command talks to, for messages: `http://… (context local)`. */
+export function stackName(ctx: CommandContext): string {
+  return `${ctx.endpoints.apiUrl} (context ${ctx.context.name})`;
+}
+
+/** A deployed stack (imported from CDK outputs) closes sign-up after its first account. */
+function isDeployed(ctx: CommandContext): boolean {
+  return ctx.context.settings.bootstrapSecretArn !== undefined || ctx.context.settings.stack !== undefined;
+}
+
+/** How to get an account on this stack: sign up locally, be added by a teammate on a deployed one. */
+function howToJoin(ctx: CommandContext, email: string): string {
+  return isDeployed(ctx)
+    ? `New to this stack? A user of your account can add you: strm create user ${email}`
+    : `No account yet? Create one: strm auth signup ${email}`;
+}
+
+/** Logs in and saves the tokens in the context; the API's refusals as messages that say what to do. */
+export async function logInAndSave(
+  ctx: CommandContext,
+  email: string,
+  password: string,
+): Promise<LoginResult> {
+  let login: LoginResult;
+  try {
+    login = await ctx.api.login(email, password);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      throw new CliError(
+        `That email and password do not match an account at ${stackName(ctx)}. ` +
+          `Check them and try again: strm auth login ${email}. ${howToJoin(ctx, email)}`,
+      );
+    }
+    if (error instanceof ApiError && error.status === 429) {
+      const wait = error.retryAfterSeconds === undefined ? 'a while' : `${error.retryAfterSeconds} s`;
+      throw new CliError(`Too many failed logins for ${email}: try again in ${wait}`);
+    }
+    throw error;
+  }
+  writeSavedLogin(ctx.context.dir, toSavedLogin(ctx.endpoints.apiUrl, login));
+  return login;
+}
+
+/** `strm auth signup|login|show|logout|change-password`. */
 export function registerAuthCommands(program: Command, runtime: CliRuntime): void {
   const auth = program.command('auth').description('sign up, log in and out of the management API');
 
@@ -20,7 +75,17 @@ export function registerAuthCommands(program: Command, runtime: CliRuntime): voi
     .action(async (email: string, options: { bootstrapSecret?: string }, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
       const password = await readPassword({ env: runtime.env, stdin: runtime.stdin, stderr: runtime.stderr });
-      const account = await ctx.api.signup(email, password, options.bootstrapSecret);
+      const account = await ctx.api
+        .signup(email, password, options.bootstrapSecret)
+        .catch((error: unknown) => {
+          if (error instanceof ApiError && error.status === 403 && error.code === 'signup_closed') {
+            throw new CliError(
+              `Sign-up is closed at ${stackName(ctx)}: a deployed stack takes only its first account, with the ` +
+                `bootstrap secret. To join an existing account, ask one of its users to run: strm create user ${email}`,
+            );
+          }
+          throw error;
+        });
       if (ctx.output === 'json') runtime.stdout.write(formatJson(account));
       else {
         runtime.stdout.write(
@@ -36,25 +101,14 @@ export function registerAuthCommands(program: Command, runtime: CliRuntime): voi
     .action(async (email: string, _options: unknown, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
       const password = await readPassword({ env: runtime.env, stdin: runtime.stdin, stderr: runtime.stderr });
-      let login: Awaited<ReturnType<typeof ctx.api.login>>;
-      try {
-        login = await ctx.api.login(email, password);
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 401) {
-          throw new CliError(
-            `No account for that email/password. On the local stack, create one with: strm auth signup ${email}`,
-          );
-        }
-        throw error;
-      }
-      const saved = toSavedLogin(ctx.endpoints.apiUrl, login);
-      writeSavedLogin(ctx.configDir, saved);
+      const login = await logInAndSave(ctx, email, password);
+      const apiUrl = ctx.endpoints.apiUrl;
       if (ctx.output === 'json') {
         runtime.stdout.write(
-          formatJson({ email: saved.email, accountId: saved.accountId, apiUrl: saved.apiUrl }),
+          formatJson({ email: login.email, accountId: login.accountId, apiUrl, context: ctx.context.name }),
         );
       } else {
-        runtime.stdout.write(`Logged in as ${saved.email} (account ${saved.accountId}) at ${saved.apiUrl}\n`);
+        runtime.stdout.write(`Logged in as ${login.email} (account ${login.accountId}) at ${apiUrl}\n`);
       }
     });
 
@@ -63,12 +117,13 @@ export function registerAuthCommands(program: Command, runtime: CliRuntime): voi
     .description('show who is logged in (never the token)')
     .action((_options: unknown, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-      const login = readSavedLogin(ctx.configDir, ctx.endpoints.apiUrl);
-      if (!login) throw new CliError(`Not logged in at ${ctx.endpoints.apiUrl}: run strm auth login <email>`);
+      const login = readSavedLogin(ctx.context.dir, ctx.endpoints.apiUrl);
+      if (!login) throw new CliError(`Not logged in at ${stackName(ctx)}: run strm auth login <email>`);
       const info = {
         email: login.email,
         accountId: login.accountId,
         apiUrl: login.apiUrl,
+        context: ctx.context.name,
         accessTokenExpiresAt: new Date(login.expiresAt * 1000).toISOString(),
       };
       if (ctx.output === 'json') runtime.stdout.write(formatJson(info));
@@ -78,6 +133,7 @@ export function registerAuthCommands(program: Command, runtime: CliRuntime): voi
             ['email', info.email],
             ['account id', info.accountId],
             ['api url', info.apiUrl],
+            ['context', info.context],
             ['token expires at', info.accessTokenExpiresAt],
           ]),
         );
@@ -86,12 +142,68 @@ export function registerAuthCommands(program: Command, runtime: CliRuntime): voi
 
   auth
     .command('logout')
-    .description('forget the saved login tokens')
-    .action((_options: unknown, command: Command) => {
+    .description('end the session on the server and forget the saved login tokens')
+    .option('--local', 'only forget the tokens on this machine (when the stack is gone for good)', false)
+    .action(async (options: { local: boolean }, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-      const removed = deleteSavedLogin(ctx.configDir, ctx.endpoints.apiUrl);
+      runtime.stdout.write(await logOut(ctx, options.local));
+    });
+
+  auth
+    .command('change-password')
+    .description('change your password (STRM_PASSWORD and STRM_NEW_PASSWORD, or prompts); ends every session')
+    .action(async (_options: unknown, command: Command) => {
+      const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
+      const session = new UserSession(ctx.api, ctx.context.dir);
+      const email = session.saved()?.email;
+      if (email === undefined)
+        throw new CliError(`Not logged in at ${stackName(ctx)}: run strm auth login <email>`);
+      const [current, next] = await readPasswords({
+        env: runtime.env,
+        stdin: runtime.stdin,
+        stderr: runtime.stderr,
+        fields: [
+          { envVar: 'STRM_PASSWORD', prompt: 'Current password: ' },
+          { envVar: 'STRM_NEW_PASSWORD', prompt: 'New password: ' },
+        ],
+      });
+      await session.call((token) => ctx.api.changePassword(token, current, next));
+      // The server ended every session of this user, this one too: log in again with the new password.
+      await logInAndSave(ctx, email, next);
       runtime.stdout.write(
-        removed ? `Logged out from ${ctx.endpoints.apiUrl}\n` : `Not logged in at ${ctx.endpoints.apiUrl}\n`,
+        `Changed the password of ${email}. Every session of it has ended; this one logged in again.\n`,
       );
     });
+}
+
+/** Ends the session on the server, then forgets it here; what happened, as a line for stdout. */
+async function logOut(ctx: CommandContext, localOnly: boolean): Promise<string> {
+  const { apiUrl } = ctx.endpoints;
+  const login = readSavedLogin(ctx.context.dir, apiUrl);
+  if (!login) return `Not logged in at ${stackName(ctx)}\n`;
+  if (localOnly) {
+    deleteSavedLogin(ctx.context.dir, apiUrl);
+    return `Forgot the login at ${apiUrl} on this machine; its session was not ended on the server\n`;
+  }
+  try {
+    await ctx.api.logout(login.refreshToken);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      deleteSavedLogin(ctx.context.dir, apiUrl);
+      return (
+        `Logged out locally from ${apiUrl}: this stack has no server-side logout, so the session's refresh ` +
+        'token stays valid until it expires\n'
+      );
+    }
+    if (!(error instanceof ApiError && (error.status === 400 || error.status === 401))) {
+      throw new CliError(
+        `Could not end the session at ${stackName(ctx)} (${(error as Error).message}); the login is kept. ` +
+          'Run strm auth logout again when the stack answers, or forget it on this machine only: ' +
+          'strm auth logout --local',
+      );
+    }
+    // 400/401: the server no longer knows this session, which is what logging out is for.
+  }
+  deleteSavedLogin(ctx.context.dir, apiUrl);
+  return `Logged out from ${apiUrl}\n`;
 }

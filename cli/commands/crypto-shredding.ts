@@ -2,21 +2,14 @@ import type { Command } from 'commander';
 import { formatDeletedDataSubjects, formatJson, formatKeyLink } from '../output';
 import { type CliRuntime, type CommandContext, commandContext, type GlobalOptions } from '../runtime';
 import { UserSession } from '../user-session';
+import { verb } from './verbs';
 
 /** Printed on stderr whenever a keyset is shown, so piping stdout to a file keeps only the keyset. */
 export const KEYSET_SECRET_NOTE =
   "Note: the keyset is a secret decryption key, a Tink JSON keyset that any Tink DeterministicAead user can decrypt this key link's events with.\n";
 
 function session(ctx: CommandContext): UserSession {
-  return new UserSession(ctx.api, ctx.configDir);
-}
-
-/** The verb command (`get`, `delete`) that other modules may have registered already; else a new one. */
-function verb(program: Command, name: string, description: string): Command {
-  return (
-    program.commands.find((command) => command.name() === name) ??
-    program.command(name).description(description)
-  );
+  return new UserSession(ctx.api, ctx.context.dir);
 }
 
 /** `strm get key-link`, `strm delete key-link` and `strm delete data-subject(s)`. */

@@ -27,7 +27,7 @@ export function registerEgressCommand(program: Command, runtime: CliRuntime): vo
     .option('--count <n>', 'exit after this many events', wholeNumber('--count', 1))
     .action(async (streamName: string, options: EgressFlags, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-      const { credentials } = resolveStreamCredentials(ctx.configDir, streamName, options);
+      const { credentials } = await resolveStreamCredentials(ctx, streamName, options);
       const tokens = new StreamTokenProvider(ctx.api, credentials.clientId, credentials.clientSecret);
       const firstToken = await firstStreamToken(tokens, streamName);
       assertTokenForStream(decodeStreamTokenClaims(firstToken), streamName);
@@ -39,6 +39,10 @@ export function registerEgressCommand(program: Command, runtime: CliRuntime): vo
         onNotice: (text) => runtime.stderr.write(`${text}\n`),
         signal: runtime.interrupts(),
         count: options.count,
+        checkAccess: () => {
+          tokens.invalidate();
+          return tokens.getToken();
+        },
       });
     });
 }

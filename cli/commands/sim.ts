@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { retryingSend } from '../retrying-send';
 import { CliError, type CliRuntime, commandContext, type GlobalOptions } from '../runtime';
 import { runSimulation } from '../sim-runner';
 import {
@@ -45,6 +46,10 @@ interface SimOptions {
   count?: number;
 }
 
+function sentLine(accepted: number): string {
+  return `Sent ${accepted} ${accepted === 1 ? 'event' : 'events'}\n`;
+}
+
 /** `strm sim run-random STREAM`. */
 export function registerSimCommands(program: Command, runtime: CliRuntime): void {
   const sim = program.command('sim').description('simulate events');
@@ -76,7 +81,7 @@ export function registerSimCommands(program: Command, runtime: CliRuntime): void
         sessionPrefix: options.sessionPrefix,
         consentChoices,
       });
-      const { credentials, savedStream } = resolveStreamCredentials(ctx.configDir, streamName, options);
+      const { credentials, savedStream } = await resolveStreamCredentials(ctx, streamName, options);
       if (savedStream?.linkedStream) throw new CliError(DERIVED_STREAM_SIM_REFUSAL);
 
       const tokens = new StreamTokenProvider(ctx.api, credentials.clientId, credentials.clientSecret);
@@ -89,24 +94,28 @@ export function registerSimCommands(program: Command, runtime: CliRuntime): void
         `Starting to simulate random ${options.schema} events to stream ${streamName}. ` +
           `Sending one event every ${options.interval} ms.\n`,
       );
-      const send = async (event: Record<string, unknown>) => {
+      const signal = runtime.interrupts();
+      const sendOnce = async (event: Record<string, unknown>) => {
         const result = await ctx.api.sendEvent(await tokens.getToken(), schema.schemaRef, event);
         if (result.status !== 401) return result;
         // The token may have been revoked or the server's keys rotated: one retry with a fresh token.
         tokens.invalidate();
         return ctx.api.sendEvent(await tokens.getToken(), schema.schemaRef, event);
       };
+      const send = retryingSend({
+        send: sendOnce,
+        signal,
+        onNotice: (text) => runtime.stderr.write(`${text}\n`),
+      });
       const result = await runSimulation({
         intervalMs: options.interval,
         count: options.count,
         nextEvent,
         send,
-        onProgress: options.quiet
-          ? undefined
-          : (accepted) => runtime.stderr.write(`Sent ${accepted} events\n`),
-        signal: runtime.interrupts(),
+        onProgress: options.quiet ? undefined : (accepted) => runtime.stderr.write(sentLine(accepted)),
+        signal,
       });
-      if (!options.quiet) runtime.stderr.write(`Sent ${result.accepted} events\n`);
+      if (!options.quiet) runtime.stderr.write(sentLine(result.accepted));
       if (result.rejected) {
         const body = result.rejected.body.trim();
         throw new CliError(`The event gateway answered ${result.rejected.status}${body ? `: ${body}` : ''}`);

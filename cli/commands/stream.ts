@@ -8,7 +8,7 @@ import {
   commandContext,
   type GlobalOptions,
 } from '../runtime';
-import { deleteSavedStream, saveStream } from '../saved-entities';
+import { assertSaveKeepsOtherStacks, deleteSavedStream, saveStream } from '../saved-entities';
 import { UserSession } from '../user-session';
 
 /** Commander collector for `--levels 1,3 --levels 5` → [1, 3, 5]. */
@@ -74,7 +74,45 @@ export function createStreamRequest(
 }
 
 function session(ctx: CommandContext): UserSession {
-  return new UserSession(ctx.api, ctx.configDir);
+  return new UserSession(ctx.api, ctx.context.dir);
+}
+
+/**
+ * The API's refusals of `create stream` in the words of the command line (the API names its body fields;
+ * the user typed flags), each with what to type next.
+ */
+export function explainCreateFailure(
+  error: unknown,
+  name: string | undefined,
+  options: CreateStreamOptions,
+): unknown {
+  if (!(error instanceof ApiError) || options.derivedFrom === undefined) return error;
+  const source = options.derivedFrom;
+  if (error.status === 400 && /^linkedStream '.*' does not exist$/.test(error.message)) {
+    return new CliError(
+      `Source stream ${source} (--derived-from) does not exist. Create it first: strm create stream ${source} --save ` +
+        '(your streams: strm list streams)',
+    );
+  }
+  if (error.status === 400 && /^linkedStream '.*' is a derived stream/.test(error.message)) {
+    return new CliError(
+      `${source} (--derived-from) is a derived stream: derive from its source stream instead`,
+    );
+  }
+  if (error.status === 409 && name === undefined) {
+    const flags = [
+      `--derived-from ${source}`,
+      `--levels ${(options.levels ?? []).join(',')}`,
+      ...(options.consentType ? [`--consent-type ${options.consentType}`] : []),
+      ...(options.save ? ['--save'] : []),
+    ].join(' ');
+    const suggestion = `${source}-${(options.consentType ?? 'cumulative').toLowerCase()}-${(options.levels ?? []).join('-')}`;
+    return new CliError(
+      `${error.message}\nThe default name of a derived stream is <source>-<levels>, and that one is taken. ` +
+        `Give this stream its own name: strm create stream ${suggestion} ${flags}`,
+    );
+  }
+  return error;
 }
 
 /** `strm create|list|get|delete stream(s)`. */
@@ -97,13 +135,22 @@ export function registerStreamCommands(program: Command, runtime: CliRuntime): v
     .action(async (name: string | undefined, options: CreateStreamOptions, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
       const request = createStreamRequest(name, options);
-      const created = await session(ctx).call((token) => ctx.api.createStream(token, request));
+      const { apiUrl } = ctx.endpoints;
+      if (options.save && name !== undefined) {
+        assertSaveKeepsOtherStacks(ctx.context.dir, name, apiUrl, ctx.context.name);
+      }
+      const created = await session(ctx)
+        .call((token) => ctx.api.createStream(token, request))
+        .catch((error: unknown) => {
+          throw explainCreateFailure(error, name, options);
+        });
       // The secret exists only in this response: a failed save must not swallow it.
       let savedFile: string | undefined;
       let saveError: unknown;
       if (options.save) {
         try {
-          savedFile = saveStream(ctx.configDir, created);
+          assertSaveKeepsOtherStacks(ctx.context.dir, created.stream.name, apiUrl, ctx.context.name);
+          savedFile = saveStream(ctx.context.dir, { ...created, apiUrl });
         } catch (error) {
           saveError = error;
         }
@@ -153,14 +200,14 @@ export function registerStreamCommands(program: Command, runtime: CliRuntime): v
         .call((token) => ctx.api.deleteStream(token, name, options.recursive))
         .catch((error: unknown) => {
           if (error instanceof ApiError && error.status === 409 && !options.recursive) {
-            throw new CliError(
-              `${error.message}\nTo delete them too: strm delete stream ${name} --recursive`,
-            );
+            // The API's own hint names its query parameter; the CLI's is the flag.
+            const reason = error.message.split(';')[0];
+            throw new CliError(`${reason}\nTo delete them too: strm delete stream ${name} --recursive`);
           }
           throw error;
         });
       const deleted = result.deleted ?? [];
-      for (const deletedName of deleted) deleteSavedStream(ctx.configDir, deletedName);
+      for (const deletedName of deleted) deleteSavedStream(ctx.context.dir, deletedName);
       if (ctx.output === 'json') runtime.stdout.write(formatJson(result));
       else
         runtime.stdout.write(

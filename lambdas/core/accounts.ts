@@ -14,6 +14,13 @@ export interface AccountRecord {
   createdAt: string;
 }
 
+/** A user of an account as its teammates see it (`GET /v1/users`): never the password hash. */
+export interface AccountUser {
+  email: string;
+  /** ISO 8601. */
+  createdAt: string;
+}
+
 export const MIN_PASSWORD_LENGTH = 8;
 /** scrypt handles long inputs fine; the cap only keeps request bodies and work bounded. */
 export const MAX_PASSWORD_LENGTH = 1024;

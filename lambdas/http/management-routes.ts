@@ -8,6 +8,12 @@ import type { ManagementPorts } from '../use-cases/management/ports';
 import { signUp } from '../use-cases/management/sign-up';
 import { streamUsage } from '../use-cases/management/stream-usage';
 import { createStream, deleteStream, getStream, listStreams } from '../use-cases/management/streams';
+import {
+  addTeammate,
+  listTeammates,
+  refuseRemovedUser,
+  removeTeammate,
+} from '../use-cases/management/teammates';
 import { logIn, refreshSession } from '../use-cases/management/user-sessions';
 import { readJsonBody } from './json-body';
 import { bearerToken } from './request';
@@ -21,7 +27,13 @@ type Routes = Route<UserClaims>[];
  * the status of its success. Adding a route is one entry in its group below plus its use case.
  */
 export function managementRoutes(ports: ManagementPorts): Routes {
-  return [...accountRoutes(ports), ...streamRoutes(ports), ...contractRoutes(ports), ...keyLinkRoutes(ports)];
+  return [
+    ...accountRoutes(ports),
+    ...userRoutes(ports),
+    ...streamRoutes(ports),
+    ...contractRoutes(ports),
+    ...keyLinkRoutes(ports),
+  ];
 }
 
 /** Accounts and the signed-in user's session. */
@@ -50,6 +62,33 @@ function accountRoutes(ports: ManagementPorts): Routes {
       path: '/v1/me',
       auth: true,
       run: async ({ caller }) => json(200, { accountId: caller.accountId, email: caller.email }),
+    },
+  ];
+}
+
+/** The users (teammates) of the caller's account. */
+function userRoutes(ports: ManagementPorts): Routes {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/users',
+      auth: true,
+      run: async ({ event, caller }) => json(201, await addTeammate(ports, caller, readJsonBody(event))),
+    },
+    {
+      method: 'GET',
+      path: '/v1/users',
+      auth: true,
+      run: async ({ caller }) => json(200, { users: await listTeammates(ports, caller) }),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/users/:email',
+      auth: true,
+      run: async ({ caller, params }) => {
+        await removeTeammate(ports, caller, params.email);
+        return noContent();
+      },
     },
   ];
 }
@@ -153,11 +192,16 @@ function keyLinkRoutes(ports: ManagementPorts): Routes {
   ];
 }
 
-/** The caller of an authenticated management route: a valid user access token, else 401. */
-export function authenticateUser(ports: Pick<ManagementPorts, 'tokens'>) {
+/**
+ * The caller of an authenticated management route: a valid user access token of a user who has not been
+ * removed from its account, else 401.
+ */
+export function authenticateUser(ports: Pick<ManagementPorts, 'tokens' | 'accounts'>) {
   return async (event: APIGatewayProxyEventV2): Promise<UserClaims> => {
     const token = bearerToken(event);
     if (!token) throw new UnauthorizedError('missing bearer token', 'missing_token');
-    return (await ports.tokens()).verifyUserToken(token);
+    const caller = await (await ports.tokens()).verifyUserToken(token);
+    await refuseRemovedUser(ports, caller);
+    return caller;
   };
 }

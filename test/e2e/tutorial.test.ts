@@ -1,6 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { contextDir, LOCAL_CONTEXT } from '../../cli/contexts';
+import { savedStreamsDir } from '../../cli/saved-entities';
 import { TinkDeterministicAead } from '../../lambdas/core/tink-daead';
 import { fromTinkJsonKeyset } from '../../lambdas/core/tink-keyset';
 import { type LocalStack, startLocalStack } from '../../local/stack';
@@ -39,7 +41,7 @@ describe('the tutorial, typed through the strm CLI against the local stack', () 
     env = cliEnv({ apiUrl: stack.apiUrl, configDir, password: PASSWORD });
     tour = await runTour({ apiUrl: stack.apiUrl, configDir, password: PASSWORD, events: EVENTS });
     for (const event of tour.source) bySource.set(keyOf(event), event);
-    const savedDir = join(configDir, 'saved-entities', 'Stream');
+    const savedDir = savedStreamsDir(contextDir(configDir, LOCAL_CONTEXT));
     for (const file of readdirSync(savedDir)) {
       clientSecrets.push(JSON.parse(readFileSync(join(savedDir, file), 'utf8')).credentials.clientSecret);
     }

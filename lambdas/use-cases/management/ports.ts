@@ -1,4 +1,4 @@
-import type { AccountRecord } from '../../core/accounts';
+import type { AccountRecord, AccountUser } from '../../core/accounts';
 import type { EventContract } from '../../core/contracts';
 import type { KeyEncryptionKeys, KeyLinkRecord } from '../../core/key-links';
 import type { SignupMode } from '../../core/sign-up-gate';
@@ -17,6 +17,17 @@ export interface AccountStore {
   createFirst(account: AccountRecord): Promise<void>;
   getByEmail(email: string): Promise<AccountRecord | undefined>;
   hasAnyAccount(): Promise<boolean>;
+  /**
+   * Adds a further user (teammate) to `user.accountId`; ConflictError when the email is taken. `addedBy`
+   * is listed from then on too (the first user of an account from before teammates was not).
+   */
+  addUser(user: AccountRecord, addedBy?: AccountRecord): Promise<void>;
+  /** The users of an account by email; `known` (a user of it) is listed even without a membership item. */
+  listUsers(accountId: string, known?: AccountRecord): Promise<AccountUser[]>;
+  /** Removes a user of the account (false when the email is none of its users), marking it removed. */
+  removeUser(accountId: string, email: string, removedAt: string): Promise<boolean>;
+  /** Whether the user was removed from the account (and not added again): its tokens are refused. */
+  isRemoved(accountId: string, email: string): Promise<boolean>;
 }
 
 export interface StreamStore {

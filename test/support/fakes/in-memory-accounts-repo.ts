@@ -1,13 +1,25 @@
 import type { AccountsRepo } from '../../../lambdas/aws/accounts-repo';
-import type { AccountRecord } from '../../../lambdas/core/accounts';
+import type { AccountRecord, AccountUser } from '../../../lambdas/core/accounts';
 import { ConflictError, ForbiddenError } from '../../../lambdas/core/errors';
 
-type AccountsRepoSurface = Pick<AccountsRepo, 'create' | 'createFirst' | 'getByEmail' | 'hasAnyAccount'>;
+type AccountsRepoSurface = Pick<
+  AccountsRepo,
+  | 'create'
+  | 'createFirst'
+  | 'getByEmail'
+  | 'hasAnyAccount'
+  | 'addUser'
+  | 'listUsers'
+  | 'removeUser'
+  | 'isRemoved'
+>;
 
 /**
  * In-memory stand-in for the accounts table with the adapter's semantics: an email is taken once
  * (ConflictError), the first account in bootstrap mode is created under a one-time claim (ForbiddenError
  * `signup_closed` once it is taken; released again when creating the account fails), reads return copies.
+ * Users of an account are listed by membership (as the table's membership items), a removed user is
+ * marked until it is added again.
  */
 export class InMemoryAccountsRepo implements AccountsRepoSurface {
   readonly accounts = new Map<string, AccountRecord>();
@@ -15,12 +27,55 @@ export class InMemoryAccountsRepo implements AccountsRepoSurface {
   bootstrapClaimed = false;
   /** Calls per method. */
   readonly calls: Record<string, number> = {};
+  /** `<accountId>/<email>` of the users an account lists (the table's membership items). */
+  readonly members = new Set<string>();
+  /** `<accountId>/<email>` of removed users. */
+  readonly removed = new Set<string>();
 
   async create(account: AccountRecord): Promise<void> {
     this.count('create');
+    await this.store(account);
+  }
+
+  async addUser(user: AccountRecord, addedBy?: AccountRecord): Promise<void> {
+    this.count('addUser');
+    await this.store(user);
+    if (addedBy && addedBy.accountId === user.accountId) this.members.add(memberKey(addedBy));
+  }
+
+  async listUsers(accountId: string, known?: AccountRecord): Promise<AccountUser[]> {
+    this.count('listUsers');
+    const users = [...this.accounts.values()].filter(
+      (account) =>
+        account.accountId === accountId &&
+        (this.members.has(memberKey(account)) || account.email === known?.email),
+    );
+    return users
+      .map(({ email, createdAt }) => ({ email, createdAt }))
+      .sort((a, b) => a.email.localeCompare(b.email));
+  }
+
+  async removeUser(accountId: string, email: string, _removedAt: string): Promise<boolean> {
+    this.count('removeUser');
+    const account = this.accounts.get(email);
+    if (!account || account.accountId !== accountId) return false;
+    this.accounts.delete(email);
+    this.members.delete(memberKey(account));
+    this.removed.add(memberKey(account));
+    return true;
+  }
+
+  async isRemoved(accountId: string, email: string): Promise<boolean> {
+    this.count('isRemoved');
+    return this.removed.has(memberKey({ accountId, email }));
+  }
+
+  private async store(account: AccountRecord): Promise<void> {
     if (this.accounts.has(account.email))
       throw new ConflictError('an account with this email already exists');
     this.accounts.set(account.email, { ...account });
+    this.members.add(memberKey(account));
+    this.removed.delete(memberKey(account));
   }
 
   async createFirst(account: AccountRecord): Promise<void> {
@@ -46,12 +101,20 @@ export class InMemoryAccountsRepo implements AccountsRepoSurface {
     return this.bootstrapClaimed || this.accounts.size > 0;
   }
 
-  /** Stores an account as a test prepares it. */
-  put(account: AccountRecord): void {
+  /**
+   * Stores an account as a test prepares it; as a user created before teammates existed (no membership)
+   * unless `listed`.
+   */
+  put(account: AccountRecord, listed = false): void {
     this.accounts.set(account.email, { ...account });
+    if (listed) this.members.add(memberKey(account));
   }
 
   private count(method: string): void {
     this.calls[method] = (this.calls[method] ?? 0) + 1;
   }
+}
+
+function memberKey(user: Pick<AccountRecord, 'accountId' | 'email'>): string {
+  return `${user.accountId}/${user.email}`;
 }

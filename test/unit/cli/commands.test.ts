@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { StreamRecord } from '../../../cli/api-client';
 import { saveStream } from '../../../cli/saved-entities';
 import { readSavedLogin, writeSavedLogin } from '../../../cli/user-session';
-import { runStrm, tempConfigDir } from './run-cli';
+import { localContextDir, runStrm, tempConfigDir } from './run-cli';
 import { closedPortUrl, fakeJwt, ScriptedApi } from './scripted-api';
 
 let api: ScriptedApi;
@@ -35,7 +35,7 @@ function streamRecord(overrides: Partial<StreamRecord> = {}): StreamRecord {
 }
 
 function loggedIn(): void {
-  writeSavedLogin(dir, {
+  writeSavedLogin(localContextDir(dir), {
     email: 'you@example.com',
     accountId: 'acc-1',
     apiUrl,
@@ -46,11 +46,11 @@ function loggedIn(): void {
 }
 
 function savedStreamFile(name: string): string {
-  return path.join(dir, 'saved-entities', 'Stream', `${name}.json`);
+  return path.join(localContextDir(dir), 'saved-entities', 'Stream', `${name}.json`);
 }
 
 function saveCredentials(stream: StreamRecord): void {
-  saveStream(dir, {
+  saveStream(localContextDir(dir), {
     stream,
     credentials: { clientId: `cid-${stream.name}`, clientSecret: `secret-${stream.name}` },
   });
@@ -132,13 +132,18 @@ describe('strm auth', () => {
     const result = await runStrm(['auth', 'login', 'you@example.com'], { env });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(`Logged in as you@example.com (account acc-1) at ${apiUrl}\n`);
-    expect(readSavedLogin(dir, apiUrl)).toMatchObject({ accessToken: 'AT-123', refreshToken: 'RT-456' });
-    const file = fs.readdirSync(dir).find((name) => name.startsWith('credentials-')) as string;
-    expect(fs.statSync(path.join(dir, file)).mode & 0o777).toBe(0o600);
+    expect(readSavedLogin(localContextDir(dir), apiUrl)).toMatchObject({
+      accessToken: 'AT-123',
+      refreshToken: 'RT-456',
+    });
+    const file = fs
+      .readdirSync(localContextDir(dir))
+      .find((name) => name.startsWith('credentials-')) as string;
+    expect(fs.statSync(path.join(localContextDir(dir), file)).mode & 0o777).toBe(0o600);
     expect(result.stdout + result.stderr).not.toMatch(/AT-123|RT-456/);
   });
 
-  it('login on an unknown email/password says how to sign up', async () => {
+  it('login with a wrong email/password says so, how to retry, and how to sign up', async () => {
     api.on('POST /v1/auth/login', {
       status: 401,
       body: { error: { code: 'unauthorized', message: 'invalid login' } },
@@ -146,7 +151,9 @@ describe('strm auth', () => {
     const result = await runStrm(['auth', 'login', 'you@example.com'], { env });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      'Error: No account for that email/password. On the local stack, create one with: strm auth signup you@example.com\n',
+      `Error: That email and password do not match an account at ${apiUrl} (context local). ` +
+        'Check them and try again: strm auth login you@example.com. ' +
+        'No account yet? Create one: strm auth signup you@example.com\n',
     );
   });
 
@@ -160,7 +167,7 @@ describe('strm auth', () => {
     expect(shown.stdout).toMatch(/^token expires at:\s+\d{4}-\d\d-\d\dT/m);
     expect(shown.stdout).not.toContain('user-access');
     expect((await runStrm(['auth', 'logout'], { env })).code).toBe(0);
-    expect(readSavedLogin(dir, apiUrl)).toBeUndefined();
+    expect(readSavedLogin(localContextDir(dir), apiUrl)).toBeUndefined();
     expect((await runStrm(['auth', 'show'], { env })).code).toBe(1);
   });
 
@@ -208,7 +215,7 @@ describe('strm create stream', () => {
 
   it('still prints the one-time secret, and exits 1, when --save cannot write the file', async () => {
     scriptCreate();
-    fs.writeFileSync(path.join(dir, 'saved-entities'), 'not a directory');
+    fs.writeFileSync(path.join(localContextDir(dir), 'saved-entities'), 'not a directory');
     const result = await runStrm(['create', 'stream', 'winston', '--save'], { env });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^client secret:\s+shown-once$/m);
@@ -256,7 +263,7 @@ describe('strm create stream', () => {
     expect(createBody()).toMatchObject({ name: 'marketing', linkedStream: 'winston' });
   });
 
-  it('prints the server message on a clash, exits 1 and keeps the saved file', async () => {
+  it('prints the server message on a clash with the name to give instead, exits 1 and keeps the saved file', async () => {
     saveCredentials(streamRecord({ name: 'winston-0', linkedStream: 'winston' }));
     const before = fs.readFileSync(savedStreamFile('winston-0'), 'utf8');
     api.on('POST /v1/streams', {
@@ -280,7 +287,10 @@ describe('strm create stream', () => {
     expect(result).toMatchObject({
       code: 1,
       stdout: '',
-      stderr: "Error: stream 'winston-0' already exists\n",
+      stderr:
+        "Error: stream 'winston-0' already exists\n" +
+        'The default name of a derived stream is <source>-<levels>, and that one is taken. Give this stream its ' +
+        'own name: strm create stream winston-granular-0 --derived-from winston --levels 0 --consent-type GRANULAR --save\n',
     });
     expect(fs.readFileSync(savedStreamFile('winston-0'), 'utf8')).toBe(before);
   });
@@ -308,7 +318,12 @@ describe('strm create stream', () => {
   });
 
   it('says to log in first when there is no login', async () => {
-    fs.rmSync(path.join(dir, fs.readdirSync(dir).find((f) => f.startsWith('credentials-')) as string));
+    fs.rmSync(
+      path.join(
+        localContextDir(dir),
+        fs.readdirSync(localContextDir(dir)).find((f) => f.startsWith('credentials-')) as string,
+      ),
+    );
     const result = await runStrm(['create', 'stream', 'winston'], { env });
     expect(result).toMatchObject({
       code: 1,
@@ -485,10 +500,12 @@ describe('strm sim run-random', () => {
     expect(events()).toHaveLength(0);
   });
 
-  it('says how to get credentials when there are none', async () => {
+  it('says how to get credentials when there are none (not logged in: both ways)', async () => {
     const result = await sim('winston', '--count', '1');
     expect(result.stderr).toBe(
-      'Error: No saved credentials for stream winston: create it with --save or pass --client-id/--client-secret\n',
+      `Error: No saved credentials for stream winston in context local (${apiUrl}). If the stream exists, ` +
+        'create credentials for it: strm create credentials winston --save; if not, create it: ' +
+        'strm create stream winston --save. Or pass --client-id and --client-secret.\n',
     );
     expect(result.code).toBe(1);
   });
@@ -524,7 +541,7 @@ describe('strm sim run-random', () => {
     expect(events().length).toBeLessThan(100);
   });
 
-  it('stops gracefully when interrupted', async () => {
+  it('stops gracefully when interrupted, with exit code 130', async () => {
     saveCredentials(streamRecord());
     const interrupt = new AbortController();
     api.on('POST /event', () => {
@@ -535,7 +552,86 @@ describe('strm sim run-random', () => {
       env,
       interrupt: interrupt.signal,
     });
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(130);
     expect(events().length).toBeGreaterThan(0);
+  });
+});
+
+describe('messages that say what is wrong and what to type next', () => {
+  beforeEach(loggedIn);
+
+  it('names --derived-from, not the API field, when the source stream does not exist', async () => {
+    // Prepare
+    api.on('POST /v1/streams', {
+      status: 400,
+      body: { error: { code: 'invalid_request', message: "linkedStream 'wintson' does not exist" } },
+    });
+    // Act
+    const result = await runStrm(['create', 'stream', '--derived-from', 'wintson', '--levels', '0'], { env });
+    // Assess
+    expect(result.stderr).toBe(
+      'Error: Source stream wintson (--derived-from) does not exist. Create it first: ' +
+        'strm create stream wintson --save (your streams: strm list streams)\n',
+    );
+  });
+
+  it('never shows the API query parameter when a stream has derived streams', async () => {
+    // Prepare
+    api.on('DELETE /v1/streams/winston', {
+      status: 409,
+      body: {
+        error: {
+          code: 'has_derived_streams',
+          message: 'stream winston has derived streams (winston-0); delete them first or use ?recursive=true',
+        },
+      },
+    });
+    // Act
+    const result = await runStrm(['delete', 'stream', 'winston'], { env });
+    // Assess
+    expect(result.stderr).toBe(
+      'Error: stream winston has derived streams (winston-0)\nTo delete them too: strm delete stream winston --recursive\n',
+    );
+  });
+
+  it('starts usage errors with Error: like every other message', async () => {
+    // Act
+    const result = await runStrm(['list', 'streams', '--nope'], { env });
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^Error: unknown option '--nope'/);
+  });
+});
+
+describe('strm sim run-random when the stack goes away for a moment', () => {
+  it('retries until the event gateway answers again, and says so once', async () => {
+    // Prepare
+    scriptStreamTokens({ winston: { derived: false } });
+    saveCredentials(streamRecord());
+    let calls = 0;
+    api.on('POST /event', () => (++calls <= 3 ? { status: 503, text: 'restarting' } : { status: 204 }));
+    // Act
+    const result = await runStrm(['sim', 'run-random', 'winston', '--count', '2', '--interval', '0'], {
+      env,
+    });
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      'Cannot send events (HTTP 503); retrying until the stack answers (Ctrl-C to stop)',
+    );
+    expect(result.stderr.match(/Cannot send events/g)).toHaveLength(1);
+    expect(result.stderr).toContain('The event gateway answers again; sending on');
+    expect(result.stderr).toMatch(/Sent 2 events\n$/);
+  });
+
+  it('says "Sent 1 event"', async () => {
+    // Prepare
+    scriptStreamTokens({ winston: { derived: false } });
+    saveCredentials(streamRecord());
+    api.on('POST /event', { status: 204 });
+    // Act
+    const result = await runStrm(['sim', 'run-random', 'winston', '--count', '1'], { env });
+    // Assess
+    expect(result.stderr).toMatch(/Sent 1 event\n$/);
   });
 });

@@ -10,6 +10,7 @@ import {
   userCredentialsPath,
   writeConfigFile,
 } from '../../../cli/config';
+import { saveContext, useContext } from '../../../cli/contexts';
 import { runStrm, tempConfigDir } from './run-cli';
 
 describe('setting precedence: flag > env > config file > default', () => {
@@ -102,8 +103,11 @@ describe('config directory and files', () => {
   });
 
   it('round-trips config.json with mode 0600', () => {
-    writeConfigFile(dir, { apiUrl: 'https://a.example.com', wsUrl: 'wss://b.example.com/prod' });
-    expect(readConfigFile(dir)).toEqual({
+    writeConfigFile(dir, {
+      currentContext: 'prod',
+      contexts: { prod: { apiUrl: 'https://a.example.com', wsUrl: 'wss://b.example.com/prod' } },
+    });
+    expect(readConfigFile(dir).contexts?.prod).toEqual({
       apiUrl: 'https://a.example.com',
       wsUrl: 'wss://b.example.com/prod',
     });
@@ -121,7 +125,8 @@ describe('config directory and files', () => {
   });
 
   it('applies the precedence in the CLI: context show reports flag over env over file', async () => {
-    writeConfigFile(dir, { apiUrl: 'https://file.example.com' });
+    saveContext(dir, 'deployed', { apiUrl: 'https://file.example.com' });
+    useContext(dir, 'deployed');
     const env = { STRM_CONFIG_PATH: dir };
     const fromFile = await runStrm(['context', 'show', '-o', 'json'], { env });
     expect(JSON.parse(fromFile.stdout)).toMatchObject({

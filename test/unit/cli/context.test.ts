@@ -50,7 +50,7 @@ describe('strm context import and show', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('saves the stack URLs in config.json so later commands use them', async () => {
+  it('saves the stack URLs as a context in config.json, current, so later commands use them', async () => {
     const outputsFile = path.join(dir, 'cdk-outputs.json');
     fs.writeFileSync(outputsFile, JSON.stringify(sampleOutputs));
     const env = { STRM_CONFIG_PATH: dir };
@@ -58,7 +58,8 @@ describe('strm context import and show', () => {
     expect(imported.code).toBe(0);
     expect(imported.stdout).toContain('aws secretsmanager get-secret-value');
     expect(readConfigFile(dir)).toMatchObject({
-      apiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
+      currentContext: 'PrivacyStreams',
+      contexts: { PrivacyStreams: { apiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com' } },
     });
     const shown = await runStrm(['context', 'show', '-o', 'json'], { env });
     expect(JSON.parse(shown.stdout)).toMatchObject({

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { ExportedKeyLink } from '../../../cli/api-client';
 import { writeSavedLogin } from '../../../cli/user-session';
-import { runStrm, tempConfigDir } from './run-cli';
+import { localContextDir, runStrm, tempConfigDir } from './run-cli';
 import { ScriptedApi } from './scripted-api';
 
 let api: ScriptedApi;
@@ -16,7 +16,7 @@ beforeEach(async () => {
   apiUrl = await api.start();
   dir = tempConfigDir();
   env = { STRM_CONFIG_PATH: dir, STRM_API_URL: apiUrl };
-  writeSavedLogin(dir, {
+  writeSavedLogin(localContextDir(dir), {
     email: 'you@example.com',
     accountId: 'acc-1',
     apiUrl,

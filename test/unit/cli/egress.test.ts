@@ -3,7 +3,8 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { ApiError } from '../../../cli/api-client';
 import { runEgress } from '../../../cli/egress-client';
 import { saveStream } from '../../../cli/saved-entities';
-import { runStrm, tempConfigDir } from './run-cli';
+import { writeSavedLogin } from '../../../cli/user-session';
+import { localContextDir, runStrm, tempConfigDir } from './run-cli';
 import { closedPortUrl, fakeJwt, ScriptedApi } from './scripted-api';
 
 let api: ScriptedApi;
@@ -36,7 +37,7 @@ beforeEach(async () => {
   apiUrl = await api.start();
   dir = tempConfigDir();
   env = { STRM_CONFIG_PATH: dir, STRM_API_URL: apiUrl };
-  saveStream(dir, {
+  saveStream(localContextDir(dir), {
     stream: { name: 'winston-0', linkedStream: 'winston', consentLevels: [0] },
     credentials: { clientId: 'cid-winston-0', clientSecret: 'secret-winston-0' },
   });
@@ -105,7 +106,7 @@ describe('strm egress', () => {
   });
 
   it('refuses credentials of another stream before connecting', async () => {
-    saveStream(dir, {
+    saveStream(localContextDir(dir), {
       stream: { name: 'winston' },
       credentials: { clientId: 'cid-winston-0', clientSecret: 'secret-winston-0' },
     });
@@ -116,7 +117,7 @@ describe('strm egress', () => {
     });
   });
 
-  it('closes and exits 0 when interrupted', async () => {
+  it('closes and exits 130 when interrupted', async () => {
     const interrupt = new AbortController();
     api.acceptWebSockets(
       () => ({ accept: true }),
@@ -127,7 +128,7 @@ describe('strm egress', () => {
       interrupt: interrupt.signal,
       onStdout: () => interrupt.abort(),
     });
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(130);
     expect(result.stdout).toBe(`${JSON.stringify(event(1))}\n`);
   });
 
@@ -136,6 +137,103 @@ describe('strm egress', () => {
     const result = await runStrm(['egress', 'winston-0', '--ws-url', wsUrl], { env });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`Error: Cannot connect to ${wsUrl} (ECONNREFUSED)`);
+  });
+});
+
+describe('strm egress of a stream that goes away', () => {
+  it('ends with exit 1 and says why when the stream is deleted (socket closed, reconnect refused)', async () => {
+    // Prepare
+    let deleted = false;
+    api.acceptWebSockets(
+      () => (deleted ? { accept: false, status: 403 } : { accept: true }),
+      (socket) => {
+        socket.send(JSON.stringify(event(1)));
+        deleted = true;
+        socket.close(1001);
+      },
+    );
+    // Act
+    const result = await runStrm(['egress', 'winston-0'], { env });
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(`${JSON.stringify(event(1))}\n`);
+    expect(result.stderr).toContain(
+      'Error: Stream winston-0 no longer accepts these credentials: the stream or its credentials were deleted ' +
+        '(the WebSocket endpoint answered 403). Check with: strm get stream winston-0\n',
+    );
+  });
+
+  it('stops listening when the token endpoint refuses the credentials while the socket stays open', async () => {
+    // Prepare
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => server.once('listening', resolve));
+    let revoked = false;
+    server.on('connection', () => {
+      revoked = true;
+    });
+    // Act
+    const outcome = await runEgress({
+      wsUrl: `ws://127.0.0.1:${(server.address() as { port: number }).port}`,
+      streamName: 'winston-0',
+      getToken: async () => fakeJwt({ stream: 'winston-0', derived: true }),
+      onEvent: () => undefined,
+      onNotice: () => undefined,
+      signal: new AbortController().signal,
+      checkAccess: async () => {
+        if (revoked) throw new ApiError(401, 'invalid_client', 'unknown client or wrong secret');
+      },
+      accessCheckMs: 20,
+    }).then(
+      () => 'stopped',
+      (error: Error) => error.message,
+    );
+    for (const client of server.clients) client.terminate();
+    await new Promise((resolve) => server.close(resolve));
+    // Assess
+    expect(outcome).toMatch(/^Stream winston-0 no longer accepts these credentials/);
+  });
+
+  it('says the stream does not exist when there are no saved credentials and the API has no such stream', async () => {
+    // Prepare
+    writeSavedLogin(localContextDir(dir), {
+      email: 'you@example.com',
+      accountId: 'acc-1',
+      apiUrl,
+      accessToken: 'user-access',
+      refreshToken: 'user-refresh',
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    });
+    api.on('GET /v1/streams/nope', {
+      status: 404,
+      body: { error: { code: 'not_found', message: 'stream nope not found' } },
+    });
+    // Act
+    const result = await runStrm(['egress', 'nope'], { env });
+    // Assess
+    expect(result.stderr).toBe(
+      `Error: Stream nope does not exist in context local (${apiUrl}). Create it with: ` +
+        'strm create stream nope --save (your streams: strm list streams)\n',
+    );
+  });
+
+  it('says how to create credentials for an existing stream without saved ones', async () => {
+    // Prepare
+    writeSavedLogin(localContextDir(dir), {
+      email: 'you@example.com',
+      accountId: 'acc-1',
+      apiUrl,
+      accessToken: 'user-access',
+      refreshToken: 'user-refresh',
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    });
+    api.on('GET /v1/streams/winston', { status: 200, body: { stream: { name: 'winston' }, derived: [] } });
+    // Act
+    const result = await runStrm(['egress', 'winston'], { env });
+    // Assess
+    expect(result.stderr).toBe(
+      `Error: No saved credentials for stream winston in context local (${apiUrl}). Create a client id and ` +
+        'secret and save them: strm create credentials winston --save (or pass --client-id and --client-secret)\n',
+    );
   });
 });
 

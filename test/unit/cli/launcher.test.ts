@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { saveStream } from '../../../cli/saved-entities';
-import { tempConfigDir } from './run-cli';
+import { localContextDir, tempConfigDir } from './run-cli';
 import { fakeJwt, ScriptedApi } from './scripted-api';
 
 const launcher = path.resolve(__dirname, '../../../bin/strm');
@@ -76,10 +76,10 @@ describe('bin/strm launcher', () => {
     });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^Error: No account for that email\/password/);
+    expect(result.stderr).toMatch(/^Error: That email and password do not match an account at /);
   });
 
-  it('exits 0 when egress is stopped with SIGINT', async () => {
+  it('exits 130 when egress is stopped with SIGINT', async () => {
     api.on('POST /auth/token', {
       status: 200,
       body: { access_token: fakeJwt({ stream: 'winston' }), token_type: 'Bearer', expires_in: 900 },
@@ -88,7 +88,7 @@ describe('bin/strm launcher', () => {
       () => ({ accept: true }),
       (socket) => socket.send('{"n":1}'),
     );
-    saveStream(dir, {
+    saveStream(localContextDir(dir), {
       stream: { name: 'winston' },
       credentials: { clientId: 'cid', clientSecret: 'secret' },
     });
@@ -104,7 +104,40 @@ describe('bin/strm launcher', () => {
         }
       },
     );
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(130);
     expect(interrupted).toBe(true);
+  });
+
+  it('prints one line and exits 0 when egress is piped into head -1 (EPIPE)', async () => {
+    // Prepare
+    api.on('POST /auth/token', {
+      status: 200,
+      body: { access_token: fakeJwt({ stream: 'winston' }), token_type: 'Bearer', expires_in: 900 },
+    });
+    api.acceptWebSockets(
+      () => ({ accept: true }),
+      (socket) => {
+        let n = 0;
+        const timer = setInterval(() => {
+          if (socket.readyState !== socket.OPEN) return clearInterval(timer);
+          socket.send(JSON.stringify({ n: ++n }));
+        }, 20);
+      },
+    );
+    saveStream(localContextDir(dir), {
+      stream: { name: 'winston' },
+      credentials: { clientId: 'cid', clientSecret: 'secret' },
+    });
+    // Act
+    const result = await runLauncher(
+      'bash',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash variable, not a template
+      ['-c', '"$STRM" egress winston | head -1; echo "strm exited ${PIPESTATUS[0]}" >&2'],
+      { STRM: launcher, STRM_CONFIG_PATH: dir, STRM_API_URL: apiUrl },
+    );
+    // Assess
+    expect(result.stdout).toBe('{"n":1}\n');
+    expect(result.stderr).toContain('strm exited 0');
+    expect(result.stderr).not.toContain('EPIPE');
   });
 });

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
+import { contextDir, LOCAL_CONTEXT } from '../../../cli/contexts';
 import { runCli } from '../../../cli/main';
 import type { CliRuntime } from '../../../cli/runtime';
 
@@ -54,4 +55,9 @@ export async function runStrm(
   };
   const code = await runCli(argv, runtime);
   return { code, stdout, stderr };
+}
+
+/** The directory of the built-in `local` context (its logins and saved streams) in a config directory. */
+export function localContextDir(configDir: string): string {
+  return contextDir(configDir, LOCAL_CONTEXT);
 }

@@ -18,6 +18,8 @@ export interface ScriptedResponse {
   body?: unknown;
   /** Sent as text/plain instead of JSON. */
   text?: string;
+  /** Extra response headers (e.g. retry-after). */
+  headers?: Record<string, string>;
 }
 
 export type Route = (request: RecordedRequest) => ScriptedResponse;
@@ -92,13 +94,14 @@ export class ScriptedApi {
             status: 404,
             body: { error: { code: 'not_found', message: `no route ${recorded.method} ${path}` } },
           };
+      const headers = response.headers ?? {};
       if (response.text !== undefined) {
-        res.writeHead(response.status, { 'content-type': 'text/plain' }).end(response.text);
+        res.writeHead(response.status, { ...headers, 'content-type': 'text/plain' }).end(response.text);
       } else if (response.body === undefined) {
-        res.writeHead(response.status).end();
+        res.writeHead(response.status, headers).end();
       } else {
         res
-          .writeHead(response.status, { 'content-type': 'application/json' })
+          .writeHead(response.status, { ...headers, 'content-type': 'application/json' })
           .end(JSON.stringify(response.body));
       }
     });
