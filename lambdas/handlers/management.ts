@@ -4,6 +4,8 @@ import { AccountsRepo } from '../aws/accounts-repo';
 import { bootstrapSecretFromSecretsManager } from '../aws/bootstrap-secret';
 import { dynamoDocumentClient, secretsManagerClient } from '../aws/clients';
 import { requiredEnv } from '../aws/config';
+import { ConnectionPoster } from '../aws/connection-poster';
+import { ConnectionsRepo } from '../aws/connections-repo';
 import { ContractsRepo } from '../aws/contracts-repo';
 import { keyLinkStorageFromEnv } from '../aws/key-link-storage';
 import { StreamsRepo } from '../aws/streams-repo';
@@ -51,6 +53,8 @@ export function managementDepsFromEnv(): ManagementDeps {
     usage: new UsageRepo({ doc, table: requiredEnv('USAGE_TABLE') }),
     keyLinks: store,
     keks,
+    connections: new ConnectionsRepo({ doc, table: requiredEnv('CONNECTIONS_TABLE') }),
+    sockets: new ConnectionPoster({ endpoint: requiredEnv('WS_CALLBACK_URL') }),
     tokens: getTokenService,
     lookupSecret: getLookupSecret,
     signupMode: parseSignupMode(process.env.SIGNUP_MODE),

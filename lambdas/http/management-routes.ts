@@ -6,6 +6,7 @@ import { forgetDataSubject } from '../use-cases/management/data-subjects';
 import { deleteKeyLink, exportKeyLink } from '../use-cases/management/key-links';
 import type { ManagementPorts } from '../use-cases/management/ports';
 import { signUp } from '../use-cases/management/sign-up';
+import { createCredential, deleteCredential } from '../use-cases/management/stream-credentials';
 import { streamUsage } from '../use-cases/management/stream-usage';
 import { createStream, deleteStream, getStream, listStreams } from '../use-cases/management/streams';
 import {
@@ -132,6 +133,29 @@ function streamRoutes(ports: ManagementPorts): Routes {
       auth: true,
       run: async ({ caller, params, query }) =>
         json(200, { buckets: await streamUsage(ports, caller.accountId, params.name, query) }),
+    },
+    ...credentialRoutes(ports),
+  ];
+}
+
+/** A stream's client credentials: one more, or one fewer (which ends its subscribers). */
+function credentialRoutes(ports: ManagementPorts): Routes {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/streams/:name/credentials',
+      auth: true,
+      run: async ({ caller, params }) =>
+        json(201, await createCredential(ports, caller.accountId, params.name)),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/streams/:name/credentials/:clientId',
+      auth: true,
+      run: async ({ caller, params }) => {
+        await deleteCredential(ports, caller.accountId, params.name, params.clientId);
+        return noContent();
+      },
     },
   ];
 }

@@ -1,10 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createManagementHandler, type ManagementDeps } from '../../lambdas/handlers/management';
 import { InMemoryAccountsRepo } from './fakes/in-memory-accounts-repo';
+import { InMemoryConnectionsRepo } from './fakes/in-memory-connections-repo';
 import { InMemoryContractsRepo } from './fakes/in-memory-contracts-repo';
 import { InMemoryKeyEncryptionKeys, InMemoryKeyLinkStore } from './fakes/in-memory-key-link-store';
 import { InMemoryStreamsRepo } from './fakes/in-memory-streams-repo';
 import { InMemoryUsageRepo } from './fakes/in-memory-usage-repo';
+import { RecordingConnectionPoster } from './fakes/recording-connection-poster';
 import { httpApiEvent } from './http-api-event';
 import { recordingLogger } from './recording-logger';
 import { testTokenService } from './token-service';
@@ -23,6 +25,8 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
   const usage = new InMemoryUsageRepo();
   const keyLinks = new InMemoryKeyLinkStore();
   const keks = new InMemoryKeyEncryptionKeys();
+  const connections = new InMemoryConnectionsRepo({ now: () => MANAGEMENT_NOW });
+  const sockets = new RecordingConnectionPoster();
   const tokens = testTokenService();
   const lookupSecret = new Uint8Array(32).fill(9);
   const log = recordingLogger('management');
@@ -33,6 +37,8 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
     usage,
     keyLinks,
     keks,
+    connections,
+    sockets,
     tokens: async () => tokens,
     lookupSecret: async () => lookupSecret,
     signupMode: 'open',
@@ -54,6 +60,8 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
     usage,
     keyLinks,
     keks,
+    connections,
+    sockets,
     tokens,
     lookupSecret,
     log,

@@ -1,3 +1,4 @@
+import type { ConnectionRecord } from '../../aws/connections-repo';
 import type { AccountRecord, AccountUser } from '../../core/accounts';
 import type { EventContract } from '../../core/contracts';
 import type { KeyEncryptionKeys, KeyLinkRecord } from '../../core/key-links';
@@ -38,6 +39,25 @@ export interface StreamStore {
   create(record: StreamRecord, credential: { clientId: string; secretHash: string }): Promise<void>;
   /** Deletes the stream and its credentials; a missing stream is a no-op. */
   delete(accountId: string, name: string): Promise<void>;
+  /** Adds a client credential to a stream; the updated record, undefined when the stream does not exist. */
+  addCredential(
+    accountId: string,
+    name: string,
+    credential: { clientId: string; secretHash: string; createdAt: string },
+  ): Promise<StreamRecord | undefined>;
+  /** Removes a client credential from a stream (its tokens stop working); false when the stream has no such client. */
+  removeCredential(accountId: string, name: string, clientId: string): Promise<boolean>;
+}
+
+/** The stored WebSocket subscribers of streams (the connections table). */
+export interface ConnectionStore {
+  listByStream(accountId: string, streamName: string): Promise<ConnectionRecord[]>;
+  delete(connectionId: string): Promise<void>;
+}
+
+/** Ends live WebSocket connections (API Gateway `DeleteConnection`); a connection already gone is fine. */
+export interface SocketControl {
+  disconnect(connectionId: string): Promise<void>;
 }
 
 export interface ContractStore {
@@ -78,6 +98,9 @@ export interface ManagementPorts extends SignUpPolicy {
   contracts: ContractStore;
   usage: UsageCounts;
   keyLinks: KeyLinkAdmin;
+  /** Subscribers of streams, ended when their stream or credential is deleted. */
+  connections: ConnectionStore;
+  sockets: SocketControl;
   keks: Pick<KeyEncryptionKeys, 'byId'>;
   tokens: () => Promise<TokenService>;
   lookupSecret: () => Promise<Uint8Array>;

@@ -3,6 +3,7 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { AccountsRepo } from '../../../lambdas/aws/accounts-repo';
+import { ConnectionsRepo } from '../../../lambdas/aws/connections-repo';
 import { ContractsRepo } from '../../../lambdas/aws/contracts-repo';
 import { DynamoKeyLinkStore } from '../../../lambdas/aws/key-link-store';
 import { KmsKeyEncryptionKeys } from '../../../lambdas/aws/kms-key-encryption-keys';
@@ -16,6 +17,7 @@ import { createManagementHandler, type ManagementDeps } from '../../../lambdas/h
 import { createTokenHandler } from '../../../lambdas/handlers/token';
 import { createWsAuthorizerHandler } from '../../../lambdas/handlers/ws-authorizer';
 import { startTestEmulators, type TestEmulators } from '../../support/emulators';
+import { RecordingConnectionPoster } from '../../support/fakes/recording-connection-poster';
 
 /**
  * The real control-plane handlers wired to the test emulators (test/support/emulators.ts) and the local
@@ -37,6 +39,9 @@ export interface ControlPlaneEnv {
   usage: UsageRepo;
   keyLinks: DynamoKeyLinkStore;
   keks: KmsKeyEncryptionKeys;
+  connections: ConnectionsRepo;
+  /** Stands in for the @connections endpoint: which sockets management closed. */
+  sockets: RecordingConnectionPoster;
   management(
     overrides?: Partial<ManagementDeps>,
   ): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -61,6 +66,8 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
     const usage = new UsageRepo({ doc: doc, table: tables.usage });
     const keyLinks = new DynamoKeyLinkStore({ doc: doc, table: tables.keyLinks });
     const keks = new KmsKeyEncryptionKeys({ doc, kms, table: tables.keyLinks, kmsKeyId });
+    const connections = new ConnectionsRepo({ doc, table: tables.connections });
+    const sockets = new RecordingConnectionPoster();
 
     return {
       emulators,
@@ -75,6 +82,8 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
       usage,
       keyLinks,
       keks,
+      connections,
+      sockets,
       management: (overrides = {}) =>
         createManagementHandler({
           accounts,
@@ -83,6 +92,8 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
           usage,
           keyLinks,
           keks,
+          connections,
+          sockets,
           tokens: async () => tokens,
           lookupSecret: () => secrets.get('lookup-hash'),
           signupMode: 'open',

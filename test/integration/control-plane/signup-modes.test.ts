@@ -20,6 +20,8 @@ beforeAll(async () => {
   Object.assign(process.env, {
     SIGNUP_MODE: 'bootstrap',
     BOOTSTRAP_SECRET_ARN: SECRET_ARN,
+    // Management ends the subscribers of deleted streams there; nothing is deleted in these tests.
+    WS_CALLBACK_URL: 'http://127.0.0.1:9',
   });
   secretsManager
     .on(GetSecretValueCommand, { SecretId: SECRET_ARN })
