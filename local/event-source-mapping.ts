@@ -372,8 +372,9 @@ class ShardPoller {
     m.log(`${m.label} ${this.shardId}: ${records.length} record(s) dead-lettered ${why}`);
     if (m.deadLetterDir) {
       try {
-        await mkdir(m.deadLetterDir, { recursive: true });
-        await appendFile(join(m.deadLetterDir, `${m.functionName}.jsonl`), `${JSON.stringify(entry)}\n`);
+        await mkdir(m.deadLetterDir, { recursive: true, mode: 0o700 });
+        const file = join(m.deadLetterDir, `${m.functionName}.jsonl`);
+        await appendFile(file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
       } catch (err) {
         m.log(`${m.label}: dead-letter file not written (${(err as Error)?.name})`);
       }

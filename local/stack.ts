@@ -1,9 +1,9 @@
 import './sdk-warning-off';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { FunctionName } from '../lib/topology';
 import { lockDataDir } from './data-dir-lock';
+import { ownerOnlyFiles, secureDataDir } from './data-dir-permissions';
 import { type Emulators, PortInUseError, startEmulators } from './emulators';
 import type { EventSourceMapping, EventSourceMappingStats } from './event-source-mapping';
 import { localFunctionEnv } from './function-env';
@@ -49,6 +49,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   apiUrl: string;
   wsUrl: string;
+  /** The loopback `@connections` endpoint (signed requests only), the functions' WS_CALLBACK_URL. */
+  connectionsUrl: string;
   dataDir: string;
   /** What the functions run: `source` (TypeScript), `bundles` (cdk.out) or `in-process` (test handlers). */
   code: FunctionCode['kind'];
@@ -95,7 +97,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const host = opts.host ?? '127.0.0.1';
   const log = opts.log ?? ((line: string) => console.log(line));
   const code = codeOf(opts);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const restoreUmask = ownerOnlyFiles();
+  try {
+    secureDataDir(dataDir);
+  } catch (err) {
+    restoreUmask();
+    throw err;
+  }
   const unlock = lockDataDir(dataDir);
 
   let emulators: Emulators | undefined;
@@ -115,6 +123,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     kinesis?.destroy();
     await emulators?.close();
     unlock();
+    restoreUmask();
   };
 
   try {
@@ -126,13 +135,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       handlers: late.handlers,
       log: opts.quiet ? undefined : log,
       isReady: () => ready,
+      connectionsCredentials: emulators.credentials,
     });
-    const endpoints = { ...emulators, callbackUrl: gateway.url };
+    const endpoints = { ...emulators, callbackUrl: gateway.connectionsUrl! };
     const env = byFunction((name) => localFunctionEnv(name, endpoints));
     envs = env;
     functions = await startLocalFunctions({ code, envOf: (name) => env[name], log });
     late.bind(functions.handlers);
-    kinesis = localKinesisClient(emulators.kinesisUrl);
+    kinesis = localKinesisClient({ endpoint: emulators.kinesisUrl, credentials: emulators.credentials });
     mappings = await startLocalMappings({
       kinesis,
       handlers: functions.handlers,
@@ -150,6 +160,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   return {
     apiUrl: started.gateway.url,
     wsUrl: started.gateway.wsUrl,
+    connectionsUrl: started.gateway.connectionsUrl!,
     dataDir,
     code: code.kind,
     environmentOf: (name) => ({ ...started.envs[name] }),

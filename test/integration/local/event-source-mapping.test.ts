@@ -49,7 +49,7 @@ describe('Kinesis event source mapping emulation (kinesalite)', () => {
 
   beforeAll(async () => {
     emulators = await startEmulators();
-    kinesis = localKinesisClient(emulators.kinesisUrl);
+    kinesis = localKinesisClient({ endpoint: emulators.kinesisUrl, credentials: emulators.credentials });
   });
 
   afterEach(async () => {
