@@ -4,6 +4,8 @@ import { InMemoryAccountsRepo } from './fakes/in-memory-accounts-repo';
 import { InMemoryConnectionsRepo } from './fakes/in-memory-connections-repo';
 import { InMemoryContractsRepo } from './fakes/in-memory-contracts-repo';
 import { InMemoryKeyEncryptionKeys, InMemoryKeyLinkStore } from './fakes/in-memory-key-link-store';
+import { InMemoryLoginAttemptsRepo } from './fakes/in-memory-login-attempts-repo';
+import { InMemorySessionsRepo } from './fakes/in-memory-sessions-repo';
 import { InMemoryStreamsRepo } from './fakes/in-memory-streams-repo';
 import { InMemoryUsageRepo } from './fakes/in-memory-usage-repo';
 import { RecordingConnectionPoster } from './fakes/recording-connection-poster';
@@ -20,6 +22,8 @@ export const MANAGEMENT_NOW = Date.parse('2025-01-01T12:00:00.000Z');
  */
 export function managementApi(overrides: Partial<ManagementDeps> = {}) {
   const accounts = new InMemoryAccountsRepo();
+  const sessions = new InMemorySessionsRepo({ now: () => MANAGEMENT_NOW });
+  const loginAttempts = new InMemoryLoginAttemptsRepo();
   const streams = new InMemoryStreamsRepo();
   const contracts = new InMemoryContractsRepo();
   const usage = new InMemoryUsageRepo();
@@ -32,6 +36,8 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
   const log = recordingLogger('management');
   const handler = createManagementHandler({
     accounts,
+    sessions,
+    loginAttempts,
     streams,
     contracts,
     usage,
@@ -48,13 +54,34 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
     ...overrides,
   });
 
-  /** An access token of an account user (the account need not be stored: the token is what counts). */
+  /**
+   * An access token of an account user with a live session (the account need not be stored: the token
+   * and its session are what counts).
+   */
   const userToken = async (accountId: string, email = `${accountId}@example.com`) =>
-    (await tokens.issueUserTokens({ accountId, email })).accessToken;
+    (await userSession(accountId, email)).accessToken;
+
+  /** A session of an account user as login starts it (stored), with its access and refresh token. */
+  const userSession = async (accountId: string, email = `${accountId}@example.com`) => {
+    const sessionId = `session-${sessions.sessions.size + 1}`;
+    const refreshTokenId = `refresh-of-${sessionId}`;
+    const expiresAt = Math.floor(MANAGEMENT_NOW / 1000) + 7 * 24 * 60 * 60;
+    await sessions.create({
+      sessionId,
+      accountId,
+      email,
+      refreshTokenId,
+      createdAt: MANAGEMENT_NOW,
+      expiresAt,
+    });
+    return tokens.issueUserTokens({ accountId, email, sessionId }, { refreshTokenId });
+  };
 
   return {
     handler,
     accounts,
+    sessions,
+    loginAttempts,
     streams,
     contracts,
     usage,
@@ -66,6 +93,7 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
     lookupSecret,
     log,
     userToken,
+    userSession,
   };
 }
 

@@ -7,9 +7,11 @@ import { ConnectionsRepo } from '../../../lambdas/aws/connections-repo';
 import { ContractsRepo } from '../../../lambdas/aws/contracts-repo';
 import { DynamoKeyLinkStore } from '../../../lambdas/aws/key-link-store';
 import { KmsKeyEncryptionKeys } from '../../../lambdas/aws/kms-key-encryption-keys';
+import { LoginAttemptsRepo } from '../../../lambdas/aws/login-attempts-repo';
 import { StreamsRepo } from '../../../lambdas/aws/streams-repo';
 import { SIGNING_KEY_ID, SystemSecrets } from '../../../lambdas/aws/system-secrets';
 import { UsageRepo } from '../../../lambdas/aws/usage-repo';
+import { UserSessionsRepo } from '../../../lambdas/aws/user-sessions-repo';
 import { generateClientCredentials, hashClientSecret } from '../../../lambdas/core/client-secrets';
 import type { StreamRecord } from '../../../lambdas/core/stream-definition';
 import { TokenService } from '../../../lambdas/core/tokens';
@@ -34,6 +36,8 @@ export interface ControlPlaneEnv {
   secrets: SystemSecrets;
   tokens: TokenService;
   accounts: AccountsRepo;
+  sessions: UserSessionsRepo;
+  loginAttempts: LoginAttemptsRepo;
   streams: StreamsRepo;
   contracts: ContractsRepo;
   usage: UsageRepo;
@@ -61,6 +65,8 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
       issuer: ISSUER,
     });
     const accounts = new AccountsRepo({ doc, table: tables.accounts });
+    const sessions = new UserSessionsRepo({ doc, table: tables.accounts });
+    const loginAttempts = new LoginAttemptsRepo({ doc, table: tables.accounts });
     const streams = new StreamsRepo({ doc, table: tables.streams });
     const contracts = new ContractsRepo({ doc, table: tables.contracts });
     const usage = new UsageRepo({ doc: doc, table: tables.usage });
@@ -77,6 +83,8 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
       secrets,
       tokens,
       accounts,
+      sessions,
+      loginAttempts,
       streams,
       contracts,
       usage,
@@ -87,6 +95,8 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
       management: (overrides = {}) =>
         createManagementHandler({
           accounts,
+          sessions,
+          loginAttempts,
           streams,
           contracts,
           usage,
