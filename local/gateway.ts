@@ -76,6 +76,11 @@ export interface GatewayOptions {
   maxBufferedBytes?: number;
   /** The credentials `@connections` requests must be signed with; without them no `@connections` endpoint runs. */
   connectionsCredentials?: LocalCredentials;
+  /**
+   * Load shedding: seconds to tell the caller to wait (429 + Retry-After) instead of invoking the route's
+   * function, or undefined to serve it. The local stack sheds ingest while its pipeline is behind.
+   */
+  shedLoad?: (fn: FunctionName) => number | undefined;
 }
 
 export interface Gateway {
@@ -199,6 +204,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     if (!isReady()) {
       req.resume();
       finish(gatewayError(503, 'Service Unavailable'));
+      return;
+    }
+    const retryAfter = opts.shedLoad?.(match.function);
+    if (retryAfter !== undefined) {
+      req.resume();
+      const busy = gatewayError(429, 'Too Many Requests');
+      finish({
+        ...busy,
+        headers: [...busy.headers, ['retry-after', String(Math.max(1, Math.ceil(retryAfter)))]],
+      });
       return;
     }
     let body: Buffer;

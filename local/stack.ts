@@ -2,6 +2,7 @@ import './sdk-warning-off';
 import { resolve } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { FunctionName } from '../lib/topology';
+import { type BackpressureOptions, backpressure } from './backpressure';
 import { lockDataDir } from './data-dir-lock';
 import { ownerOnlyFiles, secureDataDir } from './data-dir-permissions';
 import { type Emulators, PortInUseError, startEmulators } from './emulators';
@@ -44,6 +45,8 @@ export interface LocalStackOptions {
   handlers?: LocalHandlers;
   /** Test hook: tuning of every event source mapping (poll interval, retry delay...). */
   eventSourceMapping?: MappingTuning;
+  /** When ingest sheds load (429) because the pipeline is behind. */
+  backpressure?: BackpressureOptions;
 }
 
 export interface LocalStack {
@@ -136,6 +139,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       log: opts.quiet ? undefined : log,
       isReady: () => ready,
       connectionsCredentials: emulators.credentials,
+      shedLoad: backpressure(() => mappings.map((m) => m.stats()), opts.backpressure),
     });
     const endpoints = { ...emulators, callbackUrl: gateway.connectionsUrl! };
     const env = byFunction((name) => localFunctionEnv(name, endpoints));

@@ -380,6 +380,32 @@ describe('local API gateway', () => {
     });
   });
 
+  describe('load shedding', () => {
+    it('answers 429 with Retry-After for the routes of a shed function and serves the others', async () => {
+      const shedding = await startGateway({
+        port: 0,
+        shedLoad: (fn) => (fn === 'ingest' ? 3 : undefined),
+        handlers: {
+          ingest: async () => ({ statusCode: 204 }),
+          token: async () => ({}),
+          management: async () => ({}),
+          health: async () => ({ statusCode: 200, body: '{"status":"ok"}' }),
+          'ws-authorizer': async (event) => allowPolicy(event),
+          'ws-connect': async () => ({ statusCode: 200 }),
+        },
+      });
+      try {
+        const shed = await fetch(`${shedding.url}/event`, { method: 'POST', body: '{}' });
+        expect(shed.status).toBe(429);
+        expect(shed.headers.get('retry-after')).toBe('3');
+        expect(await shed.json()).toEqual({ message: 'Too Many Requests' });
+        expect((await fetch(`${shedding.url}/ready`)).status).toBe(200);
+      } finally {
+        await shedding.close();
+      }
+    });
+  });
+
   describe('slow and greedy subscribers', () => {
     let limited: Gateway;
     let client: ApiGatewayManagementApiClient;
