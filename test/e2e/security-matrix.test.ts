@@ -135,7 +135,10 @@ describe('crypto-shredding', () => {
     const keyLinkOf = (frame: unknown) => (frame as { strmMeta: { keyLink: string } }).strmMeta.keyLink;
     const first = keyLinkOf(watcher.frames[0]);
     // Act
-    const deleted = await request(api(`/v1/key-links/${first}`), { method: 'DELETE', token: user.accessToken });
+    const deleted = await request(api(`/v1/key-links/${first}`), {
+      method: 'DELETE',
+      token: user.accessToken,
+    });
     await new Promise((r) => setTimeout(r, 1500));
     await sendEvent(stack.apiUrl, token, clickEvent('session-x', 'after'));
     // Assess
