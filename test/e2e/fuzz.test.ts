@@ -38,7 +38,7 @@ afterAll(async () => {
 const nested = fc
   .tuple(fc.integer({ min: 1, max: 1000 }), fc.boolean())
   .map(([depth, arrays]) =>
-    arrays ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth),
+    arrays ? '['.repeat(depth) + ']'.repeat(depth) : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`,
   );
 
 /** A valid clickstream event with one field replaced by anything JSON can say. */
