@@ -9,6 +9,8 @@ export interface NagAcknowledgementTargets {
   /** Functions whose CDK grants write to a KMS-encrypted stream, table or queue. */
   readonly encryptedWriters: readonly IConstruct[];
   readonly egress: IConstruct;
+  /** Ends the subscribers of deleted streams and credentials. */
+  readonly management: IConstruct;
   readonly wsConnect: IConstruct;
   readonly connectionsTable: IConstruct;
   readonly webSocketStageName: string;
@@ -66,6 +68,11 @@ export function acknowledgeNagFindings(t: NagAcknowledgementTargets): void {
     `Egress queries the ${BY_STREAM_INDEX} index of the connections table to find the subscribers of a stream.`,
   );
   ack(
+    t.management,
+    connectionsIndexes,
+    `Management queries the ${BY_STREAM_INDEX} index of the connections table to end the subscribers of a deleted stream or credential.`,
+  );
+  ack(
     t.wsConnect,
     connectionsIndexes,
     `Added by the CDK write grant on the connections table (covers its ${BY_STREAM_INDEX} index); ws-connect writes only that table.`,
@@ -75,6 +82,11 @@ export function acknowledgeNagFindings(t: NagAcknowledgementTargets): void {
     t.egress,
     callbacks,
     'PostToConnection/DeleteConnection target connection ids known only at run time; scoped to this API and stage.',
+  );
+  ack(
+    t.management,
+    callbacks,
+    'DeleteConnection of the subscribers of a deleted stream or credential, whose connection ids are known only at run time; scoped to this API and stage.',
   );
   ack(
     t.httpApi,

@@ -103,6 +103,7 @@ export class PrivacyStreamsStack extends Stack {
         writesEncryptedData(TOPOLOGY.functions[name].access),
       ).map((name) => this.functions[name]),
       egress: this.functions.egress,
+      management: this.functions.management,
       wsConnect: this.functions['ws-connect'],
       connectionsTable: this.tables.byName.connections,
       webSocketStageName: WEBSOCKET_STAGE,
@@ -122,7 +123,7 @@ export class PrivacyStreamsStack extends Stack {
         streamMode: kinesis.StreamMode.ON_DEMAND,
         encryption: kinesis.StreamEncryption.KMS,
         encryptionKey: this.key,
-        retentionPeriod: Duration.hours(config.retentionHours),
+        retentionPeriod: Duration.hours(TOPOLOGY.eventStreams[name].retentionHours ?? config.retentionHours),
         // Events are only in flight here (tables hold the state); a kept stream would keep billing.
         removalPolicy: RemovalPolicy.DESTROY,
       });

@@ -4,7 +4,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 export interface PrivacyStreamsConfig {
   /** Stack name and resource name prefix (KMS alias `alias/<prefix>`, function names). */
   readonly prefix: string;
-  /** Kinesis retention of both event streams, hours (24 … 8760). */
+  /** Kinesis retention of the source-events stream, hours (24 … 8760); derived events keep 24 h (lib/topology.ts). */
   readonly retentionHours: number;
   /** KMS automatic rotation period, days (90 … 2560). */
   readonly keyRotationDays: number;

@@ -70,6 +70,11 @@ export interface EventStreamSpec {
   readonly envVar: string;
   /** Short name: the local stream is `ps-<name>`; on AWS CloudFormation names the stream. */
   readonly name: string;
+  /**
+   * Fixed retention (hours) instead of the deployment's `retentionHours` setting: for a stream whose
+   * records hold decrypted personal data, which crypto-shredding cannot reach while they are retained.
+   */
+  readonly retentionHours?: number;
   readonly local: { readonly shards: number };
 }
 

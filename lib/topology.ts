@@ -18,7 +18,14 @@ import type {
 const EVENT_STREAMS = {
   // local: kinesalite streams have a fixed shard count (on-demand streams on AWS scale their own).
   sourceEvents: { envVar: 'SOURCE_EVENTS_STREAM', name: 'source-events', local: { shards: 2 } },
-  derivedEvents: { envVar: 'DERIVED_EVENTS_STREAM', name: 'derived-events', local: { shards: 2 } },
+  derivedEvents: {
+    envVar: 'DERIVED_EVENTS_STREAM',
+    name: 'derived-events',
+    // Derived events carry decrypted PII that shredding a key link cannot reach while Kinesis retains
+    // them: 24 h, the shortest retention Kinesis allows, whatever the deployment sets for the source.
+    retentionHours: 24,
+    local: { shards: 2 },
+  },
 } as const satisfies Record<string, EventStreamSpec>;
 
 export type EventStreamName = keyof typeof EVENT_STREAMS;
@@ -63,9 +70,12 @@ const FUNCTIONS = {
         contracts: ['read', 'write'],
         keyLinks: ['read', 'write'],
         usage: ['read'],
+        // Deleting a stream or a credential ends its subscribers: they are listed, closed and deleted.
+        connections: ['read', 'dynamodb:DeleteItem'],
       },
       kms: ['kms:GenerateDataKey', 'kms:Decrypt'],
       bootstrapSecret: 'read',
+      webSocketConnections: 'manage',
     },
     env: {
       TOKEN_ISSUER,
@@ -94,8 +104,9 @@ const FUNCTIONS = {
     memoryMb: 512,
     timeoutSeconds: 60,
     access: {
-      // Reads a stream's subscribers; deletes the ones API Gateway reports gone.
-      tables: { connections: ['read', 'dynamodb:DeleteItem'] },
+      // Reads a stream's subscribers; deletes the ones API Gateway reports gone and those whose client id
+      // the stream (read from the streams table) no longer accepts.
+      tables: { connections: ['read', 'dynamodb:DeleteItem'], streams: ['read'] },
       webSocketConnections: 'manage',
     },
   },

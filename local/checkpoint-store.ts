@@ -29,10 +29,11 @@ export function fileCheckpointStore(dir: string, functionName: string, streamNam
       }
     },
     async save(shardId, sequenceNumber) {
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       const file = fileOf(shardId);
       const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, `${JSON.stringify({ sequenceNumber, updatedAt: new Date().toISOString() })}\n`);
+      const checkpoint = `${JSON.stringify({ sequenceNumber, updatedAt: new Date().toISOString() })}\n`;
+      await writeFile(tmp, checkpoint, { mode: 0o600 });
       await rename(tmp, file);
     },
   };

@@ -7,12 +7,16 @@ import type { AuthorizerContext, ConnectionRequest } from './websocket-events';
 /**
  * The WebSocket API's `@connections` management endpoint (PostToConnection, GetConnection,
  * DeleteConnection) over the live sockets, so the egress handler's real ApiGatewayManagementApiClient works.
+ * Served by local/connections-server.ts on a loopback port of its own, for signed requests only.
  */
 
 /** API Gateway's per-message limit for WebSocket APIs. */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
-/** Above this many unsent bytes a socket counts as a full client-side buffer (LimitExceededException). */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/**
+ * Unsent bytes a subscriber may hold before it is closed (as API Gateway closes a client that does not
+ * read): a paused socket costs at most this much memory, and the others are not slowed down by it.
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /** `/@connections/{id}`, optionally after a stage segment (`/prod/@connections/{id}`). */
 export const CONNECTIONS_PATH = /^\/(?:[^/]+\/)?@connections\/([^/]+)$/;
@@ -25,6 +29,14 @@ export interface LiveConnection {
   lastActiveAt: number;
   /** Cleared on each keep-alive ping, set again by the pong: a dead peer misses one. */
   alive: boolean;
+}
+
+/** How the endpoint treats slow subscribers, and where it says so. */
+export interface SubscriberLimits {
+  /** Default DEFAULT_MAX_BUFFERED_BYTES. */
+  maxBufferedBytes?: number;
+  /** Told once per subscriber closed for not reading (rate limiting is the caller's). */
+  onSlowSubscriberClosed?: (connectionId: string) => void;
 }
 
 export function isLoopback(address: string | undefined): boolean {
@@ -57,6 +69,7 @@ export async function handleConnectionsRequest(
   res: ServerResponse,
   connectionId: string | undefined,
   connections: ReadonlyMap<string, LiveConnection>,
+  limits: SubscriberLimits = {},
 ): Promise<number> {
   if (!isLoopback(req.socket.remoteAddress)) {
     req.resume();
@@ -79,9 +92,12 @@ export async function handleConnectionsRequest(
         gone(res);
         return 410;
       }
-      if (open.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        reply(res, 429, { message: 'Client side buffer is full' }, 'LimitExceededException');
-        return 429;
+      if (open.ws.bufferedAmount + body.length > (limits.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)) {
+        // A subscriber that does not read is cut off, not buffered for: its memory is freed at once.
+        open.ws.terminate();
+        limits.onSlowSubscriberClosed?.(connectionId!);
+        gone(res);
+        return 410;
       }
       open.ws.send(body.toString('utf8'));
       reply(res, 200);

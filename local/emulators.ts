@@ -1,13 +1,17 @@
-import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type KmsServer, startKmsServer } from './kms-server';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-account';
+import { LOCAL_REGION, type LocalCredentials, newLocalCredentials } from './local-account';
+import { type ErrorStyle, signedEndpoint } from './signed-endpoint';
 
 /**
  * The AWS-API servers of the local stack, in this process: kinesalite (Kinesis), dynalite (DynamoDB) and
- * the local KMS server, all bound to loopback. With a data directory their state survives restarts.
+ * the local KMS server, bound to loopback. They answer only requests signed (SigV4) with `credentials`,
+ * which are new at every start: another process on the machine (or a web page it shows) cannot read the
+ * tables, the streams or the root key through them. With a data directory their state survives restarts.
  */
 
 export interface EmulatorOptions {
@@ -27,6 +31,8 @@ export interface Emulators {
   kmsUrl: string;
   kmsKeyId: string;
   kmsKeyArn: string;
+  /** The only credentials the emulators accept: for the stack's own functions and clients. */
+  credentials: LocalCredentials;
   close(): Promise<void>;
 }
 
@@ -43,6 +49,9 @@ export class PortInUseError extends Error {
 
 // kinesalite and dynalite ship no types: a factory returning a node:http Server that also closes its store.
 type EmulatorFactory = (options: Record<string, unknown>) => Server;
+
+/** The emulators' own limits are 7 MiB (kinesalite) and 16 MiB (dynalite). */
+const MAX_SIGNED_BODY_BYTES = 16 * 1024 * 1024;
 
 function listen(server: Server, service: string, port: number, host: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -70,10 +79,52 @@ function storePath(dataDir: string | undefined, name: string): string | undefine
   return dir;
 }
 
+interface SignedService {
+  label: string;
+  /** The SigV4 signing name. */
+  service: string;
+  errorStyle: ErrorStyle;
+}
+
+/**
+ * An emulator behind a signature check: the emulator's own server listens only on a Unix socket in a
+ * private (0700) directory, which keeps its lifecycle (close also closes its store) but takes no
+ * connections; a loopback TCP server verifies each request and hands the verified ones to the emulator's
+ * request listener in this process.
+ */
+async function startSigned(
+  emulator: Server,
+  spec: SignedService,
+  ctx: { host: string; port: number; socketDir: string; credentials: LocalCredentials },
+  started: Array<() => Promise<void>>,
+): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    emulator.once('error', reject);
+    emulator.listen(join(ctx.socketDir, `${spec.service}.sock`), () => resolve());
+  });
+  started.push(() => closeServer(emulator));
+  const inner = emulator.listeners('request')[0] as RequestListener;
+  const front = createServer(
+    signedEndpoint(inner, {
+      credentials: ctx.credentials,
+      region: LOCAL_REGION,
+      service: spec.service,
+      errorStyle: spec.errorStyle,
+      maxBodyBytes: MAX_SIGNED_BODY_BYTES,
+    }),
+  );
+  const url = await listen(front, spec.label, ctx.port, ctx.host);
+  started.push(() => closeServer(front));
+  return url;
+}
+
 /** Starts all three servers; if one fails the others are closed again before the error is rethrown. */
 export async function startEmulators(opts: EmulatorOptions = {}): Promise<Emulators> {
   const host = opts.host ?? '127.0.0.1';
+  const credentials = newLocalCredentials();
   const started: Array<() => Promise<void>> = [];
+  const socketDir = mkdtempSync(join(tmpdir(), 'strm-emulators-'));
+  started.push(async () => rmSync(socketDir, { recursive: true, force: true }));
   const closeAll = async () => {
     for (const close of started.reverse()) await close().catch(() => undefined);
   };
@@ -86,8 +137,12 @@ export async function startEmulators(opts: EmulatorOptions = {}): Promise<Emulat
       shardLimit: 100,
       path: storePath(opts.dataDir, 'kinesis'),
     });
-    const kinesisUrl = await listen(kinesisServer, 'Kinesis emulator', opts.kinesisPort ?? 0, host);
-    started.push(() => closeServer(kinesisServer));
+    const kinesisUrl = await startSigned(
+      kinesisServer,
+      { label: 'Kinesis emulator', service: 'kinesis', errorStyle: 'aws-json-1.1' },
+      { host, port: opts.kinesisPort ?? 0, socketDir, credentials },
+      started,
+    );
 
     const dynalite = require('dynalite') as EmulatorFactory;
     const dynamoServer = dynalite({
@@ -96,8 +151,12 @@ export async function startEmulators(opts: EmulatorOptions = {}): Promise<Emulat
       updateTableMs: 0,
       path: storePath(opts.dataDir, 'dynamodb'),
     });
-    const dynamodbUrl = await listen(dynamoServer, 'DynamoDB emulator', opts.dynamodbPort ?? 0, host);
-    started.push(() => closeServer(dynamoServer));
+    const dynamodbUrl = await startSigned(
+      dynamoServer,
+      { label: 'DynamoDB emulator', service: 'dynamodb', errorStyle: 'aws-json-1.0' },
+      { host, port: opts.dynamodbPort ?? 0, socketDir, credentials },
+      started,
+    );
 
     let kms: KmsServer;
     try {
@@ -106,6 +165,7 @@ export async function startEmulators(opts: EmulatorOptions = {}): Promise<Emulat
         host,
         dataDir: opts.dataDir,
         region: LOCAL_REGION,
+        credentials,
       });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
@@ -120,6 +180,7 @@ export async function startEmulators(opts: EmulatorOptions = {}): Promise<Emulat
       kmsUrl: kms.url,
       kmsKeyId: kms.keyId,
       kmsKeyArn: kms.keyArn,
+      credentials,
       close: closeAll,
     };
   } catch (err) {
@@ -128,9 +189,9 @@ export async function startEmulators(opts: EmulatorOptions = {}): Promise<Emulat
   }
 }
 
-/** The SDK settings every handler picks up from the environment: endpoints, region, static credentials. */
+/** The SDK settings every handler picks up from the environment: endpoints, region, the stack's credentials. */
 export function emulatorEnv(
-  emulators: Pick<Emulators, 'kinesisUrl' | 'dynamodbUrl' | 'kmsUrl'>,
+  emulators: Pick<Emulators, 'kinesisUrl' | 'dynamodbUrl' | 'kmsUrl' | 'credentials'>,
 ): Record<string, string> {
   return {
     AWS_ENDPOINT_URL_KINESIS: emulators.kinesisUrl,
@@ -138,8 +199,8 @@ export function emulatorEnv(
     AWS_ENDPOINT_URL_KMS: emulators.kmsUrl,
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: emulators.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: emulators.credentials.secretAccessKey,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }

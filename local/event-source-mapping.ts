@@ -11,6 +11,8 @@ import {
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { errorName } from '../lambdas/core/errors';
+import { LogRateLimit } from '../lambdas/core/log-rate-limit';
 import { type CheckpointStore, fileCheckpointStore, memoryCheckpointStore } from './checkpoint-store';
 import { invokeHandler, type LambdaHandler } from './lambda-invoke';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './local-account';
@@ -73,6 +75,11 @@ export interface EventSourceMappingStats {
   retried: number;
   /** Records given up on after the last retry. */
   deadLettered: number;
+  /**
+   * How long the oldest record read but not yet processed has been in the stream (ms), over all shards; 0
+   * when the mapping has caught up. Lambda's IteratorAge: the local stack sheds load on it.
+   */
+  iteratorAgeMs: number;
 }
 
 export interface EventSourceMapping {
@@ -96,6 +103,10 @@ function compareSequence(a: string, b: string): number {
   const x = BigInt(a);
   const y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function arrivalOf(record: KinesisRecord): number {
+  return record.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
 }
 
 /** One Lambda Kinesis event record (shape of kinesis-stream-event.json). */
@@ -155,6 +166,8 @@ class ShardPoller {
   private checkpoint: string | undefined;
   private shardEnded = false;
   private readErrorLogged = false;
+  /** When the oldest record read but not yet processed arrived (ms); undefined when there is none. */
+  headArrivalMs: number | undefined;
 
   constructor(
     private readonly shardId: string,
@@ -167,11 +180,14 @@ class ShardPoller {
     while (!m.stopping) {
       const batch = await this.nextBatch();
       if (batch.length === 0) {
+        this.headArrivalMs = undefined;
         if (this.shardEnded) return;
         await m.sleeper.sleep(m.pollIntervalMs);
         continue;
       }
+      this.headArrivalMs = arrivalOf(batch[0]!);
       await this.process(batch);
+      this.headArrivalMs = this.buffer.length > 0 ? arrivalOf(this.buffer[0]!) : undefined;
     }
   }
 
@@ -263,7 +279,13 @@ class ShardPoller {
     try {
       result = await invokeHandler(m.handler, `ps-local-${m.functionName}`, event, m.timeoutMs);
     } catch (err) {
-      return { ok: false, failedFrom: 0, thrown: true, errorType: (err as Error)?.name ?? 'Error' };
+      // By name only (a message may quote event data), and a few lines a minute at most.
+      const slot = m.errorLog.take();
+      if (slot.allowed) {
+        const held = slot.suppressed > 0 ? ` (${slot.suppressed} more not logged)` : '';
+        m.log(`${m.label} ${this.shardId}: handler threw ${errorName(err)}${held}`);
+      }
+      return { ok: false, failedFrom: 0, thrown: true, errorType: errorName(err) };
     }
     if (!m.reportBatchItemFailures || typeof result !== 'object' || result === null) return { ok: true };
     const failures = (result as { batchItemFailures?: unknown }).batchItemFailures;
@@ -372,8 +394,9 @@ class ShardPoller {
     m.log(`${m.label} ${this.shardId}: ${records.length} record(s) dead-lettered ${why}`);
     if (m.deadLetterDir) {
       try {
-        await mkdir(m.deadLetterDir, { recursive: true });
-        await appendFile(join(m.deadLetterDir, `${m.functionName}.jsonl`), `${JSON.stringify(entry)}\n`);
+        await mkdir(m.deadLetterDir, { recursive: true, mode: 0o700 });
+        const file = join(m.deadLetterDir, `${m.functionName}.jsonl`);
+        await appendFile(file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
       } catch (err) {
         m.log(`${m.label}: dead-letter file not written (${(err as Error)?.name})`);
       }
@@ -388,6 +411,8 @@ class Mapping {
   stopping = false;
   readonly sleeper = new Sleeper();
   readonly counts = { polls: 0, invocations: 0, processed: 0, failed: 0, retried: 0, deadLettered: 0 };
+  readonly errorLog = new LogRateLimit({ maxPerWindow: 5, windowMs: 60_000 });
+  readonly pollers: ShardPoller[] = [];
   readonly kinesis: KinesisClient;
   readonly streamName: string;
   readonly functionName: string;
@@ -457,11 +482,18 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
     nextToken = page.NextToken;
   } while (nextToken);
 
-  const loops = shardIds.map((shardId) =>
-    new ShardPoller(shardId, m).run().catch((err: unknown) => {
+  const loops = shardIds.map((shardId) => {
+    const poller = new ShardPoller(shardId, m);
+    m.pollers.push(poller);
+    return poller.run().catch((err: unknown) => {
       if (!m.stopping) m.log(`${m.label} ${shardId}: poller stopped (${(err as Error)?.name})`);
-    }),
-  );
+    });
+  });
+  const iteratorAgeMs = () => {
+    const now = Date.now();
+    const heads = m.pollers.map((p) => p.headArrivalMs).filter((t): t is number => t !== undefined);
+    return heads.length === 0 ? 0 : Math.max(0, now - Math.min(...heads));
+  };
 
   return {
     stats: () => ({
@@ -469,6 +501,7 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
       streamName: m.streamName,
       shards: shardIds.length,
       ...m.counts,
+      iteratorAgeMs: iteratorAgeMs(),
     }),
     async stop() {
       m.stopping = true;

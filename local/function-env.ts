@@ -10,7 +10,7 @@ import { localStreamName, localTableName } from './local-names';
  */
 
 export interface LocalRuntimeEndpoints
-  extends Pick<Emulators, 'kinesisUrl' | 'dynamodbUrl' | 'kmsUrl' | 'kmsKeyArn'> {
+  extends Pick<Emulators, 'kinesisUrl' | 'dynamodbUrl' | 'kmsUrl' | 'kmsKeyArn' | 'credentials'> {
   /** The local gateway's base URL: its `@connections` endpoint. */
   callbackUrl: string;
 }

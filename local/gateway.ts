@@ -2,9 +2,11 @@ import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES }
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { LogRateLimit } from '../lambdas/core/log-rate-limit';
 import { type FunctionName, TOPOLOGY } from '../lib/topology';
 import type { HttpRouteSpec, WebSocketApiSpec } from '../lib/topology-types';
-import { CONNECTIONS_PATH, handleConnectionsRequest, type LiveConnection } from './connections-endpoint';
+import type { LiveConnection } from './connections-endpoint';
+import { type ConnectionsServer, startConnectionsServer } from './connections-server';
 import {
   apiGatewayId,
   buildHttpApiEvent,
@@ -15,6 +17,7 @@ import {
 } from './http-api-event';
 import { HttpRouteTable } from './http-routes';
 import { InvocationTimeoutError, invokeHandler, type LambdaHandler } from './lambda-invoke';
+import type { LocalCredentials } from './local-account';
 import { localFunctionName } from './local-names';
 import { BodyTooLargeError, readRequestBody } from './request-body';
 import {
@@ -31,8 +34,9 @@ import {
 
 /**
  * The local API Gateway: one node:http server for the topology's HTTP API routes (payload v2 events to
- * the same handler modules the Lambdas run), its WebSocket API (authorizer, `$connect`, `$disconnect`)
- * under the topology's local path, and the `@connections` management endpoint (loopback only).
+ * the same handler modules the Lambdas run) and its WebSocket API (authorizer, `$connect`, `$disconnect`)
+ * under the topology's local path; the `@connections` management endpoint on a loopback port of its own,
+ * for requests signed with the stack's credentials only (local/connections-server.ts).
  */
 
 /** The functions the routes name, by topology name; tests may pass recording functions. */
@@ -66,12 +70,25 @@ export interface GatewayOptions {
   idleTimeoutMs?: number;
   /** Maximum connection duration (API Gateway: 2 h). */
   maxConnectionMs?: number;
+  /** Open connections one client id may hold; further upgrades answer 429. Default 25. */
+  maxConnectionsPerClient?: number;
+  /** Unsent bytes a subscriber may hold before it is closed. Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** The credentials `@connections` requests must be signed with; without them no `@connections` endpoint runs. */
+  connectionsCredentials?: LocalCredentials;
+  /**
+   * Load shedding: seconds to tell the caller to wait (429 + Retry-After) instead of invoking the route's
+   * function, or undefined to serve it. The local stack sheds ingest while its pipeline is behind.
+   */
+  shedLoad?: (fn: FunctionName) => number | undefined;
 }
 
 export interface Gateway {
   url: string;
   wsUrl: string;
   port: number;
+  /** The `@connections` endpoint (WS_CALLBACK_URL); undefined without `connectionsCredentials`. */
+  connectionsUrl: string | undefined;
   connectionCount(): number;
   /** Closes every WebSocket (running `$disconnect` for each) and the server. */
   close(): Promise<void>;
@@ -117,13 +134,11 @@ function statusOfConnectResult(result: unknown): number {
   return 200;
 }
 
-/** The connection id of an `@connections` path; undefined when its percent-encoding is malformed. */
-function decodeConnectionId(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
+/** How many open connections a client id holds. */
+function connectionsOf(connections: ReadonlyMap<string, LiveConnection>, clientId: unknown): number {
+  let count = 0;
+  for (const live of connections.values()) if (live.authorizer.clientId === clientId) count++;
+  return count;
 }
 
 /** Starts the gateway; resolves once it listens. */
@@ -154,6 +169,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   ])
     handlerOf(name);
 
+  const maxPerClient = opts.maxConnectionsPerClient ?? 25;
+  // Closing slow subscribers is logged, but never more than a few lines a minute.
+  const slowLog = new LogRateLimit({ maxPerWindow: 5, windowMs: 60_000 });
   const connections = new Map<string, LiveConnection>();
   const pendingDisconnects = new Set<Promise<void>>();
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 128 * 1024 });
@@ -172,19 +190,6 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       );
     };
 
-    const connectionsMatch = CONNECTIONS_PATH.exec(rawPath);
-    if (connectionsMatch) {
-      const status = await handleConnectionsRequest(
-        req,
-        res,
-        decodeConnectionId(connectionsMatch[1]!),
-        connections,
-      );
-      // PostToConnection runs once per event and subscriber: only failures are worth a line.
-      if (status >= 300) log(`${method} ${loggablePath(rawPath)} ${status}`);
-      return;
-    }
-
     if (decodeApiPath(rawPath) === undefined) {
       req.resume();
       finish(gatewayError(400, 'Bad Request'));
@@ -199,6 +204,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     if (!isReady()) {
       req.resume();
       finish(gatewayError(503, 'Service Unavailable'));
+      return;
+    }
+    const retryAfter = opts.shedLoad?.(match.function);
+    if (retryAfter !== undefined) {
+      req.resume();
+      const busy = gatewayError(429, 'Too Many Requests');
+      finish({
+        ...busy,
+        headers: [...busy.headers, ['retry-after', String(Math.max(1, Math.ceil(retryAfter)))]],
+      });
       return;
     }
     let body: Buffer;
@@ -290,6 +305,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       done(status);
       return;
     }
+    // One token must not pin unbounded connections (and their buffers): API Gateway-style 429.
+    if (connectionsOf(connections, authorizer.clientId) >= maxPerClient) {
+      rejectUpgrade(socket, 429);
+      done(429);
+      return;
+    }
 
     let status: number;
     try {
@@ -378,14 +399,34 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   });
   localPort = (server.address() as AddressInfo).port;
   const authority = `${host.includes(':') ? `[${host}]` : host}:${localPort}`;
+  let callbacks: ConnectionsServer | undefined;
+  if (opts.connectionsCredentials) {
+    callbacks = await startConnectionsServer({
+      host,
+      connections,
+      credentials: opts.connectionsCredentials,
+      log,
+      limits: {
+        maxBufferedBytes: opts.maxBufferedBytes,
+        onSlowSubscriberClosed: () => {
+          const slot = slowLog.take();
+          if (!slot.allowed) return;
+          const held = slot.suppressed > 0 ? ` (${slot.suppressed} more not logged)` : '';
+          log(`closed a subscriber that did not read its frames${held}`);
+        },
+      },
+    });
+  }
 
   return {
     url: `http://${authority}`,
     wsUrl: `ws://${authority}${webSocket.local.path}`,
     port: localPort,
+    connectionsUrl: callbacks?.url,
     connectionCount: () => connections.size,
     async close() {
       clearInterval(sweep);
+      await callbacks?.close();
       for (const live of connections.values()) live.ws.close(1001, 'Going away');
       const deadline = Date.now() + 1000;
       while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

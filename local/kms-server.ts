@@ -3,15 +3,18 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { LOCAL_ACCOUNT_ID } from './local-account';
+import { LOCAL_ACCOUNT_ID, type LocalCredentials } from './local-account';
 import { BodyTooLargeError, readRequestBody } from './request-body';
+import { signedEndpoint } from './signed-endpoint';
 
 export { LOCAL_ACCOUNT_ID };
 
 /**
  * A local server for the few AWS KMS operations the handlers use, speaking the KMS JSON 1.1 wire protocol
  * (`POST /`, `X-Amz-Target: TrentService.<Op>`, base64 blobs) so the real `KMSClient` works unchanged.
- * One symmetric key exists; its 32-byte root key lives in `<dataDir>/kms/root-key` (mode 0600).
+ * One symmetric key exists; its 32-byte root key lives in `<dataDir>/kms/root-key` (mode 0600). Only
+ * requests signed (SigV4) with `credentials` are served: the root key protects the JWT signing key and
+ * every key-encryption key.
  */
 
 export const LOCAL_KMS_ALIAS = 'alias/privacy-streams';
@@ -30,8 +33,10 @@ export interface KmsServerOptions {
   host?: string;
   /** Keeps the root key across restarts; in memory only when absent. */
   dataDir?: string;
-  /** Default us-east-1 (only used in ARNs). */
+  /** Default us-east-1 (in ARNs and the signature scope). */
   region?: string;
+  /** The only credentials whose signed requests are served. */
+  credentials: LocalCredentials;
 }
 
 export interface KmsServer {
@@ -312,11 +317,20 @@ async function handleRequest(key: LocalKey, req: IncomingMessage, res: ServerRes
 export async function startKmsServer(opts: KmsServerOptions): Promise<KmsServer> {
   const host = opts.host ?? '127.0.0.1';
   const key = new LocalKey(loadOrCreateRootKey(opts.dataDir), opts.region ?? 'us-east-1');
-  const server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     handleRequest(key, req, res).catch(() => {
       if (!res.headersSent) sendError(res, 500, 'KMSInternalException', 'internal error');
     });
-  });
+  };
+  const server = createServer(
+    signedEndpoint(serve, {
+      credentials: opts.credentials,
+      region: opts.region ?? 'us-east-1',
+      service: 'kms',
+      errorStyle: 'aws-json-1.1',
+      maxBodyBytes: MAX_REQUEST_BYTES,
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, host, () => {

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { KeyAttribute, TableName } from '../lambdas/aws/tables';
 import { type EventStreamName, TOPOLOGY } from '../lib/topology';
-import { localDynamoClient, localKinesisClient } from './local-clients';
+import { type LocalCredentials, localDynamoClient, localKinesisClient } from './local-clients';
 import { localStreamName, localTableName } from './local-names';
 
 /**
@@ -98,9 +98,11 @@ async function ignoreInUse(create: Promise<unknown>, inUse: new (...args: never[
 export async function ensureLocalResources(endpoints: {
   kinesisUrl: string;
   dynamodbUrl: string;
+  credentials: LocalCredentials;
 }): Promise<void> {
-  const dynamo = localDynamoClient(endpoints.dynamodbUrl);
-  const kinesis = localKinesisClient(endpoints.kinesisUrl);
+  const { credentials } = endpoints;
+  const dynamo = localDynamoClient({ endpoint: endpoints.dynamodbUrl, credentials });
+  const kinesis = localKinesisClient({ endpoint: endpoints.kinesisUrl, credentials });
   try {
     for (const table of TABLE_NAMES) {
       await ignoreInUse(dynamo.send(new CreateTableCommand(tableDefinition(table))), TableInUseException);

@@ -1,9 +1,10 @@
 import './sdk-warning-off';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { FunctionName } from '../lib/topology';
+import { type BackpressureOptions, backpressure } from './backpressure';
 import { lockDataDir } from './data-dir-lock';
+import { ownerOnlyFiles, secureDataDir } from './data-dir-permissions';
 import { type Emulators, PortInUseError, startEmulators } from './emulators';
 import type { EventSourceMapping, EventSourceMappingStats } from './event-source-mapping';
 import { localFunctionEnv } from './function-env';
@@ -44,11 +45,15 @@ export interface LocalStackOptions {
   handlers?: LocalHandlers;
   /** Test hook: tuning of every event source mapping (poll interval, retry delay...). */
   eventSourceMapping?: MappingTuning;
+  /** When ingest sheds load (429) because the pipeline is behind. */
+  backpressure?: BackpressureOptions;
 }
 
 export interface LocalStack {
   apiUrl: string;
   wsUrl: string;
+  /** The loopback `@connections` endpoint (signed requests only), the functions' WS_CALLBACK_URL. */
+  connectionsUrl: string;
   dataDir: string;
   /** What the functions run: `source` (TypeScript), `bundles` (cdk.out) or `in-process` (test handlers). */
   code: FunctionCode['kind'];
@@ -95,7 +100,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const host = opts.host ?? '127.0.0.1';
   const log = opts.log ?? ((line: string) => console.log(line));
   const code = codeOf(opts);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const restoreUmask = ownerOnlyFiles();
+  try {
+    secureDataDir(dataDir);
+  } catch (err) {
+    restoreUmask();
+    throw err;
+  }
   const unlock = lockDataDir(dataDir);
 
   let emulators: Emulators | undefined;
@@ -115,6 +126,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     kinesis?.destroy();
     await emulators?.close();
     unlock();
+    restoreUmask();
   };
 
   try {
@@ -126,13 +138,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       handlers: late.handlers,
       log: opts.quiet ? undefined : log,
       isReady: () => ready,
+      connectionsCredentials: emulators.credentials,
+      shedLoad: backpressure(() => mappings.map((m) => m.stats()), opts.backpressure),
     });
-    const endpoints = { ...emulators, callbackUrl: gateway.url };
+    const endpoints = { ...emulators, callbackUrl: gateway.connectionsUrl! };
     const env = byFunction((name) => localFunctionEnv(name, endpoints));
     envs = env;
     functions = await startLocalFunctions({ code, envOf: (name) => env[name], log });
     late.bind(functions.handlers);
-    kinesis = localKinesisClient(emulators.kinesisUrl);
+    kinesis = localKinesisClient({ endpoint: emulators.kinesisUrl, credentials: emulators.credentials });
     mappings = await startLocalMappings({
       kinesis,
       handlers: functions.handlers,
@@ -150,6 +164,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   return {
     apiUrl: started.gateway.url,
     wsUrl: started.gateway.wsUrl,
+    connectionsUrl: started.gateway.connectionsUrl!,
     dataDir,
     code: code.kind,
     environmentOf: (name) => ({ ...started.envs[name] }),

@@ -4,6 +4,7 @@ import {
   GetCommand,
   PutCommand,
   paginateScan,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AccountRecord, AccountUser } from '../core/accounts';
 import { ConflictError, ForbiddenError } from '../core/errors';
@@ -148,15 +149,42 @@ export class AccountsRepo {
     };
   }
 
-  /** Whether any item exists (an account or a bootstrap claim): bootstrap sign-up is over once this is true. */
+  /**
+   * Whether an account or a bootstrap claim exists: bootstrap sign-up is over once this is true. Other
+   * items of the table (failed sign-ins, sessions) do not count: a failed login must not close sign-up.
+   */
   async hasAnyAccount(): Promise<boolean> {
+    const claim = await this.opts.doc.send(
+      new GetCommand({ TableName: this.opts.table, Key: BOOTSTRAP_CLAIM_KEY, ConsistentRead: true }),
+    );
+    if (claim.Item) return true;
     // A page can be empty while later ones are not (Limit counts items read, not items returned).
     const pages = paginateScan(
       { client: this.opts.doc },
-      { TableName: this.opts.table, Limit: 10, ConsistentRead: true },
+      {
+        TableName: this.opts.table,
+        Limit: 100,
+        ConsistentRead: true,
+        FilterExpression: 'sk = :account',
+        ExpressionAttributeValues: { ':account': ACCOUNT_SK },
+      },
     );
     for await (const page of pages) if ((page.Items?.length ?? 0) > 0) return true;
     return false;
+  }
+
+  async updatePasswordHash(email: string, accountId: string, passwordHash: string): Promise<boolean> {
+    return wonConditionalWrite(() =>
+      this.opts.doc.send(
+        new UpdateCommand({
+          TableName: this.opts.table,
+          Key: { pk: `email#${email}`, sk: ACCOUNT_SK },
+          UpdateExpression: 'SET passwordHash = :hash',
+          ConditionExpression: 'accountId = :accountId',
+          ExpressionAttributeValues: { ':hash': passwordHash, ':accountId': accountId },
+        }),
+      ),
+    );
   }
 
   /**

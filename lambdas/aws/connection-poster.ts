@@ -1,12 +1,18 @@
 import {
   ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 
 /** `ok`: delivered; `gone`: the connection no longer exists (delete its record). */
 export type PostOutcome = 'ok' | 'gone';
 
-/** Sends text frames to WebSocket connections through the API Gateway `@connections` endpoint. */
+function isGone(error: unknown): boolean {
+  // By name: the error class can come from another copy of the SDK (the local gateway's 410 reply too).
+  return (error as { name?: unknown } | null)?.name === 'GoneException';
+}
+
+/** Sends text frames to (and closes) WebSocket connections through the API Gateway `@connections` endpoint. */
 export class ConnectionPoster {
   private readonly client: ApiGatewayManagementApiClient;
 
@@ -24,9 +30,17 @@ export class ConnectionPoster {
       );
       return 'ok';
     } catch (error) {
-      // By name: the error class can come from another copy of the SDK (the local gateway's 410 reply too).
-      if ((error as { name?: unknown } | null)?.name === 'GoneException') return 'gone';
+      if (isGone(error)) return 'gone';
       throw error;
+    }
+  }
+
+  /** Closes a connection (DeleteConnection); one that is already gone is fine. */
+  async disconnect(connectionId: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (error) {
+      if (!isGone(error)) throw error;
     }
   }
 }

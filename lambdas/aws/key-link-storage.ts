@@ -1,3 +1,4 @@
+import { KeyLinkResolver } from '../core/key-links';
 import { dynamoDocumentClient, kmsClient } from './clients';
 import { requiredEnv } from './config';
 import { DynamoKeyLinkStore } from './key-link-store';
@@ -16,4 +17,13 @@ export function keyLinkStorageFromEnv(): { store: DynamoKeyLinkStore; keks: KmsK
       kmsKeyId: requiredEnv('KMS_KEY_ID'),
     }),
   };
+}
+
+/**
+ * The data path's key links (ingest, decrypter): the store, its KEKs, and the store's deletion log polled
+ * so that a shredded link stops being used within a second.
+ */
+export function keyLinkResolverFromEnv(lookupSecret: Uint8Array): KeyLinkResolver {
+  const { store, keks } = keyLinkStorageFromEnv();
+  return new KeyLinkResolver({ store, keks, deletions: store, lookupSecret });
 }

@@ -1,6 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { accountOfScope, type KeyLinkScope, parseKeyLinkScope } from '../core/key-link-scope';
-import type { KeyLinkRecord, KeyLinkStore } from '../core/key-links';
+import type { KeyLinkDeletion, KeyLinkDeletionLog, KeyLinkRecord, KeyLinkStore } from '../core/key-links';
 import { wonConditionalWrite } from './conditional-write';
 import { queryAll } from './query-all';
 
@@ -12,9 +12,15 @@ import { queryAll } from './query-all';
  * - `pk=current#<scope>#<keyHash>, sk=current`: which link new events of a value use; replaced only
  *   once expired (conditional put), so concurrent writers agree on one link. TTL `expiresAt` (epoch s).
  * - `pk=subject#<accountId>#<dataSubjectHash>, sk=link#<id>`: data-subject index for shredding.
+ * - `pk=deleted-links, sk=<deletedAt ms, 15 digits>#<id>`: the deletion log every process polls (at most
+ *   once a second) to drop a shredded link from its caches; TTL `expiresAt` one day after the deletion.
  */
-export class DynamoKeyLinkStore implements KeyLinkStore {
-  constructor(private readonly opts: { doc: DynamoDBDocumentClient; table: string }) {}
+export class DynamoKeyLinkStore implements KeyLinkStore, KeyLinkDeletionLog {
+  private readonly now: () => number;
+
+  constructor(private readonly opts: { doc: DynamoDBDocumentClient; table: string; now?: () => number }) {
+    this.now = opts.now ?? Date.now;
+  }
 
   async findCurrent(scope: KeyLinkScope, keyHash: string, nowMs: number): Promise<KeyLinkRecord | undefined> {
     const pointer = await this.readPointer(scope, keyHash);
@@ -59,6 +65,10 @@ export class DynamoKeyLinkStore implements KeyLinkStore {
     return Item ? recordOf(Item) : undefined;
   }
 
+  /**
+   * Deletes a link: first its current pointer (no new event finds it), then the deletion-log entry (every
+   * process drops it from its caches within a poll), then the link itself (it can no longer be opened).
+   */
   async deleteById(keyLinkId: string): Promise<boolean> {
     const link = await this.getById(keyLinkId);
     if (!link) return false;
@@ -73,8 +83,37 @@ export class DynamoKeyLinkStore implements KeyLinkStore {
         }),
       ),
     );
+    await this.logDeletion(keyLinkId, this.now());
     await this.removeLink(link);
     return true;
+  }
+
+  async deletedSince(fromMs: number): Promise<KeyLinkDeletion[]> {
+    const items = await queryAll(this.opts.doc, {
+      TableName: this.opts.table,
+      KeyConditionExpression: 'pk = :pk AND sk >= :from',
+      ExpressionAttributeValues: {
+        ':pk': DELETION_LOG_PK,
+        ':from': deletionSortKey(Math.max(0, fromMs), ''),
+      },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ keyLinkId: String(item.keyLinkId), deletedAt: Number(item.deletedAt) }));
+  }
+
+  private async logDeletion(keyLinkId: string, deletedAt: number): Promise<void> {
+    await this.opts.doc.send(
+      new PutCommand({
+        TableName: this.opts.table,
+        Item: {
+          pk: DELETION_LOG_PK,
+          sk: deletionSortKey(deletedAt, keyLinkId),
+          keyLinkId,
+          deletedAt,
+          expiresAt: Math.ceil(deletedAt / 1000) + DELETION_LOG_TTL_SECONDS,
+        },
+      }),
+    );
   }
 
   /** Ids of every key link created for a data subject in an account. */
@@ -175,6 +214,15 @@ export class DynamoKeyLinkStore implements KeyLinkStore {
       await this.deleteSubjectIndex(accountOfScope(link.scope), link.dataSubjectHash, link.keyLinkId);
     }
   }
+}
+
+const DELETION_LOG_PK = 'deleted-links';
+/** Entries outlive every cache TTL and poll window many times over. */
+const DELETION_LOG_TTL_SECONDS = 24 * 60 * 60;
+
+/** Sorts by time: 15 digits of milliseconds, then the id. */
+function deletionSortKey(deletedAt: number, keyLinkId: string): string {
+  return `${String(Math.floor(deletedAt)).padStart(15, '0')}#${keyLinkId}`;
 }
 
 function pointerKey(scope: KeyLinkScope, keyHash: string): { pk: string; sk: string } {

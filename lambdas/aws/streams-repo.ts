@@ -1,4 +1,10 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../core/errors';
 import type { StreamRecord } from '../core/stream-definition';
 import { wonConditionalWrite } from './conditional-write';
@@ -130,6 +136,75 @@ export class StreamsRepo {
     await this.opts.doc.send(
       new DeleteCommand({ TableName: this.opts.table, Key: streamKey(accountId, name) }),
     );
+  }
+
+  /**
+   * Gives an existing stream one more client credential: the credential item first (it alone issues no
+   * token: the token endpoint also needs the stream to list it), then the stream's list, conditional on the
+   * stream still existing. The updated record; undefined when the stream does not exist.
+   */
+  async addCredential(
+    accountId: string,
+    name: string,
+    credential: { clientId: string; secretHash: string; createdAt: string },
+  ): Promise<StreamRecord | undefined> {
+    const { doc, table } = this.opts;
+    await doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: { ...credentialKey(credential.clientId), ...credential, accountId, streamName: name },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    let updated: Record<string, unknown> | undefined;
+    const stored = await wonConditionalWrite(async () => {
+      const result = await doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: streamKey(accountId, name),
+          UpdateExpression: 'SET credentials = list_append(if_not_exists(credentials, :none), :added)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':none': [], ':added': [{ clientId: credential.clientId }] },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      updated = result.Attributes;
+    });
+    if (!stored || !updated) {
+      await doc.send(new DeleteCommand({ TableName: table, Key: credentialKey(credential.clientId) }));
+      return undefined;
+    }
+    return toRecord(updated);
+  }
+
+  /**
+   * Takes a client credential away from a stream: first out of the stream's list (from then on nothing
+   * accepts its tokens), then its item. False when the stream does not list it.
+   */
+  async removeCredential(accountId: string, name: string, clientId: string): Promise<boolean> {
+    const { doc, table } = this.opts;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const record = await this.get(accountId, name);
+      const index = (record?.credentials ?? []).findIndex((c) => c.clientId === clientId);
+      if (!record || index === -1) return false;
+      // The condition pins the index: a concurrent change of the list makes this attempt start over.
+      const removed = await wonConditionalWrite(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: streamKey(accountId, name),
+            UpdateExpression: `REMOVE credentials[${index}]`,
+            ConditionExpression: `credentials[${index}].clientId = :clientId`,
+            ExpressionAttributeValues: { ':clientId': clientId },
+          }),
+        ),
+      );
+      if (removed) {
+        await doc.send(new DeleteCommand({ TableName: table, Key: credentialKey(clientId) }));
+        return true;
+      }
+    }
+    throw new Error('could not remove the credential: the stream kept changing');
   }
 
   async getCredential(clientId: string): Promise<StreamCredential | undefined> {

@@ -42,7 +42,8 @@ const PK_SK = {
 } as const;
 
 export const TABLES = {
-  accounts: { envVar: 'ACCOUNTS_TABLE', name: 'accounts', ...PK_SK },
+  // Failed sign-ins and sessions expire (account items carry no expiresAt).
+  accounts: { envVar: 'ACCOUNTS_TABLE', name: 'accounts', ...PK_SK, timeToLiveAttribute: EXPIRES_AT },
   streams: { envVar: 'STREAMS_TABLE', name: 'streams', ...PK_SK },
   contracts: { envVar: 'CONTRACTS_TABLE', name: 'contracts', ...PK_SK },
   keyLinks: { envVar: 'KEY_LINKS_TABLE', name: 'key-links', ...PK_SK, timeToLiveAttribute: EXPIRES_AT },

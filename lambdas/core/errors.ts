@@ -66,6 +66,20 @@ export class PayloadTooLargeError extends AppError {
   }
 }
 
+/**
+ * Too many attempts or too much load (429); `retryAfterSeconds` becomes the `Retry-After` header, so a
+ * well-behaved client knows when to come back.
+ */
+export class TooManyRequestsError extends AppError {
+  constructor(
+    message: string,
+    code: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('too_many_requests', code, message);
+  }
+}
+
 /** A ciphertext failed authentication, is malformed, or names another key. Never carries key material. */
 export class DecryptionError extends AppError {
   constructor(message = 'ciphertext failed authentication', code = 'decryption_failed') {

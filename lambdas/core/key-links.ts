@@ -35,6 +35,21 @@ export interface KeyLinkStore {
   deleteById(keyLinkId: string): Promise<boolean>;
 }
 
+/** A key link deleted at a time (ms): an entry of the deletion log. */
+export interface KeyLinkDeletion {
+  keyLinkId: string;
+  deletedAt: number;
+}
+
+/**
+ * The log of recently deleted key links, which every process polls (at most once a second) so that a
+ * shredded key stops being used from its caches within seconds, without a store read per event.
+ */
+export interface KeyLinkDeletionLog {
+  /** Deletions logged at or after `fromMs` (a window: entries may repeat across calls). */
+  deletedSince(fromMs: number): Promise<KeyLinkDeletion[]>;
+}
+
 export interface KeyEncryptionKeys {
   current(scope: KeyLinkScope, nowMs: number): Promise<{ kekId: string; kek: Uint8Array }>;
   byId(scope: KeyLinkScope, kekId: string): Promise<Uint8Array | undefined>;
@@ -51,10 +66,21 @@ export class KeyLinkIntegrityError extends Error {
 export const DEFAULT_ROTATION_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_KEY_LINK_CACHE_SIZE = 10_000;
 /**
- * How long a cached key is trusted before the store is asked again: a deleted (crypto-shredded) key link
- * stops being used for new events, and stops decrypting, in every warm process within this bound.
+ * How long a cached key is trusted before the store is asked again: the bound on a deleted key link's use
+ * should a process not see its entry in the deletion log (the log is the fast path: within a second).
  */
 export const DEFAULT_KEY_LINK_CACHE_TTL_MS = 30 * 1000;
+/** How often a process reads the deletion log (at most). */
+export const DEFAULT_DELETION_POLL_MS = 1000;
+/**
+ * Each read of the deletion log starts this long before the previous read started, so an entry written
+ * with a slightly earlier clock, or committed just after a read, is still seen by the next one.
+ */
+const DELETION_LOG_OVERLAP_MS = 10_000;
+/** A process's first read looks this far back: deletions under way while it started. */
+const DELETION_LOG_FIRST_LOOKBACK_MS = 60_000;
+/** Ids seen in the log are refused for this long (covers a link deleted from the store just after its entry). */
+const DENIED_FOR_MS = 2 * 60_000;
 
 interface CachedLink {
   record: KeyLinkRecord;
@@ -72,13 +98,20 @@ export interface KeyLinkResolverDeps {
   cacheSize?: number;
   /** Maximum age of a cached key before the store is consulted again (30 s). */
   cacheTtlMs?: number;
+  /** The deletion log to poll; without it only the cache TTL bounds a deleted link's use. */
+  deletions?: KeyLinkDeletionLog;
+  /** At most one read of the deletion log per this interval (1 s). */
+  deletionPollMs?: number;
   now?: () => number;
 }
 
 /**
  * Finds or creates the key link for a key-field value, and opens key links by id, with an LRU cache of
  * unwrapped keys. Concurrent requests for the same value in one process share one store round trip;
- * concurrent processes agree through the store's conditional `createIfAbsent`.
+ * concurrent processes agree through the store's conditional `createIfAbsent`. Before a lookup, the
+ * deletion log is read when the last read is more than `deletionPollMs` old (one read shared by all
+ * concurrent lookups): every link in it is dropped from the caches and refused, so a shredded link is
+ * neither used for new events (a new link is made) nor decrypted a second after its deletion.
  */
 export class KeyLinkResolver {
   private readonly store: KeyLinkStore;
@@ -90,6 +123,13 @@ export class KeyLinkResolver {
   private readonly byValue: CachedLoader<string, CachedLink>;
   /** By key link id; a shredded (missing) link is not kept, so it is asked for again. */
   private readonly byLinkId: CachedLoader<string, TinkDeterministicAead | undefined>;
+  private readonly deletions: KeyLinkDeletionLog | undefined;
+  private readonly deletionPollMs: number;
+  /** When the last successful read of the deletion log started. */
+  private deletionsReadFrom = Number.NEGATIVE_INFINITY;
+  private deletionsRead: Promise<void> | undefined;
+  /** Deleted ids (seen in the log) and until when they are refused. */
+  private readonly denied = new Map<string, number>();
 
   constructor(deps: KeyLinkResolverDeps) {
     this.store = deps.store;
@@ -98,6 +138,8 @@ export class KeyLinkResolver {
     this.rotationMs = positive(deps.rotationMs ?? DEFAULT_ROTATION_MS, 'rotationMs');
     const cacheTtlMs = positive(deps.cacheTtlMs ?? DEFAULT_KEY_LINK_CACHE_TTL_MS, 'cacheTtlMs');
     this.now = deps.now ?? Date.now;
+    this.deletions = deps.deletions;
+    this.deletionPollMs = positive(deps.deletionPollMs ?? DEFAULT_DELETION_POLL_MS, 'deletionPollMs');
     const capacity = deps.cacheSize ?? DEFAULT_KEY_LINK_CACHE_SIZE;
     this.byValue = new CachedLoader({
       capacity,
@@ -131,6 +173,7 @@ export class KeyLinkResolver {
     opts: { rotationMs?: number; dataSubjectHash?: string } = {},
   ): Promise<{ keyLinkId: string; aead: TinkDeterministicAead }> {
     const keyHash = this.keyHashOf(scope, keyFieldValue, opts.dataSubjectHash);
+    await this.syncDeletions();
     const link = await this.byValue.get(`${scope}\u0000${keyHash}`, () =>
       this.loadOrCreate(scope, keyHash, opts),
     );
@@ -138,7 +181,9 @@ export class KeyLinkResolver {
   }
 
   /** The cipher of a key link by id, or undefined when the store no longer has it (crypto-shredded). */
-  byId(keyLinkId: string): Promise<TinkDeterministicAead | undefined> {
+  async byId(keyLinkId: string): Promise<TinkDeterministicAead | undefined> {
+    await this.syncDeletions();
+    if (this.isDenied(keyLinkId)) return undefined;
     return this.byLinkId.get(keyLinkId, () => this.loadById(keyLinkId));
   }
 
@@ -148,6 +193,36 @@ export class KeyLinkResolver {
     this.byValue.deleteWhere((link) => link.record.keyLinkId === keyLinkId);
   }
 
+  /** Reads the deletion log if the last read is older than the poll interval; one read at a time. */
+  private async syncDeletions(): Promise<void> {
+    if (!this.deletions) return;
+    const now = this.now();
+    if (now - this.deletionsReadFrom < this.deletionPollMs) return;
+    this.deletionsRead ??= this.readDeletions(this.deletions, now).finally(() => {
+      this.deletionsRead = undefined;
+    });
+    await this.deletionsRead;
+  }
+
+  private async readDeletions(log: KeyLinkDeletionLog, startedAt: number): Promise<void> {
+    const first = this.deletionsReadFrom === Number.NEGATIVE_INFINITY;
+    const from = first
+      ? startedAt - DELETION_LOG_FIRST_LOOKBACK_MS
+      : this.deletionsReadFrom - DELETION_LOG_OVERLAP_MS;
+    const deleted = await log.deletedSince(from);
+    for (const [id, until] of this.denied) if (until <= startedAt) this.denied.delete(id);
+    for (const { keyLinkId } of deleted) {
+      if (!this.denied.has(keyLinkId)) this.forget(keyLinkId);
+      this.denied.set(keyLinkId, startedAt + DENIED_FOR_MS);
+    }
+    this.deletionsReadFrom = startedAt;
+  }
+
+  private isDenied(keyLinkId: string): boolean {
+    const until = this.denied.get(keyLinkId);
+    return until !== undefined && until > this.now();
+  }
+
   private async loadOrCreate(
     scope: KeyLinkScope,
     keyHash: string,
@@ -155,7 +230,9 @@ export class KeyLinkResolver {
   ): Promise<CachedLink> {
     const now = this.now();
     const current = await this.store.findCurrent(scope, keyHash, now);
-    if (current && current.expiresAt > now) return this.remember(current, await this.open(current));
+    if (current && current.expiresAt > now && !this.isDenied(current.keyLinkId)) {
+      return this.remember(current, await this.open(current));
+    }
 
     const key = generateTinkAesSivKey();
     const keyLinkId = randomUUID();
@@ -173,6 +250,8 @@ export class KeyLinkResolver {
     if (opts.dataSubjectHash !== undefined) candidate.dataSubjectHash = opts.dataSubjectHash;
 
     const winner = await this.store.createIfAbsent(candidate, now);
+    // Only while a deletion is half done (its pointer not yet removed): fail this one, never use the link.
+    if (this.isDenied(winner.keyLinkId)) throw new Error('the current key link is being deleted; retry');
     const aead =
       winner.keyLinkId === candidate.keyLinkId ? new TinkDeterministicAead(key) : await this.open(winner);
     return this.remember(winner, aead);
@@ -180,7 +259,7 @@ export class KeyLinkResolver {
 
   private async loadById(keyLinkId: string): Promise<TinkDeterministicAead | undefined> {
     const record = await this.store.getById(keyLinkId);
-    return record ? this.open(record) : undefined;
+    return record && !this.isDenied(keyLinkId) ? this.open(record) : undefined;
   }
 
   /** A link just resolved by value is also known by id. */

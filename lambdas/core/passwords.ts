@@ -1,4 +1,5 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import { TooManyRequestsError } from './errors';
 
 /**
  * Password hashing with scrypt (N=2^14, r=8, p=1, 16-byte random salt, 32-byte key), encoded as
@@ -15,15 +16,47 @@ const MAX_N = 2 ** 20;
 const MAX_R = 32;
 const MAX_P = 16;
 
+/**
+ * scrypt runs on libuv's thread pool, which one process shares between all its threads (locally: every
+ * function's worker, the emulators' LevelDB stores, file I/O). So at most this many hashes run at once in
+ * a process, at most MAX_WAITING more wait their turn, and beyond that a sign-in is refused with 429: a
+ * flood of logins costs at most one or two pool threads and a bounded queue, never the event path.
+ */
+export const MAX_CONCURRENT_HASHES = 2;
+export const MAX_WAITING_HASHES = 32;
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= MAX_CONCURRENT_HASHES) {
+    if (waiting.length >= MAX_WAITING_HASHES) {
+      throw new TooManyRequestsError('too many sign-ins at once; retry shortly', 'busy', 1);
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else {
+    running++;
+  }
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 function scryptAsync(
   password: string,
   salt: Buffer,
   keyLength: number,
   options: ScryptOptions,
 ): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key)));
-  });
+  return withHashSlot(
+    () =>
+      new Promise((resolve, reject) => {
+        scrypt(password, salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key)));
+      }),
+  );
 }
 
 function memoryFor(n: number, r: number, p: number): number {

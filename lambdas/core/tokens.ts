@@ -16,6 +16,13 @@ export interface StreamClaims {
 export interface UserClaims {
   accountId: string;
   email: string;
+  /** The sign-in session (a login and every refresh descending from it) the token belongs to. */
+  sessionId?: string;
+}
+
+/** A user refresh token's claims: its session, and its own id (each refresh uses it up). */
+export interface UserRefreshClaims extends UserClaims {
+  tokenId?: string;
 }
 
 export interface IssuedTokens {
@@ -85,9 +92,22 @@ export class TokenService {
     return streamClaimsOf(await this.verify(token, 'stream-refresh'));
   }
 
-  /** An access token (1 h) and a refresh token (7 d) for an account user. */
-  async issueUserTokens(c: UserClaims): Promise<IssuedTokens> {
-    return this.issuePair(c.accountId, { email: c.email }, 'user', 'user-refresh');
+  /**
+   * An access token (1 h) and a refresh token (7 d) for an account user; both name the session (`sid`),
+   * the refresh token also its own id (`jti`) when given.
+   */
+  async issueUserTokens(c: UserClaims, opts: { refreshTokenId?: string } = {}): Promise<IssuedTokens> {
+    const claims: Record<string, unknown> = { email: c.email };
+    if (c.sessionId !== undefined) claims.sid = c.sessionId;
+    const expiresIn = TOKEN_LIFETIME_SECONDS.user;
+    const refreshExpiresIn = TOKEN_LIFETIME_SECONDS['user-refresh'];
+    const refreshClaims =
+      opts.refreshTokenId === undefined ? claims : { ...claims, jti: opts.refreshTokenId };
+    const [accessToken, refreshToken] = await Promise.all([
+      this.sign(c.accountId, claims, 'user', expiresIn),
+      this.sign(c.accountId, refreshClaims, 'user-refresh', refreshExpiresIn),
+    ]);
+    return { accessToken, expiresIn, refreshToken, refreshExpiresIn };
   }
 
   /** The claims of a valid, unexpired account-user access token. */
@@ -96,8 +116,11 @@ export class TokenService {
   }
 
   /** The claims of a valid, unexpired account-user refresh token. */
-  async verifyUserRefreshToken(token: string): Promise<UserClaims> {
-    return userClaimsOf(await this.verify(token, 'user-refresh'));
+  async verifyUserRefreshToken(token: string): Promise<UserRefreshClaims> {
+    const payload = await this.verify(token, 'user-refresh');
+    const claims: UserRefreshClaims = userClaimsOf(payload);
+    if (payload.jti !== undefined) claims.tokenId = requireString(payload, 'jti');
+    return claims;
   }
 
   private async issuePair(
@@ -182,5 +205,10 @@ function streamClaimsOf(payload: JWTPayload): StreamClaims {
 }
 
 function userClaimsOf(payload: JWTPayload): UserClaims {
-  return { accountId: requireString(payload, 'sub'), email: requireString(payload, 'email') };
+  const claims: UserClaims = {
+    accountId: requireString(payload, 'sub'),
+    email: requireString(payload, 'email'),
+  };
+  if (payload.sid !== undefined) claims.sessionId = requireString(payload, 'sid');
+  return claims;
 }

@@ -5,11 +5,10 @@ import { dynamoDocumentClient, kinesisClient } from '../aws/clients';
 import { requiredEnv } from '../aws/config';
 import { ContractsRepo } from '../aws/contracts-repo';
 import { KinesisEventPublisher } from '../aws/event-publisher';
-import { keyLinkStorageFromEnv } from '../aws/key-link-storage';
+import { keyLinkResolverFromEnv } from '../aws/key-link-storage';
 import { StreamsRepo } from '../aws/streams-repo';
 import { getLookupSecret } from '../aws/system-secrets';
 import { UsageRepo } from '../aws/usage-repo';
-import { KeyLinkResolver } from '../core/key-links';
 import { lambdaEntryPoint } from '../runtime/entry-point';
 import { type DeriveBatchPorts, deriveBatch } from '../use-cases/derive-batch';
 import { type DeriveRecordPorts, RecordDeriver, type SourceRecord } from '../use-cases/derive-record';
@@ -55,7 +54,7 @@ async function decrypterFromEnv(): Promise<DecrypterHandler> {
     contracts: new AccountContracts({
       source: new ContractsRepo({ doc, table: requiredEnv('CONTRACTS_TABLE') }),
     }),
-    keyLinks: new KeyLinkResolver({ ...keyLinkStorageFromEnv(), lookupSecret: await getLookupSecret() }),
+    keyLinks: keyLinkResolverFromEnv(await getLookupSecret()),
     publisher: new KinesisEventPublisher({
       kinesis: kinesisClient(),
       streamName: requiredEnv('DERIVED_EVENTS_STREAM'),

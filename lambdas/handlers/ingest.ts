@@ -5,12 +5,11 @@ import { dynamoDocumentClient, kinesisClient } from '../aws/clients';
 import { numberEnv, requiredEnv } from '../aws/config';
 import { ContractsRepo } from '../aws/contracts-repo';
 import { KinesisEventPublisher } from '../aws/event-publisher';
-import { keyLinkStorageFromEnv } from '../aws/key-link-storage';
+import { keyLinkResolverFromEnv } from '../aws/key-link-storage';
 import { StreamsRepo } from '../aws/streams-repo';
 import { getLookupSecret, getTokenService } from '../aws/system-secrets';
 import { AppError, errorName, UnauthorizedError } from '../core/errors';
 import { decodeEvent, parseSerializationType } from '../core/event-serialization';
-import { KeyLinkResolver } from '../core/key-links';
 import { bearerToken, bodyBytes, header } from '../http/request';
 import { noContent, textError } from '../http/responses';
 import { lambdaEntryPoint } from '../runtime/entry-point';
@@ -51,7 +50,7 @@ async function ingestFromEnv(): Promise<IngestHandler> {
     contracts: new AccountContracts({
       source: new ContractsRepo({ doc, table: requiredEnv('CONTRACTS_TABLE') }),
     }),
-    keyLinks: new KeyLinkResolver({ ...keyLinkStorageFromEnv(), lookupSecret }),
+    keyLinks: keyLinkResolverFromEnv(lookupSecret),
     lookupSecret,
     publisher: new KinesisEventPublisher({
       kinesis: kinesisClient(),

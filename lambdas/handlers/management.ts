@@ -4,11 +4,15 @@ import { AccountsRepo } from '../aws/accounts-repo';
 import { bootstrapSecretFromSecretsManager } from '../aws/bootstrap-secret';
 import { dynamoDocumentClient, secretsManagerClient } from '../aws/clients';
 import { requiredEnv } from '../aws/config';
+import { ConnectionPoster } from '../aws/connection-poster';
+import { ConnectionsRepo } from '../aws/connections-repo';
 import { ContractsRepo } from '../aws/contracts-repo';
 import { keyLinkStorageFromEnv } from '../aws/key-link-storage';
+import { LoginAttemptsRepo } from '../aws/login-attempts-repo';
 import { StreamsRepo } from '../aws/streams-repo';
 import { getLookupSecret, getTokenService } from '../aws/system-secrets';
 import { UsageRepo } from '../aws/usage-repo';
+import { UserSessionsRepo } from '../aws/user-sessions-repo';
 import { parseSignupMode } from '../core/sign-up-gate';
 import { authenticateUser, managementRoutes } from '../http/management-routes';
 import { createRouter, type HttpResult, type RequestLog } from '../http/router';
@@ -44,13 +48,18 @@ export function createManagementHandler(deps: ManagementDeps): ManagementHandler
 export function managementDepsFromEnv(): ManagementDeps {
   const doc = dynamoDocumentClient();
   const { store, keks } = keyLinkStorageFromEnv();
+  const accountsTable = requiredEnv('ACCOUNTS_TABLE');
   return {
-    accounts: new AccountsRepo({ doc, table: requiredEnv('ACCOUNTS_TABLE') }),
+    accounts: new AccountsRepo({ doc, table: accountsTable }),
+    sessions: new UserSessionsRepo({ doc, table: accountsTable }),
+    loginAttempts: new LoginAttemptsRepo({ doc, table: accountsTable }),
     streams: new StreamsRepo({ doc, table: requiredEnv('STREAMS_TABLE') }),
     contracts: new ContractsRepo({ doc, table: requiredEnv('CONTRACTS_TABLE') }),
     usage: new UsageRepo({ doc, table: requiredEnv('USAGE_TABLE') }),
     keyLinks: store,
     keks,
+    connections: new ConnectionsRepo({ doc, table: requiredEnv('CONNECTIONS_TABLE') }),
+    sockets: new ConnectionPoster({ endpoint: requiredEnv('WS_CALLBACK_URL') }),
     tokens: getTokenService,
     lookupSecret: getLookupSecret,
     signupMode: parseSignupMode(process.env.SIGNUP_MODE),

@@ -4,8 +4,10 @@ import type { UserClaims } from '../core/tokens';
 import { createContract, getContract, listContracts } from '../use-cases/management/contracts';
 import { forgetDataSubject } from '../use-cases/management/data-subjects';
 import { deleteKeyLink, exportKeyLink } from '../use-cases/management/key-links';
+import { changePassword } from '../use-cases/management/password-change';
 import type { ManagementPorts } from '../use-cases/management/ports';
 import { signUp } from '../use-cases/management/sign-up';
+import { createCredential, deleteCredential } from '../use-cases/management/stream-credentials';
 import { streamUsage } from '../use-cases/management/stream-usage';
 import { createStream, deleteStream, getStream, listStreams } from '../use-cases/management/streams';
 import {
@@ -14,7 +16,7 @@ import {
   refuseRemovedUser,
   removeTeammate,
 } from '../use-cases/management/teammates';
-import { logIn, refreshSession } from '../use-cases/management/user-sessions';
+import { logIn, logOut, refreshSession, requireLiveSession } from '../use-cases/management/user-sessions';
 import { readJsonBody } from './json-body';
 import { bearerToken } from './request';
 import { json, noContent } from './responses';
@@ -49,13 +51,31 @@ function accountRoutes(ports: ManagementPorts): Routes {
       method: 'POST',
       path: '/v1/auth/login',
       auth: false,
-      run: async ({ event }) => json(200, await logIn(ports, readJsonBody(event))),
+      run: async ({ event }) => json(200, await logIn(ports, readJsonBody(event), sourceIpOf(event))),
     },
     {
       method: 'POST',
       path: '/v1/auth/refresh',
       auth: false,
       run: async ({ event }) => json(200, await refreshSession(ports, readJsonBody(event))),
+    },
+    {
+      method: 'POST',
+      path: '/v1/auth/logout',
+      auth: false,
+      run: async ({ event }) => {
+        await logOut(ports, readJsonBody(event));
+        return noContent();
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/auth/password',
+      auth: true,
+      run: async ({ event, caller }) => {
+        await changePassword(ports, caller, readJsonBody(event), sourceIpOf(event));
+        return noContent();
+      },
     },
     {
       method: 'GET',
@@ -133,6 +153,29 @@ function streamRoutes(ports: ManagementPorts): Routes {
       run: async ({ caller, params, query }) =>
         json(200, { buckets: await streamUsage(ports, caller.accountId, params.name, query) }),
     },
+    ...credentialRoutes(ports),
+  ];
+}
+
+/** A stream's client credentials: one more, or one fewer (which ends its subscribers). */
+function credentialRoutes(ports: ManagementPorts): Routes {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/streams/:name/credentials',
+      auth: true,
+      run: async ({ caller, params }) =>
+        json(201, await createCredential(ports, caller.accountId, params.name)),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/streams/:name/credentials/:clientId',
+      auth: true,
+      run: async ({ caller, params }) => {
+        await deleteCredential(ports, caller.accountId, params.name, params.clientId);
+        return noContent();
+      },
+    },
   ];
 }
 
@@ -192,15 +235,21 @@ function keyLinkRoutes(ports: ManagementPorts): Routes {
   ];
 }
 
+/** The caller's address as API Gateway saw it (the key of the per-source sign-in backoff). */
+function sourceIpOf(event: APIGatewayProxyEventV2): string | undefined {
+  return event.requestContext?.http?.sourceIp || undefined;
+}
+
 /**
- * The caller of an authenticated management route: a valid user access token of a user who has not been
- * removed from its account, else 401.
+ * The caller of an authenticated management route: a valid user access token whose session is still live
+ * (not logged out, not ended by a password change or a reused refresh token) of a user who has not
+ * been removed from its account, else 401.
  */
-export function authenticateUser(ports: Pick<ManagementPorts, 'tokens' | 'accounts'>) {
+export function authenticateUser(ports: Pick<ManagementPorts, 'tokens' | 'sessions' | 'accounts'>) {
   return async (event: APIGatewayProxyEventV2): Promise<UserClaims> => {
     const token = bearerToken(event);
     if (!token) throw new UnauthorizedError('missing bearer token', 'missing_token');
-    const caller = await (await ports.tokens()).verifyUserToken(token);
+    const caller = await requireLiveSession(ports, await (await ports.tokens()).verifyUserToken(token));
     await refuseRemovedUser(ports, caller);
     return caller;
   };

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { AppError } from '../core/errors';
+import { AppError, TooManyRequestsError } from '../core/errors';
 import { httpStatusOf } from '../core/http-status';
 
 /** HTTP API (payload v2) responses; error bodies take their status from the one mapping in http-status.ts. */
@@ -23,16 +23,27 @@ export function noContent(): APIGatewayProxyStructuredResultV2 {
   return { statusCode: 204 };
 }
 
+/** `Retry-After` (whole seconds, at least 1) for an error that says when to come back. */
+function retryAfterHeaders(error: unknown): Record<string, string> {
+  if (!(error instanceof TooManyRequestsError)) return {};
+  return { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterSeconds))) };
+}
+
 /** Management-API error body: `{"error":{"code","message"}}`; internal errors never leak their message. */
 export function jsonError(error: unknown): APIGatewayProxyStructuredResultV2 {
   const status = httpStatusOf(error);
-  if (error instanceof AppError) return json(status, { error: { code: error.code, message: error.message } });
+  if (error instanceof AppError) {
+    return json(status, { error: { code: error.code, message: error.message } }, retryAfterHeaders(error));
+  }
   return json(500, { error: { code: 'internal_error', message: 'internal error' } });
 }
 
 /** Ingest-style error body: a plain-text reason, as the original event gateway answered. */
 export function textError(error: unknown): APIGatewayProxyStructuredResultV2 {
   const status = httpStatusOf(error);
-  if (error instanceof AppError) return text(status, error.message);
+  if (error instanceof AppError) {
+    const response = text(status, error.message);
+    return { ...response, headers: { ...response.headers, ...retryAfterHeaders(error) } };
+  }
   return text(500, 'internal error');
 }

@@ -129,11 +129,13 @@ describe('each function can do only what its handler does', () => {
   });
 
   it('stream records are read by the handlers that verify tokens or route events, written only by management', () => {
+    // Egress reads them to serve only subscribers whose client id their stream still accepts.
     expect(holders('dynamodb:GetItem', table('Streams'))).toEqual([
       'ingest',
       'token',
       'management',
       'decrypter',
+      'egress',
       'ws-authorizer',
     ]);
     expect(holders('dynamodb:PutItem', table('Streams'))).toEqual(['management']);
@@ -157,21 +159,28 @@ describe('each function can do only what its handler does', () => {
     expect(holders('dynamodb:Query', table('Usage'))).toEqual(['management']);
   });
 
-  it('connections are stored by ws-connect and read/deleted (not written) by egress', () => {
+  it('connections are stored by ws-connect and read/deleted (not written) by egress and management', () => {
+    // Management ends the subscribers of a deleted stream or credential.
     expect(holders('dynamodb:PutItem', table('Connections'))).toEqual(['ws-connect']);
-    expect(holders('dynamodb:Query', table('Connections'))).toEqual(['egress']);
-    expect(holders('dynamodb:DeleteItem', table('Connections'))).toEqual(['egress', 'ws-connect']);
+    expect(holders('dynamodb:Query', table('Connections'))).toEqual(['management', 'egress']);
+    expect(holders('dynamodb:DeleteItem', table('Connections'))).toEqual([
+      'management',
+      'egress',
+      'ws-connect',
+    ]);
   });
 
-  it('only egress may post to WebSocket connections', () => {
+  it('only egress (posting) and management (closing revoked subscribers) may manage WebSocket connections', () => {
     const manage = HANDLERS.filter((h) =>
       statementsOf(h).some((s) => asList(s.Action).includes('execute-api:ManageConnections')),
     );
-    expect(manage).toEqual(['egress']);
-    const statement = statementsOf('egress').find((s) =>
-      asList(s.Action).includes('execute-api:ManageConnections'),
-    )!;
-    expect(JSON.stringify(statement.Resource)).toContain('/prod/*/@connections/*');
+    expect(manage).toEqual(['management', 'egress']);
+    for (const handler of manage) {
+      const statement = statementsOf(handler).find((s) =>
+        asList(s.Action).includes('execute-api:ManageConnections'),
+      )!;
+      expect(JSON.stringify(statement.Resource)).toContain('/prod/*/@connections/*');
+    }
   });
 
   it('the key hierarchy (GenerateDataKey on the key) is used by ingest, token, management and decrypter only', () => {

@@ -62,16 +62,17 @@ describe('KMS key', () => {
 });
 
 describe('Kinesis streams', () => {
-  it.each(['SourceEvents', 'DerivedEvents'] as const)(
-    '%s is on-demand, KMS-encrypted with the project key, 168 h retention',
-    (name) => {
-      expect(resources('AWS::Kinesis::Stream')[streamId(name)].Properties).toEqual({
-        StreamModeDetails: { StreamMode: 'ON_DEMAND' },
-        StreamEncryption: { EncryptionType: 'KMS', KeyId: arnOf(keyId()) },
-        RetentionPeriodHours: 168,
-      });
-    },
-  );
+  // Derived events hold decrypted PII out of reach of crypto-shredding: kept as briefly as Kinesis allows.
+  it.each([
+    ['SourceEvents', 168],
+    ['DerivedEvents', 24],
+  ] as const)('%s is on-demand, KMS-encrypted with the project key, %i h retention', (name, hours) => {
+    expect(resources('AWS::Kinesis::Stream')[streamId(name)].Properties).toEqual({
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: arnOf(keyId()) },
+      RetentionPeriodHours: hours,
+    });
+  });
 });
 
 describe('DynamoDB tables', () => {
@@ -100,14 +101,18 @@ describe('DynamoDB tables', () => {
     expect(table.DeletionPolicy).toBe('Retain');
   });
 
-  it.each(['KeyLinks', 'Connections', 'Usage'])('%s expires items on the expiresAt attribute', (name) => {
-    expect(resources('AWS::DynamoDB::Table')[tableId(name)].Properties.TimeToLiveSpecification).toEqual({
-      AttributeName: 'expiresAt',
-      Enabled: true,
-    });
-  });
+  // Accounts: failed sign-ins and sessions expire; account items carry no expiresAt and never do.
+  it.each(['Accounts', 'KeyLinks', 'Connections', 'Usage'])(
+    '%s expires items on the expiresAt attribute',
+    (name) => {
+      expect(resources('AWS::DynamoDB::Table')[tableId(name)].Properties.TimeToLiveSpecification).toEqual({
+        AttributeName: 'expiresAt',
+        Enabled: true,
+      });
+    },
+  );
 
-  it.each(['Accounts', 'Streams', 'Contracts'])('%s has no TTL', (name) => {
+  it.each(['Streams', 'Contracts'])('%s has no TTL', (name) => {
     expect(
       resources('AWS::DynamoDB::Table')[tableId(name)].Properties.TimeToLiveSpecification,
     ).toBeUndefined();
@@ -200,13 +205,18 @@ describe('Lambda functions', () => {
     });
   });
 
-  it('management gets its tables, the key, bootstrap sign-up mode and the bootstrap secret ARN', () => {
-    expect(withoutCommon('management')).toEqual({
+  it('management gets its tables, the key, bootstrap sign-up mode, the bootstrap secret ARN and @connections', () => {
+    const env = withoutCommon('management');
+    // The connections table and the callback URL: deleting a stream or credential ends its subscribers.
+    expect(env.WS_CALLBACK_URL).toEqual(withoutCommon('egress').WS_CALLBACK_URL);
+    delete env.WS_CALLBACK_URL;
+    expect(env).toEqual({
       ACCOUNTS_TABLE: table('Accounts'),
       STREAMS_TABLE: table('Streams'),
       CONTRACTS_TABLE: table('Contracts'),
       KEY_LINKS_TABLE: table('KeyLinks'),
       USAGE_TABLE: table('Usage'),
+      CONNECTIONS_TABLE: table('Connections'),
       KMS_KEY_ID: key(),
       TOKEN_ISSUER: 'privacy-streams',
       SIGNUP_MODE: 'bootstrap',
@@ -229,9 +239,10 @@ describe('Lambda functions', () => {
     });
   });
 
-  it('egress gets the connections table and the @connections callback URL of the prod stage', () => {
+  it('egress gets the connections and streams tables and the @connections callback URL of the prod stage', () => {
     const env = withoutCommon('egress');
     expect(env.CONNECTIONS_TABLE).toEqual(table('Connections'));
+    expect(env.STREAMS_TABLE).toEqual(table('Streams'));
     const wsApiId = only('AWS::ApiGatewayV2::Authorizer')[1].Properties.ApiId.Ref;
     expect(env.WS_CALLBACK_URL).toEqual({
       'Fn::Join': [
@@ -239,7 +250,7 @@ describe('Lambda functions', () => {
         ['https://', ref(wsApiId), '.execute-api.', ref('AWS::Region'), '.', ref('AWS::URLSuffix'), '/prod'],
       ],
     });
-    expect(Object.keys(env).sort()).toEqual(['CONNECTIONS_TABLE', 'WS_CALLBACK_URL']);
+    expect(Object.keys(env).sort()).toEqual(['CONNECTIONS_TABLE', 'STREAMS_TABLE', 'WS_CALLBACK_URL']);
   });
 
   it('ws-authorizer gets the streams and key-links tables, the key and the token issuer', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import WebSocket from 'ws';
-import { localKinesisClient } from '../../local/local-clients';
+import { localEndpointOfEnv, localKinesisClient } from '../../local/local-clients';
 import { LOCAL_STREAMS } from '../../local/resources';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { CapturedOutput } from '../support/captured-output';
@@ -78,7 +78,7 @@ describe('bad input and security, through the local stack', () => {
     });
 
   async function sourceRecordCount(): Promise<number> {
-    const kinesis = localKinesisClient(stack.environmentOf('ingest').AWS_ENDPOINT_URL_KINESIS!);
+    const kinesis = localKinesisClient(localEndpointOfEnv(stack.environmentOf('ingest'), 'KINESIS'));
     let count = 0;
     const { Shards = [] } = await kinesis.send(
       new ListShardsCommand({ StreamName: LOCAL_STREAMS.sourceEvents }),

@@ -7,7 +7,7 @@ import {
   type KinesisClient,
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
-import { localKinesisClient } from '../../local/local-clients';
+import { localEndpointOfEnv, localKinesisClient } from '../../local/local-clients';
 import { LOCAL_STREAMS } from '../../local/resources';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 
@@ -154,7 +154,7 @@ describe('nothing acknowledged is lost across a decrypter restart', () => {
     stack = await startLocalStack({ port: 0, dataDir, quiet: true, log: () => undefined });
     await send(EVENTS / 2, EVENTS);
 
-    const kinesis = localKinesisClient(stack.environmentOf('ingest').AWS_ENDPOINT_URL_KINESIS!);
+    const kinesis = localKinesisClient(localEndpointOfEnv(stack.environmentOf('ingest'), 'KINESIS'));
     const expectedDerived =
       [...acknowledged].filter((id) => CONSENTS[id % CONSENTS.length].length > 0).length +
       [...acknowledged].filter((id) => CONSENTS[id % CONSENTS.length].some((l) => l >= 1)).length;

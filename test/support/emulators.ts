@@ -10,8 +10,8 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { emulatorEnv, startEmulators } from '../../local/emulators';
 import {
-  LOCAL_CREDENTIALS,
   LOCAL_REGION,
+  type LocalCredentials,
   localDynamoClient,
   localKinesisClient,
 } from '../../local/local-clients';
@@ -32,6 +32,8 @@ export interface TestEmulators {
   kmsUrl: string;
   kmsKeyId: string;
   kmsKeyArn: string;
+  /** The only credentials the emulators accept (new at every start). */
+  credentials: LocalCredentials;
   tables: typeof LOCAL_TABLES;
   streams: typeof LOCAL_STREAMS;
   /** Clients for the emulators; stop() destroys them. */
@@ -71,13 +73,14 @@ export async function startTestEmulators(opts: TestEmulatorOptions = {}): Promis
       process.env[name] = value;
     }
   }
-  const kinesis = localKinesisClient(emulators.kinesisUrl);
-  const dynamo = localDynamoClient(emulators.dynamodbUrl);
+  const { credentials } = emulators;
+  const kinesis = localKinesisClient({ endpoint: emulators.kinesisUrl, credentials });
+  const dynamo = localDynamoClient({ endpoint: emulators.dynamodbUrl, credentials });
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const kms = new KMSClient({
     endpoint: emulators.kmsUrl,
     region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
+    credentials,
   });
 
   return {
@@ -86,6 +89,7 @@ export async function startTestEmulators(opts: TestEmulatorOptions = {}): Promis
     kmsUrl: emulators.kmsUrl,
     kmsKeyId: emulators.kmsKeyId,
     kmsKeyArn: emulators.kmsKeyArn,
+    credentials,
     tables: LOCAL_TABLES,
     streams: LOCAL_STREAMS,
     kinesis,

@@ -1,10 +1,14 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createManagementHandler, type ManagementDeps } from '../../lambdas/handlers/management';
 import { InMemoryAccountsRepo } from './fakes/in-memory-accounts-repo';
+import { InMemoryConnectionsRepo } from './fakes/in-memory-connections-repo';
 import { InMemoryContractsRepo } from './fakes/in-memory-contracts-repo';
 import { InMemoryKeyEncryptionKeys, InMemoryKeyLinkStore } from './fakes/in-memory-key-link-store';
+import { InMemoryLoginAttemptsRepo } from './fakes/in-memory-login-attempts-repo';
+import { InMemorySessionsRepo } from './fakes/in-memory-sessions-repo';
 import { InMemoryStreamsRepo } from './fakes/in-memory-streams-repo';
 import { InMemoryUsageRepo } from './fakes/in-memory-usage-repo';
+import { RecordingConnectionPoster } from './fakes/recording-connection-poster';
 import { httpApiEvent } from './http-api-event';
 import { recordingLogger } from './recording-logger';
 import { testTokenService } from './token-service';
@@ -18,21 +22,29 @@ export const MANAGEMENT_NOW = Date.parse('2025-01-01T12:00:00.000Z');
  */
 export function managementApi(overrides: Partial<ManagementDeps> = {}) {
   const accounts = new InMemoryAccountsRepo();
+  const sessions = new InMemorySessionsRepo({ now: () => MANAGEMENT_NOW });
+  const loginAttempts = new InMemoryLoginAttemptsRepo();
   const streams = new InMemoryStreamsRepo();
   const contracts = new InMemoryContractsRepo();
   const usage = new InMemoryUsageRepo();
   const keyLinks = new InMemoryKeyLinkStore();
   const keks = new InMemoryKeyEncryptionKeys();
+  const connections = new InMemoryConnectionsRepo({ now: () => MANAGEMENT_NOW });
+  const sockets = new RecordingConnectionPoster();
   const tokens = testTokenService();
   const lookupSecret = new Uint8Array(32).fill(9);
   const log = recordingLogger('management');
   const handler = createManagementHandler({
     accounts,
+    sessions,
+    loginAttempts,
     streams,
     contracts,
     usage,
     keyLinks,
     keks,
+    connections,
+    sockets,
     tokens: async () => tokens,
     lookupSecret: async () => lookupSecret,
     signupMode: 'open',
@@ -42,22 +54,46 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
     ...overrides,
   });
 
-  /** An access token of an account user (the account need not be stored: the token is what counts). */
+  /**
+   * An access token of an account user with a live session (the account need not be stored: the token
+   * and its session are what counts).
+   */
   const userToken = async (accountId: string, email = `${accountId}@example.com`) =>
-    (await tokens.issueUserTokens({ accountId, email })).accessToken;
+    (await userSession(accountId, email)).accessToken;
+
+  /** A session of an account user as login starts it (stored), with its access and refresh token. */
+  const userSession = async (accountId: string, email = `${accountId}@example.com`) => {
+    const sessionId = `session-${sessions.sessions.size + 1}`;
+    const refreshTokenId = `refresh-of-${sessionId}`;
+    const expiresAt = Math.floor(MANAGEMENT_NOW / 1000) + 7 * 24 * 60 * 60;
+    await sessions.create({
+      sessionId,
+      accountId,
+      email,
+      refreshTokenId,
+      createdAt: MANAGEMENT_NOW,
+      expiresAt,
+    });
+    return tokens.issueUserTokens({ accountId, email, sessionId }, { refreshTokenId });
+  };
 
   return {
     handler,
     accounts,
+    sessions,
+    loginAttempts,
     streams,
     contracts,
     usage,
     keyLinks,
     keks,
+    connections,
+    sockets,
     tokens,
     lookupSecret,
     log,
     userToken,
+    userSession,
   };
 }
 

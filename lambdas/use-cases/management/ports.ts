@@ -1,6 +1,9 @@
+import type { ConnectionRecord } from '../../aws/connections-repo';
+import type { UserSessionRecord } from '../../aws/user-sessions-repo';
 import type { AccountRecord, AccountUser } from '../../core/accounts';
 import type { EventContract } from '../../core/contracts';
 import type { KeyEncryptionKeys, KeyLinkRecord } from '../../core/key-links';
+import type { FailureRecord } from '../../core/login-backoff';
 import type { SignupMode } from '../../core/sign-up-gate';
 import type { StreamRecord } from '../../core/stream-definition';
 import type { TokenService } from '../../core/tokens';
@@ -28,6 +31,8 @@ export interface AccountStore {
   removeUser(accountId: string, email: string, removedAt: string): Promise<boolean>;
   /** Whether the user was removed from the account (and not added again): its tokens are refused. */
   isRemoved(accountId: string, email: string): Promise<boolean>;
+  /** Replaces the password hash of the account under this email, if it still has that account id; false if not. */
+  updatePasswordHash(email: string, accountId: string, passwordHash: string): Promise<boolean>;
 }
 
 export interface StreamStore {
@@ -38,6 +43,43 @@ export interface StreamStore {
   create(record: StreamRecord, credential: { clientId: string; secretHash: string }): Promise<void>;
   /** Deletes the stream and its credentials; a missing stream is a no-op. */
   delete(accountId: string, name: string): Promise<void>;
+  /** Adds a client credential to a stream; the updated record, undefined when the stream does not exist. */
+  addCredential(
+    accountId: string,
+    name: string,
+    credential: { clientId: string; secretHash: string; createdAt: string },
+  ): Promise<StreamRecord | undefined>;
+  /** Removes a client credential from a stream (its tokens stop working); false when the stream has no such client. */
+  removeCredential(accountId: string, name: string, clientId: string): Promise<boolean>;
+}
+
+export interface SessionStore {
+  create(session: UserSessionRecord): Promise<void>;
+  /** The live session; undefined when it was revoked or has expired. */
+  get(email: string, sessionId: string): Promise<UserSessionRecord | undefined>;
+  /** Replaces the refresh token id if it still is `from` (false when another refresh got there first). */
+  rotate(email: string, sessionId: string, from: string, to: string, expiresAt: number): Promise<boolean>;
+  revoke(email: string, sessionId: string): Promise<void>;
+  /** Ends every session of a user; how many. */
+  revokeAll(email: string): Promise<number>;
+}
+
+/** Failed sign-ins by key (`account#<email>`, `source#<ip>`), shared by every instance. */
+export interface LoginAttempts {
+  get(key: string): Promise<FailureRecord | undefined>;
+  recordFailure(key: string, nowMs: number, forgetAfterMs: number): Promise<void>;
+  clear(key: string): Promise<void>;
+}
+
+/** The stored WebSocket subscribers of streams (the connections table). */
+export interface ConnectionStore {
+  listByStream(accountId: string, streamName: string): Promise<ConnectionRecord[]>;
+  delete(connectionId: string): Promise<void>;
+}
+
+/** Ends live WebSocket connections (API Gateway `DeleteConnection`); a connection already gone is fine. */
+export interface SocketControl {
+  disconnect(connectionId: string): Promise<void>;
 }
 
 export interface ContractStore {
@@ -74,10 +116,15 @@ export interface SignUpPolicy {
 /** Every port of the management API; a use case's `ports` argument is a `Pick` of this. */
 export interface ManagementPorts extends SignUpPolicy {
   accounts: AccountStore;
+  sessions: SessionStore;
+  loginAttempts: LoginAttempts;
   streams: StreamStore;
   contracts: ContractStore;
   usage: UsageCounts;
   keyLinks: KeyLinkAdmin;
+  /** Subscribers of streams, ended when their stream or credential is deleted. */
+  connections: ConnectionStore;
+  sockets: SocketControl;
   keks: Pick<KeyEncryptionKeys, 'byId'>;
   tokens: () => Promise<TokenService>;
   lookupSecret: () => Promise<Uint8Array>;

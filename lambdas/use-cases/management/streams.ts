@@ -6,10 +6,12 @@ import {
   type StreamRecord,
   validateStreamCreate,
 } from '../../core/stream-definition';
+import { endConnections } from './end-connections';
 import { derivedStreamsOf, ownStream } from './owned-stream';
 import type { ManagementPorts } from './ports';
 
 type StreamPorts = Pick<ManagementPorts, 'streams' | 'now' | 'audit'>;
+type DeletePorts = Pick<ManagementPorts, 'streams' | 'connections' | 'sockets' | 'audit'>;
 
 export interface CreatedStream {
   stream: StreamRecord;
@@ -62,11 +64,11 @@ export async function getStream(
 
 /**
  * `DELETE /v1/streams/{name}`: a source stream with derived streams is refused (409) unless `recursive`;
- * then the derived streams go first, the source last, each with its credentials. The names deleted, in
- * that order.
+ * then the derived streams go first, the source last, each with its credentials, and then its WebSocket
+ * subscribers are ended (a subscriber never outlives its stream). The names deleted, in that order.
  */
 export async function deleteStream(
-  ports: StreamPorts,
+  ports: DeletePorts,
   accountId: string,
   name: string,
   opts: { recursive: boolean },
@@ -81,7 +83,11 @@ export async function deleteStream(
     );
   }
   const deleted = [...derived, stream].map((doomed) => doomed.name);
-  for (const doomed of deleted) await ports.streams.delete(accountId, doomed);
-  ports.audit.info('streams deleted', { accountId, count: deleted.length });
+  let connectionsEnded = 0;
+  for (const doomed of deleted) {
+    await ports.streams.delete(accountId, doomed);
+    connectionsEnded += await endConnections(ports, accountId, doomed);
+  }
+  ports.audit.info('streams deleted', { accountId, count: deleted.length, connectionsEnded });
   return deleted;
 }

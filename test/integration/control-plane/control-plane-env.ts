@@ -3,12 +3,15 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { AccountsRepo } from '../../../lambdas/aws/accounts-repo';
+import { ConnectionsRepo } from '../../../lambdas/aws/connections-repo';
 import { ContractsRepo } from '../../../lambdas/aws/contracts-repo';
 import { DynamoKeyLinkStore } from '../../../lambdas/aws/key-link-store';
 import { KmsKeyEncryptionKeys } from '../../../lambdas/aws/kms-key-encryption-keys';
+import { LoginAttemptsRepo } from '../../../lambdas/aws/login-attempts-repo';
 import { StreamsRepo } from '../../../lambdas/aws/streams-repo';
 import { SIGNING_KEY_ID, SystemSecrets } from '../../../lambdas/aws/system-secrets';
 import { UsageRepo } from '../../../lambdas/aws/usage-repo';
+import { UserSessionsRepo } from '../../../lambdas/aws/user-sessions-repo';
 import { generateClientCredentials, hashClientSecret } from '../../../lambdas/core/client-secrets';
 import type { StreamRecord } from '../../../lambdas/core/stream-definition';
 import { TokenService } from '../../../lambdas/core/tokens';
@@ -16,6 +19,7 @@ import { createManagementHandler, type ManagementDeps } from '../../../lambdas/h
 import { createTokenHandler } from '../../../lambdas/handlers/token';
 import { createWsAuthorizerHandler } from '../../../lambdas/handlers/ws-authorizer';
 import { startTestEmulators, type TestEmulators } from '../../support/emulators';
+import { RecordingConnectionPoster } from '../../support/fakes/recording-connection-poster';
 
 /**
  * The real control-plane handlers wired to the test emulators (test/support/emulators.ts) and the local
@@ -32,11 +36,16 @@ export interface ControlPlaneEnv {
   secrets: SystemSecrets;
   tokens: TokenService;
   accounts: AccountsRepo;
+  sessions: UserSessionsRepo;
+  loginAttempts: LoginAttemptsRepo;
   streams: StreamsRepo;
   contracts: ContractsRepo;
   usage: UsageRepo;
   keyLinks: DynamoKeyLinkStore;
   keks: KmsKeyEncryptionKeys;
+  connections: ConnectionsRepo;
+  /** Stands in for the @connections endpoint: which sockets management closed. */
+  sockets: RecordingConnectionPoster;
   management(
     overrides?: Partial<ManagementDeps>,
   ): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -56,11 +65,15 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
       issuer: ISSUER,
     });
     const accounts = new AccountsRepo({ doc, table: tables.accounts });
+    const sessions = new UserSessionsRepo({ doc, table: tables.accounts });
+    const loginAttempts = new LoginAttemptsRepo({ doc, table: tables.accounts });
     const streams = new StreamsRepo({ doc, table: tables.streams });
     const contracts = new ContractsRepo({ doc, table: tables.contracts });
     const usage = new UsageRepo({ doc: doc, table: tables.usage });
     const keyLinks = new DynamoKeyLinkStore({ doc: doc, table: tables.keyLinks });
     const keks = new KmsKeyEncryptionKeys({ doc, kms, table: tables.keyLinks, kmsKeyId });
+    const connections = new ConnectionsRepo({ doc, table: tables.connections });
+    const sockets = new RecordingConnectionPoster();
 
     return {
       emulators,
@@ -70,19 +83,27 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
       secrets,
       tokens,
       accounts,
+      sessions,
+      loginAttempts,
       streams,
       contracts,
       usage,
       keyLinks,
       keks,
+      connections,
+      sockets,
       management: (overrides = {}) =>
         createManagementHandler({
           accounts,
+          sessions,
+          loginAttempts,
           streams,
           contracts,
           usage,
           keyLinks,
           keks,
+          connections,
+          sockets,
           tokens: async () => tokens,
           lookupSecret: () => secrets.get('lookup-hash'),
           signupMode: 'open',

@@ -60,7 +60,11 @@ describe('accounts and login', () => {
   it('sign-up answers 201 with the account id and the normalised email', async () => {
     const email = `Ada-${randomUUID()}@Example.com`;
     const res = await api(
-      httpEvent({ method: 'POST', path: '/v1/accounts', body: { email, password: 'longenough' } }),
+      httpEvent({
+        method: 'POST',
+        path: '/v1/accounts',
+        body: { email, password: 'a long enough password' },
+      }),
     );
     expect(res.statusCode).toBe(201);
     expect(bodyOf(res)).toEqual({ accountId: expect.any(String), email: email.toLowerCase() });
@@ -80,7 +84,7 @@ describe('accounts and login', () => {
       httpEvent({
         method: 'POST',
         path: '/v1/accounts',
-        body: { email: account.email.toUpperCase(), password: 'longenough' },
+        body: { email: account.email.toUpperCase(), password: 'a long enough password' },
       }),
     );
     expect(res.statusCode).toBe(409);
@@ -642,7 +646,7 @@ describe('sign-up modes', () => {
       httpEvent({
         method: 'POST',
         path: '/v1/accounts',
-        body: { email: uniqueEmail(), password: 'longenough' },
+        body: { email: uniqueEmail(), password: 'a long enough password' },
       }),
     );
     expect(res.statusCode).toBe(201);
@@ -661,7 +665,7 @@ describe('sign-up modes', () => {
           httpEvent({
             method: 'POST',
             path: '/v1/accounts',
-            body: { email: uniqueEmail(), password: 'longenough', bootstrapSecret: 'the-secret' },
+            body: { email: uniqueEmail(), password: 'a long enough password', bootstrapSecret: 'the-secret' },
           }),
         ),
       ),
@@ -680,7 +684,7 @@ describe('sign-up modes', () => {
       httpEvent({
         method: 'POST',
         path: '/v1/accounts',
-        body: { email: uniqueEmail(), password: 'longenough', bootstrapSecret: '' },
+        body: { email: uniqueEmail(), password: 'a long enough password', bootstrapSecret: '' },
       }),
     );
     expect(res.statusCode).toBe(403);

@@ -20,6 +20,8 @@ beforeAll(async () => {
   Object.assign(process.env, {
     SIGNUP_MODE: 'bootstrap',
     BOOTSTRAP_SECRET_ARN: SECRET_ARN,
+    // Management ends the subscribers of deleted streams there; nothing is deleted in these tests.
+    WS_CALLBACK_URL: 'http://127.0.0.1:9',
   });
   secretsManager
     .on(GetSecretValueCommand, { SecretId: SECRET_ARN })
@@ -36,7 +38,7 @@ const signUp = (body: object) => handler(httpEvent({ method: 'POST', path: '/v1/
 
 describe('bootstrap sign-up (SIGNUP_MODE=bootstrap)', () => {
   it('refuses the first account without the bootstrap secret', async () => {
-    const res = await signUp({ email: 'admin@example.com', password: 'longenough' });
+    const res = await signUp({ email: 'admin@example.com', password: 'a long enough password' });
     expect(res.statusCode).toBe(403);
     expect(bodyOf(res).error.message).toBe('sign-up is closed');
   });
@@ -44,7 +46,7 @@ describe('bootstrap sign-up (SIGNUP_MODE=bootstrap)', () => {
   it('refuses the first account with a wrong bootstrap secret', async () => {
     const res = await signUp({
       email: 'admin@example.com',
-      password: 'longenough',
+      password: 'a long enough password',
       bootstrapSecret: 'guess',
     });
     expect(res.statusCode).toBe(403);
@@ -53,7 +55,7 @@ describe('bootstrap sign-up (SIGNUP_MODE=bootstrap)', () => {
   it('creates the first account with the secret from Secrets Manager, and then closes', async () => {
     const first = await signUp({
       email: 'admin@example.com',
-      password: 'longenough',
+      password: 'a long enough password',
       bootstrapSecret: BOOTSTRAP_SECRET,
     });
     expect(first.statusCode).toBe(201);
@@ -61,14 +63,14 @@ describe('bootstrap sign-up (SIGNUP_MODE=bootstrap)', () => {
       httpEvent({
         method: 'POST',
         path: '/v1/auth/login',
-        body: { email: 'admin@example.com', password: 'longenough' },
+        body: { email: 'admin@example.com', password: 'a long enough password' },
       }),
     );
     expect(login.statusCode).toBe(200);
 
     const second = await signUp({
       email: 'other@example.com',
-      password: 'longenough',
+      password: 'a long enough password',
       bootstrapSecret: BOOTSTRAP_SECRET,
     });
     expect(second.statusCode).toBe(403);

@@ -8,6 +8,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { ConnectionPoster } from '../../../lambdas/aws/connection-poster';
 import { ConnectionsRepo } from '../../../lambdas/aws/connections-repo';
 import { type EventEnvelope, encodeEnvelope } from '../../../lambdas/core/event-envelope';
+import type { StreamRecord } from '../../../lambdas/core/stream-definition';
 import { createEgressHandler } from '../../../lambdas/handlers/egress';
 import { createWsConnectHandler } from '../../../lambdas/handlers/ws-connect';
 import {
@@ -175,9 +176,15 @@ describe('ws-connect', () => {
 
 describe('egress fan-out', () => {
   const repo = () => new ConnectionsRepo({ doc: env.dynamo, table: env.tables.connections });
+  // Every subscriber of these tests connected with client-1, a credential its stream still has.
+  const streams = {
+    get: async (accountId: string, name: string) =>
+      ({ name, accountId, enabled: true, credentials: [{ clientId: 'client-1' }] }) as StreamRecord,
+  };
   const egress = () =>
     createEgressHandler({
       connections: repo(),
+      streams,
       poster: new ConnectionPoster({
         client: new ApiGatewayManagementApiClient({
           endpoint,

@@ -101,6 +101,30 @@ describe('DynamoKeyLinkStore', () => {
     expect(await store().deleteById(link.keyLinkId)).toBe(false);
   });
 
+  it('logs each deletion (after removing the pointer) so other processes can drop the link from their caches', async () => {
+    const deletedAt = Date.now() + 365 * 24 * HOUR; // a time no other test's deletion has
+    const repo = new DynamoKeyLinkStore({
+      doc: env.dynamo,
+      table: env.tables.keyLinks,
+      now: () => deletedAt,
+    });
+    const link = candidate();
+    await repo.createIfAbsent(link, T0);
+    expect(await repo.deletedSince(deletedAt)).toEqual([]);
+
+    expect(await repo.deleteById(link.keyLinkId)).toBe(true);
+
+    expect(await repo.deletedSince(deletedAt - 1)).toEqual([{ keyLinkId: link.keyLinkId, deletedAt }]);
+    expect(await repo.deletedSince(deletedAt + 1)).toEqual([]);
+    const { Item } = await env.dynamo.send(
+      new GetCommand({
+        TableName: env.tables.keyLinks,
+        Key: { pk: 'deleted-links', sk: `${String(deletedAt).padStart(15, '0')}#${link.keyLinkId}` },
+      }),
+    );
+    expect(Item?.expiresAt).toBe(Math.ceil(deletedAt / 1000) + 24 * 60 * 60);
+  });
+
   it('lists and shreds the links of a data subject', async () => {
     const accountId = randomUUID();
     const a = candidate({ scope: testScope(accountId, 'demo'), keyHash: 'a', dataSubjectHash: 'subject-x' });

@@ -63,7 +63,10 @@ describe('events handed to handlers have the shapes of real AWS events', () => {
         'ws-connect': record('ws-connect', { statusCode: 200 }),
       },
     });
-    kinesis.client = localKinesisClient(emulators.kinesisUrl);
+    kinesis.client = localKinesisClient({
+      endpoint: emulators.kinesisUrl,
+      credentials: emulators.credentials,
+    });
     mapping = await startEventSourceMapping({
       kinesis: kinesis.client,
       streamName: LOCAL_STREAMS.sourceEvents,

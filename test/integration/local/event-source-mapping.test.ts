@@ -49,7 +49,7 @@ describe('Kinesis event source mapping emulation (kinesalite)', () => {
 
   beforeAll(async () => {
     emulators = await startEmulators();
-    kinesis = localKinesisClient(emulators.kinesisUrl);
+    kinesis = localKinesisClient({ endpoint: emulators.kinesisUrl, credentials: emulators.credentials });
   });
 
   afterEach(async () => {
@@ -112,6 +112,45 @@ describe('Kinesis event source mapping emulation (kinesalite)', () => {
     running.splice(running.indexOf(mapping), 1);
     await mapping.stop();
   }
+
+  it('reports how far it lags (iterator age) while a batch is in hand, and 0 once caught up', async () => {
+    const stream = await newStream();
+    await put(stream, ['a']);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const mapping = await start(stream, () => held);
+    await eventually(() => mapping.stats().invocations >= 1, 'the batch in hand');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mapping.stats().iteratorAgeMs).toBeGreaterThanOrEqual(300);
+    release();
+    await eventually(
+      () => mapping.stats().processed === 1 && mapping.stats().iteratorAgeMs === 0,
+      'caught up',
+    );
+  });
+
+  it('logs a throwing handler by its error name, never its message, a few times a minute at most', async () => {
+    const stream = await newStream();
+    await put(stream, ['a']);
+    const lines: string[] = [];
+    class PoisonError extends Error {
+      override name = 'PoisonError';
+    }
+    const mapping = await start(
+      stream,
+      async () => {
+        throw new PoisonError('event {"email":"ada@example.com"}');
+      },
+      { maxRetryAttempts: 9, log: (line) => lines.push(line) },
+    );
+    await eventually(() => mapping.stats().deadLettered === 1, 'the dead-lettered record');
+    const thrown = lines.filter((line) => line.includes('handler threw'));
+    expect(thrown[0]).toContain('handler threw PoisonError');
+    expect(thrown.length).toBeLessThanOrEqual(6);
+    expect(lines.join('\n')).not.toContain('ada@example.com');
+  });
 
   it('never hands the handler more records than the batch size, and delivers all in order', async () => {
     const stream = await newStream();

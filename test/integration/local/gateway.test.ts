@@ -9,7 +9,12 @@ import WebSocket from 'ws';
 import { isLoopback } from '../../../local/connections-endpoint';
 import { type Gateway, type GatewayHandlers, loggablePath, startGateway } from '../../../local/gateway';
 import type { LambdaHandler } from '../../../local/lambda-invoke';
+import { newLocalCredentials } from '../../../local/local-account';
 import { allowPolicy } from '../../support/authorizer-policy';
+import { signedFetch } from '../../support/signed-fetch';
+
+/** What the gateway's @connections endpoint accepts (a stack hands its own to its functions). */
+const credentials = newLocalCredentials();
 
 interface ConnectEvent {
   requestContext: { connectionId: string; eventType: string; authorizer?: Record<string, unknown> };
@@ -78,6 +83,7 @@ describe('local API gateway', () => {
       isReady: () => ready,
       maxBodyBytes: 1024,
       log: (line) => lines.push(line),
+      connectionsCredentials: credentials,
     });
   });
 
@@ -254,9 +260,9 @@ describe('local API gateway', () => {
 
     beforeAll(() => {
       client = new ApiGatewayManagementApiClient({
-        endpoint: gateway.url,
+        endpoint: gateway.connectionsUrl,
         region: 'us-east-1',
-        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+        credentials,
         maxAttempts: 1,
       });
     });
@@ -309,8 +315,11 @@ describe('local API gateway', () => {
       expect((error as GoneException).$metadata.httpStatusCode).toBe(410);
     });
 
+    const call = (method: string, path: string, body?: string) =>
+      signedFetch(`${gateway.connectionsUrl}${path}`, { method, service: 'execute-api', credentials, body });
+
     it('answers an unknown connection id with 410 Gone', async () => {
-      const response = await fetch(`${gateway.url}/@connections/bm9wZQ%3D%3D`, { method: 'POST', body: 'x' });
+      const response = await call('POST', '/@connections/bm9wZQ%3D%3D', 'x');
       expect(response.status).toBe(410);
       expect(response.headers.get('x-amzn-errortype')).toBe('GoneException');
       expect(await response.json()).toEqual({ message: 'Gone' });
@@ -319,15 +328,48 @@ describe('local API gateway', () => {
     it.each(['GET', 'POST', 'DELETE'])(
       'answers %s on a connection id with malformed percent-encoding with 410 Gone and keeps serving',
       async (method) => {
-        const response = await fetch(`${gateway.url}/@connections/%E0%A4%A`, {
-          method,
-          body: method === 'POST' ? 'x' : undefined,
-        });
+        const response = await call(method, '/@connections/%E0%A4%A', method === 'POST' ? 'x' : undefined);
         expect(response.status).toBe(410);
         expect(response.headers.get('x-amzn-errortype')).toBe('GoneException');
-        expect((await fetch(`${gateway.url}/@connections/bm9wZQ%3D%3D`)).status).toBe(410);
+        expect((await call('GET', '/@connections/bm9wZQ%3D%3D')).status).toBe(410);
       },
     );
+
+    it('is not served on the public gateway port', async () => {
+      const { connectionId, ws } = await connect();
+      const response = await fetch(`${gateway.url}/@connections/${encodeURIComponent(connectionId)}`, {
+        method: 'POST',
+        body: '{"forged":true}',
+      });
+      expect(response.status).toBe(404);
+      ws.close();
+    });
+
+    it.each([
+      ['unsigned', undefined],
+      ['signed with other credentials', newLocalCredentials()],
+    ])('refuses a request %s with 403 ForbiddenException and delivers nothing', async (_what, other) => {
+      const { connectionId, ws } = await connect();
+      const frames: string[] = [];
+      ws.on('message', (data) => frames.push(String(data)));
+      const path = `/@connections/${encodeURIComponent(connectionId)}`;
+      const response = other
+        ? await signedFetch(`${gateway.connectionsUrl}${path}`, {
+            method: 'POST',
+            service: 'execute-api',
+            credentials: other,
+            body: '{"forged":true}',
+          })
+        : await fetch(`${gateway.connectionsUrl}${path}`, { method: 'POST', body: '{"forged":true}' });
+      expect(response.status).toBe(403);
+      expect(response.headers.get('x-amzn-errortype')).toBe('ForbiddenException');
+      const described = await fetch(`${gateway.connectionsUrl}${path}`);
+      expect(described.status).toBe(403);
+      expect(await described.text()).not.toContain('sourceIp');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(frames).toEqual([]);
+      ws.close();
+    });
 
     it('only serves loopback callers', () => {
       expect(isLoopback('127.0.0.1')).toBe(true);
@@ -335,6 +377,114 @@ describe('local API gateway', () => {
       expect(isLoopback('::1')).toBe(true);
       expect(isLoopback('192.168.1.20')).toBe(false);
       expect(isLoopback(undefined)).toBe(false);
+    });
+  });
+
+  describe('load shedding', () => {
+    it('answers 429 with Retry-After for the routes of a shed function and serves the others', async () => {
+      const shedding = await startGateway({
+        port: 0,
+        shedLoad: (fn) => (fn === 'ingest' ? 3 : undefined),
+        handlers: {
+          ingest: async () => ({ statusCode: 204 }),
+          token: async () => ({}),
+          management: async () => ({}),
+          health: async () => ({ statusCode: 200, body: '{"status":"ok"}' }),
+          'ws-authorizer': async (event) => allowPolicy(event),
+          'ws-connect': async () => ({ statusCode: 200 }),
+        },
+      });
+      try {
+        const shed = await fetch(`${shedding.url}/event`, { method: 'POST', body: '{}' });
+        expect(shed.status).toBe(429);
+        expect(shed.headers.get('retry-after')).toBe('3');
+        expect(await shed.json()).toEqual({ message: 'Too Many Requests' });
+        expect((await fetch(`${shedding.url}/ready`)).status).toBe(200);
+      } finally {
+        await shedding.close();
+      }
+    });
+  });
+
+  describe('slow and greedy subscribers', () => {
+    let limited: Gateway;
+    let client: ApiGatewayManagementApiClient;
+    const limitedConnects: ConnectEvent[] = [];
+    const limitedLines: string[] = [];
+
+    beforeAll(async () => {
+      limited = await startGateway({
+        port: 0,
+        maxConnectionsPerClient: 2,
+        maxBufferedBytes: 256 * 1024,
+        connectionsCredentials: credentials,
+        log: (line) => limitedLines.push(line),
+        handlers: {
+          ingest: async () => ({}),
+          token: async () => ({}),
+          management: async () => ({}),
+          health: async () => ({}),
+          'ws-authorizer': async (event) => allowPolicy(event),
+          'ws-connect': async (event) => void limitedConnects.push(event as ConnectEvent),
+        },
+      });
+      client = new ApiGatewayManagementApiClient({
+        endpoint: limited.connectionsUrl,
+        region: 'us-east-1',
+        credentials,
+        maxAttempts: 1,
+      });
+    });
+
+    afterAll(async () => {
+      client.destroy();
+      await limited.close();
+    });
+
+    async function subscriber(): Promise<{ ws: WebSocket; connectionId: string; frames: string[] }> {
+      const count = limitedConnects.length;
+      const ws = await open(limited.wsUrl);
+      const frames: string[] = [];
+      ws.on('message', (data) => frames.push(String(data)));
+      return { ws, connectionId: limitedConnects[count]!.requestContext.connectionId, frames };
+    }
+
+    it('closes a subscriber that stops reading once it holds the buffer limit, and the other one gets every frame', async () => {
+      const paused = await subscriber();
+      const reading = await subscriber();
+      (paused.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      const frame = 'x'.repeat(100 * 1024);
+      const post = (connectionId: string) =>
+        client
+          .send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: frame }))
+          .then(() => undefined)
+          .catch((err: unknown) => err);
+      let pausedGone = false;
+      let readingPosts = 0;
+      // The kernel's socket buffers fill first (a few MiB on loopback), then the gateway's own.
+      for (let i = 0; i < 1000 && !pausedGone; i++) {
+        pausedGone = (await post(paused.connectionId)) instanceof GoneException;
+        if (i % 10 === 0) {
+          expect(await post(reading.connectionId)).toBeUndefined();
+          readingPosts++;
+        }
+      }
+      expect(pausedGone).toBe(true);
+      await eventually(() => reading.frames.length === readingPosts, 'every frame at the reading subscriber');
+      expect(limitedLines.filter((line) => line.includes('did not read'))).toHaveLength(1);
+      reading.ws.close();
+    });
+
+    it('refuses an upgrade with 429 once a client id holds the most connections allowed', async () => {
+      await eventually(() => limited.connectionCount() === 0, 'earlier sockets closed');
+      const first = await open(limited.wsUrl);
+      const second = await open(limited.wsUrl);
+      await expect(open(limited.wsUrl)).rejects.toThrow('status 429');
+      first.close();
+      await eventually(() => limited.connectionCount() === 1, 'one socket closed');
+      const third = await open(limited.wsUrl);
+      second.close();
+      third.close();
     });
   });
 

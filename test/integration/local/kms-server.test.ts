@@ -11,14 +11,14 @@ import {
   KMSServiceException,
 } from '@aws-sdk/client-kms';
 import { type KmsServer, LOCAL_KMS_ALIAS, startKmsServer } from '../../../local/kms-server';
+import { newLocalCredentials } from '../../../local/local-account';
+import { signedFetch } from '../../support/signed-fetch';
 
-function clientFor(server: KmsServer): KMSClient {
-  return new KMSClient({
-    endpoint: server.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
+/** The credentials the servers of these tests accept (a stack generates its own at every start). */
+const credentials = newLocalCredentials();
+
+function clientFor(server: KmsServer, signWith = credentials): KMSClient {
+  return new KMSClient({ endpoint: server.url, region: 'us-east-1', credentials: signWith, maxAttempts: 1 });
 }
 
 async function errorNameOf(promise: Promise<unknown>): Promise<string> {
@@ -35,7 +35,7 @@ describe('local KMS server (real KMSClient)', () => {
   let kms: KMSClient;
 
   beforeAll(async () => {
-    server = await startKmsServer({ port: 0 });
+    server = await startKmsServer({ port: 0, credentials });
     kms = clientFor(server);
   });
 
@@ -126,8 +126,10 @@ describe('local KMS server (real KMSClient)', () => {
   });
 
   it('answers an unknown operation with 400 UnknownOperationException', async () => {
-    const response = await fetch(server.url, {
+    const response = await signedFetch(server.url, {
       method: 'POST',
+      service: 'kms',
+      credentials,
       headers: { 'x-amz-target': 'TrentService.CreateGrant', 'content-type': 'application/x-amz-json-1.1' },
       body: '{}',
     });
@@ -151,7 +153,7 @@ describe('local KMS server with a data directory', () => {
   });
 
   it('keeps the root key in a 0600 file and decrypts old blobs after a restart', async () => {
-    const first = await startKmsServer({ port: 0, dataDir });
+    const first = await startKmsServer({ port: 0, dataDir, credentials });
     const firstClient = clientFor(first);
     const generated = await firstClient.send(
       new GenerateDataKeyCommand({
@@ -165,7 +167,7 @@ describe('local KMS server with a data directory', () => {
 
     expect(statSync(join(dataDir, 'kms', 'root-key')).mode & 0o777).toBe(0o600);
 
-    const second = await startKmsServer({ port: 0, dataDir });
+    const second = await startKmsServer({ port: 0, dataDir, credentials });
     const secondClient = clientFor(second);
     try {
       expect(second.keyArn).toBe(first.keyArn);
@@ -180,8 +182,8 @@ describe('local KMS server with a data directory', () => {
   });
 
   it('cannot decrypt blobs of another root key', async () => {
-    const other = await startKmsServer({ port: 0 });
-    const mine = await startKmsServer({ port: 0, dataDir });
+    const other = await startKmsServer({ port: 0, credentials });
+    const mine = await startKmsServer({ port: 0, dataDir, credentials });
     const otherClient = clientFor(other);
     const myClient = clientFor(mine);
     try {

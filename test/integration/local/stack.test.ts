@@ -5,7 +5,7 @@ import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutRecordCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import type { FunctionName } from '../../../lib/topology';
-import { localDynamoClient, localKinesisClient } from '../../../local/local-clients';
+import { localDynamoClient, localEndpointOfEnv, localKinesisClient } from '../../../local/local-clients';
 import type { LocalHandlers } from '../../../local/local-functions';
 import { LOCAL_STREAMS, LOCAL_TABLES } from '../../../local/resources';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
@@ -19,7 +19,7 @@ import { type LocalStack, startLocalStack } from '../../../local/stack';
 /** A function's environment, as the stack gives it (read when the handler runs, after the stack started). */
 type EnvOf = (name: FunctionName) => Record<string, string>;
 
-const kinesis = (env: Record<string, string>) => localKinesisClient(env.AWS_ENDPOINT_URL_KINESIS!);
+const kinesis = (env: Record<string, string>) => localKinesisClient(localEndpointOfEnv(env, 'KINESIS'));
 const dataOf = (event: unknown) =>
   (event as KinesisStreamEvent).Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString());
 const streamOf = (event: unknown) =>
@@ -114,11 +114,13 @@ describe('local stack', () => {
       SIGNUP_MODE: 'open',
       AWS_REGION: 'us-east-1',
     });
+    // @connections is not on the public port: a loopback port of its own, for signed requests only.
     expect(stack.environmentOf('egress')).toMatchObject({
       CONNECTIONS_TABLE: LOCAL_TABLES.connections,
-      WS_CALLBACK_URL: stack.apiUrl,
+      WS_CALLBACK_URL: stack.connectionsUrl,
       AWS_REGION: 'us-east-1',
     });
+    expect(stack.connectionsUrl).not.toBe(stack.apiUrl);
     expect(stack.environmentOf('ingest')).toMatchObject({ SOURCE_EVENTS_STREAM: LOCAL_STREAMS.sourceEvents });
     expect(stack.environmentOf('decrypter')).toMatchObject({
       DERIVED_EVENTS_STREAM: LOCAL_STREAMS.derivedEvents,
@@ -164,7 +166,7 @@ describe('local stack', () => {
       eventSourceMapping: fast,
     });
     const keyBefore = stack.environmentOf('ingest').KMS_KEY_ID;
-    const dynamo = localDynamoClient(stack.environmentOf('management').AWS_ENDPOINT_URL_DYNAMODB!);
+    const dynamo = localDynamoClient(localEndpointOfEnv(stack.environmentOf('management'), 'DYNAMODB'));
     await dynamo.send(
       new PutItemCommand({
         TableName: LOCAL_TABLES.accounts,
@@ -193,7 +195,7 @@ describe('local stack', () => {
     await eventually(() => seen.decrypted.length >= 1, 'the unconsumed event');
     expect(seen.decrypted).toEqual(['{"n":2}']);
     expect(stack.environmentOf('ingest').KMS_KEY_ID).toBe(keyBefore);
-    const client = localDynamoClient(stack.environmentOf('management').AWS_ENDPOINT_URL_DYNAMODB!);
+    const client = localDynamoClient(localEndpointOfEnv(stack.environmentOf('management'), 'DYNAMODB'));
     const { Item } = await client.send(
       new GetItemCommand({
         TableName: LOCAL_TABLES.accounts,

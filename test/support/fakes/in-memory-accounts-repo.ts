@@ -12,6 +12,7 @@ type AccountsRepoSurface = Pick<
   | 'listUsers'
   | 'removeUser'
   | 'isRemoved'
+  | 'updatePasswordHash'
 >;
 
 /**
@@ -99,6 +100,14 @@ export class InMemoryAccountsRepo implements AccountsRepoSurface {
   async hasAnyAccount(): Promise<boolean> {
     this.count('hasAnyAccount');
     return this.bootstrapClaimed || this.accounts.size > 0;
+  }
+
+  async updatePasswordHash(email: string, accountId: string, passwordHash: string): Promise<boolean> {
+    this.count('updatePasswordHash');
+    const account = this.accounts.get(email);
+    if (!account || account.accountId !== accountId) return false;
+    account.passwordHash = passwordHash;
+    return true;
   }
 
   /**

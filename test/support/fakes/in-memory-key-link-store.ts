@@ -1,15 +1,30 @@
 import { randomBytes } from 'node:crypto';
 import { accountOfScope } from '../../../lambdas/core/key-link-scope';
-import type { KeyEncryptionKeys, KeyLinkRecord, KeyLinkStore } from '../../../lambdas/core/key-links';
+import type {
+  KeyEncryptionKeys,
+  KeyLinkDeletion,
+  KeyLinkDeletionLog,
+  KeyLinkRecord,
+  KeyLinkStore,
+} from '../../../lambdas/core/key-links';
 
 /**
  * In-memory KeyLinkStore for unit tests, with the same conditional semantics as the DynamoDB adapter:
  * createIfAbsent installs the candidate only when no live current link exists, else returns the live one.
  * Every call yields to the event loop first, so concurrent callers really interleave. `observedArguments`
- * records everything the store was given (to check that no plain key-field value reaches it).
+ * records everything the store was given (to check that no plain key-field value reaches it). Deleting a
+ * link logs it in the deletion log (with the clock given, default Date.now), as the adapter does.
  */
-export class InMemoryKeyLinkStore implements KeyLinkStore {
+export class InMemoryKeyLinkStore implements KeyLinkStore, KeyLinkDeletionLog {
   readonly links = new Map<string, KeyLinkRecord>();
+  readonly deletionLog: KeyLinkDeletion[] = [];
+  /** Reads of the deletion log. */
+  deletionLogReads = 0;
+  private readonly now: () => number;
+
+  constructor(opts: { now?: () => number } = {}) {
+    this.now = opts.now ?? Date.now;
+  }
   private readonly current = new Map<string, string>();
   readonly observedArguments: unknown[] = [];
   createCalls = 0;
@@ -42,10 +57,17 @@ export class InMemoryKeyLinkStore implements KeyLinkStore {
     await yieldToEventLoop();
     const record = this.links.get(keyLinkId);
     if (!record) return false;
-    this.links.delete(keyLinkId);
     const key = currentKey(record.scope, record.keyHash);
     if (this.current.get(key) === keyLinkId) this.current.delete(key);
+    this.deletionLog.push({ keyLinkId, deletedAt: this.now() });
+    this.links.delete(keyLinkId);
     return true;
+  }
+
+  async deletedSince(fromMs: number): Promise<KeyLinkDeletion[]> {
+    await yieldToEventLoop();
+    this.deletionLogReads++;
+    return this.deletionLog.filter((entry) => entry.deletedAt >= fromMs).map((entry) => ({ ...entry }));
   }
 
   /** Like the DynamoDB adapter: deletes every key link of a data subject in an account; the ids deleted. */

@@ -4,12 +4,20 @@ import type { StreamRecord } from '../../../lambdas/core/stream-definition';
 
 type StreamsRepoSurface = Pick<
   StreamsRepo,
-  'get' | 'list' | 'listDerived' | 'create' | 'delete' | 'getCredential'
+  | 'get'
+  | 'list'
+  | 'listDerived'
+  | 'create'
+  | 'delete'
+  | 'getCredential'
+  | 'addCredential'
+  | 'removeCredential'
 >;
 
 /**
  * In-memory stand-in for the streams table with the adapter's semantics: a name clash on create is a
- * ConflictError, deleting a stream deletes its credentials, reads return copies. For unit tests of
+ * ConflictError, deleting a stream deletes its credentials, a credential is added to / removed from a
+ * stream's list together with its item, reads return copies. For unit tests of
  * handlers and use cases (no emulator, no network).
  */
 export class InMemoryStreamsRepo implements StreamsRepoSurface {
@@ -56,6 +64,33 @@ export class InMemoryStreamsRepo implements StreamsRepoSurface {
     if (!stream) return;
     for (const { clientId } of stream.credentials) this.credentials.delete(clientId);
     this.streams.delete(key(accountId, name));
+  }
+
+  async addCredential(
+    accountId: string,
+    name: string,
+    credential: { clientId: string; secretHash: string; createdAt: string },
+  ): Promise<StreamRecord | undefined> {
+    this.count('addCredential');
+    const stream = this.streams.get(key(accountId, name));
+    if (!stream) return undefined;
+    stream.credentials = [...(stream.credentials ?? []), { clientId: credential.clientId }];
+    this.credentials.set(credential.clientId, {
+      clientId: credential.clientId,
+      secretHash: credential.secretHash,
+      accountId,
+      streamName: name,
+    });
+    return structuredClone(stream);
+  }
+
+  async removeCredential(accountId: string, name: string, clientId: string): Promise<boolean> {
+    this.count('removeCredential');
+    const stream = this.streams.get(key(accountId, name));
+    if (!stream?.credentials.some((c) => c.clientId === clientId)) return false;
+    stream.credentials = stream.credentials.filter((c) => c.clientId !== clientId);
+    this.credentials.delete(clientId);
+    return true;
   }
 
   async getCredential(clientId: string): Promise<StreamCredential | undefined> {

@@ -1,11 +1,11 @@
 import type { ConnectionPoster, PostOutcome } from '../../../lambdas/aws/connection-poster';
 
-type ConnectionPosterSurface = Pick<ConnectionPoster, 'post'>;
+type ConnectionPosterSurface = Pick<ConnectionPoster, 'post' | 'disconnect'>;
 
 /**
  * In-memory stand-in for the `@connections` endpoint: records the frames each connection received, in
  * order. A connection in `gone` answers `gone` (API Gateway's 410) and receives nothing; one in `failing`
- * makes the post throw, as a throttled or unavailable endpoint would. Posts yield to the event loop, so
+ * makes the post throw, as a throttled or unavailable endpoint would. A disconnected connection is gone. Posts yield to the event loop, so
  * concurrent deliveries really interleave.
  */
 export class RecordingConnectionPoster implements ConnectionPosterSurface {
@@ -30,6 +30,15 @@ export class RecordingConnectionPoster implements ConnectionPosterSurface {
     received.push(frame);
     this.frames.set(connectionId, received);
     return 'ok';
+  }
+
+  /** Connections closed through `disconnect` (DeleteConnection), in order. */
+  readonly disconnected: string[] = [];
+
+  async disconnect(connectionId: string): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.disconnected.push(connectionId);
+    this.gone.add(connectionId);
   }
 
   /** The frames a connection received, parsed as JSON. */

@@ -2,26 +2,34 @@ import { type EventEnvelope, encodeEnvelope } from '../../../lambdas/core/event-
 import { createEgressHandler } from '../../../lambdas/handlers/egress';
 import { kinesisEvent, type StreamRecordData } from '../../support/data-path-events';
 import { InMemoryConnectionsRepo } from '../../support/fakes/in-memory-connections-repo';
+import { InMemoryStreamsRepo } from '../../support/fakes/in-memory-streams-repo';
 import { RecordingConnectionPoster } from '../../support/fakes/recording-connection-poster';
 import { recordingLogger } from '../../support/recording-logger';
+import { streamRecord } from '../../support/stream-records';
 
 const ACCOUNT = 'account-1';
 
 /** The egress function wired to in-memory fakes. */
 function egressWithFakes(concurrency?: number) {
   const connections = new InMemoryConnectionsRepo();
+  const streams = new InMemoryStreamsRepo();
   const poster = new RecordingConnectionPoster();
   const log = recordingLogger('egress');
   const egress = createEgressHandler({
     connections,
+    streams,
     poster,
     logger: log.logger,
     ...(concurrency ? { concurrency } : {}),
   });
-  /** A subscriber of a stream, as `$connect` stores it. */
-  const subscribe = (connectionId: string, streamName: string, accountId = ACCOUNT) =>
-    connections.put({ connectionId, accountId, streamName, clientId: `client-of-${streamName}` });
-  return { egress, connections, poster, log, subscribe };
+  /** A subscriber of a stream (stored with that client id as its credential), as `$connect` stores it. */
+  const subscribe = async (connectionId: string, streamName: string, accountId = ACCOUNT) => {
+    const clientId = `client-of-${streamName}`;
+    const stored = await streams.get(accountId, streamName);
+    if (!stored) streams.put(streamRecord({ name: streamName, accountId, credentials: [{ clientId }] }));
+    return connections.put({ connectionId, accountId, streamName, clientId });
+  };
+  return { egress, connections, streams, poster, log, subscribe };
 }
 
 function envelope(stream: string, n: number, accountId = ACCOUNT): EventEnvelope {
@@ -64,7 +72,14 @@ describe('egress fan-out', () => {
     expect(fakes.poster.eventsOf('sub-b')).toEqual(expected);
     expect(fakes.poster.eventsOf('sub-other-stream')).toEqual([]);
     expect(fakes.poster.eventsOf('sub-other-account')).toEqual([]);
-    expect(report).toEqual({ events: 2, undecodable: 0, deliveries: 4, gone: 0, failedPosts: 0 });
+    expect(report).toEqual({
+      events: 2,
+      undecodable: 0,
+      deliveries: 4,
+      gone: 0,
+      failedPosts: 0,
+      revoked: 0,
+    });
   });
 
   it("lists each stream's subscribers once per batch", async () => {
@@ -133,6 +148,103 @@ describe('egress fan-out', () => {
       connectionId: 'sub-failing',
       errorName: 'Error',
     });
+  });
+
+  it('logs at most 10 failed posts per 10 s across batches, the next line saying how many were held back', async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    for (let i = 0; i < 12; i++) {
+      await fakes.subscribe(`sub-${i}`, 'demo');
+      fakes.poster.failing.add(`sub-${i}`);
+    }
+    // Act
+    await fakes.egress(batch([envelope('demo', 1), envelope('demo', 2)]));
+    await fakes.egress(batch([envelope('demo', 3)]));
+    // Assess
+    expect(fakes.log.attributesOf('post to connection failed')).toHaveLength(10);
+  });
+
+  it('closes and deletes a subscriber whose credential the stream no longer lists, and sends it nothing', async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await fakes.subscribe('sub-kept', 'demo');
+    await fakes.connections.put({
+      connectionId: 'sub-revoked',
+      accountId: ACCOUNT,
+      streamName: 'demo',
+      clientId: 'ps-deleted-credential',
+    });
+    // Act
+    const report = await fakes.egress(batch([envelope('demo', 1)]));
+    // Assess
+    expect(report).toMatchObject({ deliveries: 1, revoked: 1 });
+    expect(fakes.poster.posts.map((post) => post.connectionId)).toEqual(['sub-kept']);
+    expect(fakes.poster.disconnected).toEqual(['sub-revoked']);
+    expect([...fakes.connections.connections.keys()]).toEqual(['sub-kept']);
+  });
+
+  it('sends nothing to the subscribers of a stream that was deleted, and ends them', async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await fakes.subscribe('sub-a', 'demo');
+    await fakes.streams.delete(ACCOUNT, 'demo');
+    // Act
+    const report = await fakes.egress(batch([envelope('demo', 1)]));
+    // Assess
+    expect(report).toMatchObject({ deliveries: 0, revoked: 1 });
+    expect(fakes.poster.posts).toEqual([]);
+    expect(fakes.connections.connections.size).toBe(0);
+  });
+
+  it('never delivers to an old subscriber of a stream deleted and created again under the same name', async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await fakes.subscribe('sub-old', 'demo');
+    await fakes.egress(batch([envelope('demo', 0)]));
+    await fakes.streams.delete(ACCOUNT, 'demo');
+    fakes.streams.put(
+      streamRecord({ name: 'demo', accountId: ACCOUNT, credentials: [{ clientId: 'ps-new' }] }),
+    );
+    // Act
+    const report = await fakes.egress(batch([envelope('demo', 1)]));
+    // Assess
+    expect(report).toMatchObject({ deliveries: 0, revoked: 1 });
+    expect(fakes.poster.eventsOf('sub-old')).toEqual([{ n: 0, strmMeta: { consentLevels: [] } }]);
+  });
+
+  it('sends nothing to the subscribers of a disabled stream', async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await fakes.subscribe('sub-a', 'demo');
+    const stored = (await fakes.streams.get(ACCOUNT, 'demo'))!;
+    fakes.streams.put({ ...stored, enabled: false });
+    // Act
+    const report = await fakes.egress(batch([envelope('demo', 1)]));
+    // Assess
+    expect(report).toMatchObject({ deliveries: 0, revoked: 1 });
+  });
+
+  it('serves a subscriber of a credential created after an earlier batch read the stream', async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await fakes.subscribe('sub-a', 'demo');
+    await fakes.egress(batch([envelope('demo', 0)]));
+    await fakes.streams.addCredential(ACCOUNT, 'demo', {
+      clientId: 'ps-added',
+      secretHash: 'h',
+      createdAt: '',
+    });
+    await fakes.connections.put({
+      connectionId: 'sub-new',
+      accountId: ACCOUNT,
+      streamName: 'demo',
+      clientId: 'ps-added',
+    });
+    // Act
+    const report = await fakes.egress(batch([envelope('demo', 1)]));
+    // Assess
+    expect(report).toMatchObject({ deliveries: 2, revoked: 0 });
+    expect(fakes.poster.eventsOf('sub-new')).toEqual([{ n: 1, strmMeta: { consentLevels: [] } }]);
   });
 
   it('skips and counts records that are not event envelopes, and delivers the others', async () => {

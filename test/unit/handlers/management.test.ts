@@ -262,7 +262,7 @@ describe('sign-up', () => {
     const api = managementApi();
     await signUp(api, { email: 'ada@example.com', password: 'correct horse' });
     // Act
-    const res = await signUp(api, { email: 'ADA@example.com', password: 'another one' });
+    const res = await signUp(api, { email: 'ADA@example.com', password: 'another long enough one' });
     // Assess
     expect(res.statusCode).toBe(409);
     expect(responseBody(res).error.code).toBe('conflict');
@@ -284,7 +284,7 @@ describe('sign-up', () => {
     // Act
     const res = await signUp(api, {
       email: 'admin@example.com',
-      password: 'longenough',
+      password: 'a long enough password',
       bootstrapSecret: 'the-secret',
     });
     // Assess
@@ -301,7 +301,11 @@ describe('sign-up', () => {
     // Prepare
     const api = managementApi({ signupMode: 'bootstrap', bootstrapSecret: async () => 'the-secret' });
     // Act
-    const res = await signUp(api, { email: 'admin@example.com', password: 'longenough', ...extra });
+    const res = await signUp(api, {
+      email: 'admin@example.com',
+      password: 'a long enough password',
+      ...extra,
+    });
     // Assess
     expect(res.statusCode).toBe(403);
     expect(responseBody(res).error).toEqual({ code: 'signup_closed', message: 'sign-up is closed' });
@@ -314,7 +318,7 @@ describe('sign-up', () => {
     // Act
     const res = await signUp(api, {
       email: 'admin@example.com',
-      password: 'longenough',
+      password: 'a long enough password',
       bootstrapSecret: '',
     });
     // Assess
@@ -325,12 +329,16 @@ describe('sign-up', () => {
     // Prepare
     const bootstrapSecret = jest.fn(async () => 'the-secret');
     const api = managementApi({ signupMode: 'bootstrap', bootstrapSecret });
-    await signUp(api, { email: 'admin@example.com', password: 'longenough', bootstrapSecret: 'the-secret' });
+    await signUp(api, {
+      email: 'admin@example.com',
+      password: 'a long enough password',
+      bootstrapSecret: 'the-secret',
+    });
     bootstrapSecret.mockClear();
     // Act
     const res = await signUp(api, {
       email: 'other@example.com',
-      password: 'longenough',
+      password: 'a long enough password',
       bootstrapSecret: 'the-secret',
     });
     // Assess
@@ -371,6 +379,7 @@ describe('login and refresh', () => {
     expect(await api.tokens.verifyUserToken(body.accessToken)).toEqual({
       accountId: 'acct-1',
       email: 'ada@example.com',
+      sessionId: expect.any(String),
     });
   });
 
@@ -390,12 +399,9 @@ describe('login and refresh', () => {
   });
 
   it('refresh exchanges a refresh token for new tokens', async () => {
-    // Prepare
+    // Prepare: the refresh token of a live session (as login issues it)
     const api = await withAccount();
-    const { refreshToken } = await api.tokens.issueUserTokens({
-      accountId: 'acct-1',
-      email: 'ada@example.com',
-    });
+    const { refreshToken } = await api.userSession('acct-1', 'ada@example.com');
     // Act
     const res = await refresh(api, { refreshToken });
     // Assess

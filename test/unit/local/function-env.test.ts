@@ -11,6 +11,7 @@ const endpoints = {
   kmsUrl: 'http://127.0.0.1:1003',
   kmsKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/local',
   callbackUrl: 'http://127.0.0.1:1004',
+  credentials: { accessKeyId: 'AKIATESTTESTTESTTEST', secretAccessKey: 'test-secret' },
 };
 const launcher = { PATH: '/usr/bin', HOME: '/home/me', AWS_PROFILE: 'prod', STREAMS_TABLE: 'someone-elses' };
 

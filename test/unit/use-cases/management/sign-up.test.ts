@@ -14,7 +14,11 @@ function ports(signupMode: 'open' | 'bootstrap') {
   };
 }
 
-const request = (email: string) => ({ email, password: 'longenough', bootstrapSecret: 'the-secret' });
+const request = (email: string) => ({
+  email,
+  password: 'a long enough password',
+  bootstrapSecret: 'the-secret',
+});
 
 describe('signUp', () => {
   it('open: creates the account without the first-account claim', async () => {

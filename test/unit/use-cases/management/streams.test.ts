@@ -1,7 +1,9 @@
 import { ConflictError } from '../../../../lambdas/core/errors';
 import type { StreamRecord } from '../../../../lambdas/core/stream-definition';
 import { createStream, deleteStream } from '../../../../lambdas/use-cases/management/streams';
+import { InMemoryConnectionsRepo } from '../../../support/fakes/in-memory-connections-repo';
 import { InMemoryStreamsRepo } from '../../../support/fakes/in-memory-streams-repo';
+import { RecordingConnectionPoster } from '../../../support/fakes/recording-connection-poster';
 import { recordingLogger } from '../../../support/recording-logger';
 import { streamRecord } from '../../../support/stream-records';
 
@@ -20,7 +22,9 @@ function ports() {
     deletes.push(name);
     return remove(accountId, name);
   };
-  return { streams, deletes, now: () => NOW, audit: recordingLogger().logger };
+  const connections = new InMemoryConnectionsRepo({ now: () => NOW });
+  const sockets = new RecordingConnectionPoster();
+  return { streams, deletes, connections, sockets, now: () => NOW, audit: recordingLogger().logger };
 }
 
 describe('deleteStream', () => {
@@ -34,6 +38,22 @@ describe('deleteStream', () => {
     // Assess
     expect(deleted).toEqual(['winston-0', 'winston-1', 'winston']);
     expect(p.deletes).toEqual(['winston-0', 'winston-1', 'winston']);
+  });
+
+  it('ends the WebSocket subscribers of every deleted stream (closed and their records deleted), no others', async () => {
+    // Prepare
+    const p = ports();
+    for (const s of [stream('winston'), stream('winston-0', 'winston'), stream('other')]) p.streams.put(s);
+    const subscribe = (connectionId: string, streamName: string) =>
+      p.connections.put({ connectionId, accountId: 'acct-1', streamName, clientId: 'ps-client' });
+    await subscribe('c-source', 'winston');
+    await subscribe('c-derived', 'winston-0');
+    await subscribe('c-other', 'other');
+    // Act
+    await deleteStream(p, 'acct-1', 'winston', { recursive: true });
+    // Assess
+    expect(p.sockets.disconnected.sort()).toEqual(['c-derived', 'c-source']);
+    expect([...p.connections.connections.keys()]).toEqual(['c-other']);
   });
 
   it('without recursive, refuses a source with derived streams and deletes nothing', async () => {

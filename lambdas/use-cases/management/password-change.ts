@@ -1,0 +1,40 @@
+import { parsePasswordChange } from '../../core/accounts';
+import { ForbiddenError, UnauthorizedError } from '../../core/errors';
+import { hashPassword, verifyPassword } from '../../core/passwords';
+import type { UserClaims } from '../../core/tokens';
+import { recordFailedSignIn, recordSuccessfulSignIn, refuseWhileBackingOff } from './login-backoff';
+import type { ManagementPorts } from './ports';
+
+type PasswordPorts = Pick<ManagementPorts, 'accounts' | 'sessions' | 'loginAttempts' | 'now' | 'audit'>;
+
+/**
+ * `POST /v1/auth/password` with `{currentPassword, newPassword}`: the current password must be right (a
+ * wrong one counts as a failed sign-in, with the same backoff), the new one must meet the policy. Then
+ * every session of the user is revoked, this one too: refresh tokens stop working and access tokens are
+ * refused from the next call on.
+ */
+export async function changePassword(
+  ports: PasswordPorts,
+  caller: UserClaims,
+  body: unknown,
+  sourceIp?: string,
+): Promise<void> {
+  const request = parsePasswordChange(body, caller.email);
+  const attempt = { email: caller.email, sourceIp };
+  await refuseWhileBackingOff(ports, attempt);
+  const account = await ports.accounts.getByEmail(caller.email);
+  if (!account || account.accountId !== caller.accountId) {
+    throw new UnauthorizedError('the session has ended; sign in again', 'invalid_token');
+  }
+  if (!(await verifyPassword(request.currentPassword, account.passwordHash))) {
+    await recordFailedSignIn(ports, attempt);
+    throw new ForbiddenError('currentPassword is wrong', 'invalid_credentials');
+  }
+  await recordSuccessfulSignIn(ports, attempt);
+  const passwordHash = await hashPassword(request.newPassword);
+  if (!(await ports.accounts.updatePasswordHash(account.email, account.accountId, passwordHash))) {
+    throw new UnauthorizedError('the session has ended; sign in again', 'invalid_token');
+  }
+  const revoked = await ports.sessions.revokeAll(account.email);
+  ports.audit.info('password changed', { accountId: account.accountId, sessionsRevoked: revoked });
+}
