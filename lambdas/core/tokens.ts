@@ -215,7 +215,8 @@ export class TokenService {
       if (error instanceof errors.JWTExpired) throw new UnauthorizedError('token expired', 'token_expired');
       throw new UnauthorizedError('invalid token', 'invalid_token');
     }
-    if (!types.includes(payload.typ as TokenType)) throw new UnauthorizedError('invalid token', 'invalid_token');
+    if (!types.includes(payload.typ as TokenType))
+      throw new UnauthorizedError('invalid token', 'invalid_token');
     return payload;
   }
 }

@@ -244,7 +244,8 @@ function consoleRoutes(ports: ManagementPorts): Routes {
       method: 'POST',
       path: '/v1/streams/:name/read-token',
       auth: true,
-      run: async ({ caller, params }) => json(200, await issueReadToken(ports, caller.accountId, params.name)),
+      run: async ({ caller, params }) =>
+        json(200, await issueReadToken(ports, caller.accountId, params.name)),
     },
     {
       method: 'GET',

@@ -23,7 +23,8 @@ export async function issueReadToken(
   name: string,
 ): Promise<IssuedReadToken> {
   const stream = await ownStream(ports.streams, accountId, name);
-  if (!isStreamActive(stream)) throw new ForbiddenError(`stream ${stream.name} is disabled`, 'stream_disabled');
+  if (!isStreamActive(stream))
+    throw new ForbiddenError(`stream ${stream.name} is disabled`, 'stream_disabled');
   const tokens = await ports.tokens();
   const issued = await tokens.issueStreamReadToken({
     accountId,

@@ -23,7 +23,9 @@ async function storedKeyLink(api: Api, keyLinkId: string, accountId: string): Pr
 
 async function metadata(api: Api, keyLinkId: string, accountId: string) {
   const token = await api.userToken(accountId);
-  return api.handler(managementRequest({ method: 'GET', path: `/v1/key-links/${keyLinkId}/metadata`, token }));
+  return api.handler(
+    managementRequest({ method: 'GET', path: `/v1/key-links/${keyLinkId}/metadata`, token }),
+  );
 }
 
 describe('GET /v1/key-links/{id}/metadata', () => {

@@ -70,14 +70,16 @@ function setup() {
 
 async function readToken(env: ReturnType<typeof setup>, name: string, accountId = ACCOUNT) {
   const token = await env.api.userToken(accountId);
-  return env.api.handler(managementRequest({ method: 'POST', path: `/v1/streams/${name}/read-token`, token }));
+  return env.api.handler(
+    managementRequest({ method: 'POST', path: `/v1/streams/${name}/read-token`, token }),
+  );
 }
 
 const effectOf = (result: { policyDocument: { Statement: { Effect: string }[] } }) =>
   result.policyDocument.Statement[0]?.Effect;
 
 describe('POST /v1/streams/{name}/read-token', () => {
-  it('gives a signed-in user a 5-minute token for one of the account\'s streams', async () => {
+  it("gives a signed-in user a 5-minute token for one of the account's streams", async () => {
     // Prepare
     const env = setup();
     env.api.streams.put(winston());
@@ -91,7 +93,9 @@ describe('POST /v1/streams/{name}/read-token', () => {
       expiresAt: Math.floor(MANAGEMENT_NOW / 1000) + 300,
       stream: 'winston',
     });
-    expect(env.api.log.attributesOf('read token issued')).toEqual([{ accountId: ACCOUNT, stream: 'winston' }]);
+    expect(env.api.log.attributesOf('read token issued')).toEqual([
+      { accountId: ACCOUNT, stream: 'winston' },
+    ]);
     expect(env.api.log.text()).not.toContain(body.accessToken);
   });
 
@@ -143,7 +147,11 @@ describe('a read token', () => {
     const result = await env.authorize(connectAuthorizerEvent({ query: { token: accessToken } }));
     // Assess
     expect(effectOf(result)).toBe('Allow');
-    expect(result.context).toEqual({ accountId: ACCOUNT, stream: 'winston', clientId: streamReaderId(stream) });
+    expect(result.context).toEqual({
+      accountId: ACCOUNT,
+      stream: 'winston',
+      clientId: streamReaderId(stream),
+    });
   });
 
   it('opens a subscription to a derived stream too', async () => {
