@@ -164,16 +164,18 @@ function ConsentPreview(props: {
   const { rule, contract } = props;
   return (
     <div class="consent-preview" aria-live="polite">
-      <label>
-        With contract
-        <select value={contract?.ref} onChange={(e) => props.onContract(e.currentTarget.value)}>
-          {props.contracts.map((c) => (
-            <option key={c.ref} value={c.ref}>
-              {c.ref}
-            </option>
-          ))}
-        </select>
-      </label>
+      <label for="preview-contract">With contract</label>
+      <select
+        id="preview-contract"
+        value={contract?.ref}
+        onChange={(e) => props.onContract(e.currentTarget.value)}
+      >
+        {props.contracts.map((c) => (
+          <option key={c.ref} value={c.ref}>
+            {c.ref}
+          </option>
+        ))}
+      </select>
       {rule && contract ? (
         <table>
           <caption>{describeRule(rule)}</caption>

@@ -133,9 +133,7 @@ export function TestEventsPanel(props: { source: string }) {
             </select>
           </label>
         </div>
-        {known ? (
-          <p class="hint">Sent with the credentials created in this tab ({known.clientId}).</p>
-        ) : (
+        {!known && (
           <div class="row">
             <label>
               Client id
@@ -158,7 +156,6 @@ export function TestEventsPanel(props: { source: string }) {
             </label>
           </div>
         )}
-        <ErrorText error={error} />
         <div class="actions start">
           <button type="submit" disabled={running || choices.length === 0 || (!known && !havePasted)}>
             Send test events
@@ -184,6 +181,8 @@ export function TestEventsPanel(props: { source: string }) {
             </span>
           )}
         </div>
+        {known && <p class="hint">Sent with the credentials created in this tab ({known.clientId}).</p>}
+        <ErrorText error={error} />
       </form>
     </details>
   );
