@@ -53,6 +53,15 @@ function readLiveRows(page: Page): Promise<RowInfo[]> {
   );
 }
 
+/** Polls `check` until it holds (30 s at most). */
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function shot(page: Page, name: string, fullPage = false): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 }
@@ -133,12 +142,11 @@ describe('the web console in Chromium', () => {
     await page.getByRole('button', { name: 'Send test events' }).click();
     await page.getByText(`Sent ${EVENTS} events.`).waitFor({ timeout: 30_000 });
     // Every cell settled: no copy still on its way.
-    await page.waitForFunction(
-      (n) =>
-        document.querySelectorAll('tbody tr[data-row]').length === n &&
-        document.querySelectorAll('td[data-status=pending]').length === 0,
-      EVENTS,
-      { timeout: 30_000, polling: 250 },
+    await until(
+      async () =>
+        (await page.locator('tbody tr[data-row]').count()) === EVENTS &&
+        (await page.locator('td[data-status=pending]').count()) === 0,
+      'every row settled',
     );
     rows = await readLiveRows(page);
     await shot(page, '04-live');
@@ -269,10 +277,10 @@ describe('the web console in Chromium', () => {
       await page.getByRole('link', { name: 'Usage' }).click();
       await page.locator('.chart canvas').waitFor();
       await page.locator('table.key-links tbody tr').first().waitFor();
-      await page.waitForFunction(() =>
-        [...document.querySelectorAll('table.key-links tbody tr')].every(
-          (tr) => (tr.children[2]?.textContent ?? '') !== '',
-        ),
+      // Created and expiry filled in for every key link (from GET /v1/key-links/{id}/metadata).
+      await until(
+        async () => (await page.locator('table.key-links tbody tr td:nth-child(3):empty').count()) === 0,
+        'key-link dates',
       );
       await shot(page, '07-usage', true);
       // Assess
@@ -290,7 +298,7 @@ describe('the web console in Chromium', () => {
       const focused: string[] = [];
       for (let i = 0; i < 4; i++) {
         await page.keyboard.press('Tab');
-        focused.push(await page.evaluate(() => document.activeElement?.textContent?.trim() ?? ''));
+        focused.push(await page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''"));
       }
       // Assess
       expect(focused).toEqual(['Skip to content', 'Privacy Streams', 'Streams', 'Live view']);

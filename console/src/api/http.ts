@@ -58,7 +58,7 @@ export async function requestJson<T>(
     body = JSON.stringify(options.body);
   }
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const response = await fetchFn(url, { method, headers, body, credentials: 'omit', cache: 'no-store' });
+  const response = await fetchFn(url, { method, headers, body, credentials: 'omit' });
   if (!response.ok) throw await errorOf(response);
   if (response.status === 204) return undefined as T;
   const text = await response.text();
