@@ -11,6 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ConsoleHosting } from './console-hosting';
 import { constructId } from './construct-ids';
 import { DataTables } from './data-tables';
 import { type EnvSource, resolveEnvironment } from './function-environment';
@@ -28,7 +29,13 @@ export interface PrivacyStreamsStackProps extends StackProps {
 }
 
 /** Logical ids of the outputs `strm context import` reads from `cdk deploy --outputs-file`. */
-export const OUTPUT_IDS = ['HttpApiUrl', 'WebSocketUrl', 'BootstrapSecretArn', 'Region'] as const;
+export const OUTPUT_IDS = [
+  'HttpApiUrl',
+  'WebSocketUrl',
+  'BootstrapSecretArn',
+  'Region',
+  'ConsoleUrl',
+] as const;
 
 /** Stage name of the WebSocket API (part of the wss:// URL and the @connections callback URL). */
 export const WEBSOCKET_STAGE = TOPOLOGY.webSocketApi.stage;
@@ -50,6 +57,7 @@ export class PrivacyStreamsStack extends Stack {
   readonly httpStage: apigwv2.HttpStage;
   readonly webSocketApi: apigwv2.WebSocketApi;
   readonly webSocketStage: apigwv2.WebSocketStage;
+  readonly console: ConsoleHosting;
 
   constructor(scope: Construct, id: string, props: PrivacyStreamsStackProps) {
     super(scope, id, props);
@@ -94,6 +102,13 @@ export class PrivacyStreamsStack extends Stack {
     this.addEventSourceMappings();
     [this.httpApi, this.httpStage] = this.createHttpApi(config, stateful);
     this.addWebSocketRoutes();
+    // The web console and both APIs behind one CloudFront origin (lib/console-hosting.ts).
+    this.console = new ConsoleHosting(this, 'Console', {
+      httpApiId: this.httpApi.apiId,
+      webSocketApiId: this.webSocketApi.apiId,
+      webSocketStage: WEBSOCKET_STAGE,
+      acknowledgeNagFindings: props.acknowledgeNagFindings,
+    });
     this.addOutputs();
 
     if (props.acknowledgeNagFindings === false) return;
@@ -285,5 +300,9 @@ export class PrivacyStreamsStack extends Stack {
         'aws secretsmanager get-secret-value --secret-id <this> → bootstrapSecret for the first sign-up',
     });
     new CfnOutput(this, 'Region', { value: this.region, description: 'Deployment region' });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: `https://${this.console.distribution.distributionDomainName}/console/`,
+      description: 'The web console (the APIs answer under the same origin)',
+    });
   }
 }

@@ -7,6 +7,7 @@ import { type FunctionName, TOPOLOGY } from '../lib/topology';
 import type { HttpRouteSpec, WebSocketApiSpec } from '../lib/topology-types';
 import type { LiveConnection } from './connections-endpoint';
 import { type ConnectionsServer, startConnectionsServer } from './connections-server';
+import type { ConsoleSite } from './console-site';
 import {
   apiGatewayId,
   buildHttpApiEvent,
@@ -62,6 +63,8 @@ export interface GatewayOptions {
   stage?: string;
   /** HTTP API integration timeout: 30 s, then 503 like API Gateway. */
   integrationTimeoutMs?: number;
+  /** The web console's files under /console/ (local/console-site.ts); none when absent. */
+  console?: ConsoleSite;
   /** HTTP API payload limit: 10 MB, then 413. */
   maxBodyBytes?: number;
   /** Keep-alive pings to detect dead peers. Default 30 s. */
@@ -189,6 +192,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         `${method} ${loggablePath(rawPath)} ${response.statusCode} ${Math.round(performance.now() - started)}ms`,
       );
     };
+
+    // The console's static files come before the API routes (like the CloudFront behaviour on AWS).
+    const consoleResponse = opts.console?.respond(method, rawPath);
+    if (consoleResponse) {
+      req.resume();
+      finish(consoleResponse);
+      return;
+    }
 
     if (decodeApiPath(rawPath) === undefined) {
       req.resume();

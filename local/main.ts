@@ -1,5 +1,7 @@
 import './sdk-warning-off';
 import { Command, InvalidArgumentError } from 'commander';
+import { buildConsole } from '../console/build';
+import { consoleSite } from './console-site';
 import { DataDirInUseError } from './data-dir-lock';
 import { PortInUseError } from './emulators';
 import type { EventSourceMappingStats } from './event-source-mapping';
@@ -66,7 +68,10 @@ async function main(): Promise<void> {
 
   let stack: LocalStack;
   try {
+    // A fresh build of the web console on every start (under a second): what you see is the source.
+    const site = consoleSite(await buildConsole());
     stack = await startLocalStack({
+      console: site,
       port: options.port,
       dataDir: options.dataDir,
       quiet: options.quiet,
@@ -82,12 +87,13 @@ async function main(): Promise<void> {
     [
       '',
       'Privacy Streams is running locally.',
+      `  Console:    ${stack.consoleUrl}   (open it in your browser)`,
       `  API:        ${stack.apiUrl}`,
       `  WebSocket:  ${stack.wsUrl}`,
       `  Data:       ${stack.dataDir}`,
       `  Functions:  ${options.bundles ? `bundles from ${options.bundles}` : 'TypeScript sources (lambdas/handlers)'}`,
       '',
-      'Next, in another terminal:',
+      'Open the console to sign up and watch events, or in another terminal:',
       `  ./bin/strm auth signup you@example.com${options.port === 8080 ? '' : ` --api-url ${stack.apiUrl}`}`,
       '',
       'Press Ctrl-C to stop.',

@@ -1,8 +1,10 @@
 import './sdk-warning-off';
 import { resolve } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { CONSOLE_PATH } from '../console/security-headers';
 import type { FunctionName } from '../lib/topology';
 import { type BackpressureOptions, backpressure } from './backpressure';
+import type { ConsoleSite } from './console-site';
 import { lockDataDir } from './data-dir-lock';
 import { ownerOnlyFiles, secureDataDir } from './data-dir-permissions';
 import { type Emulators, PortInUseError, startEmulators } from './emulators';
@@ -41,6 +43,8 @@ export interface LocalStackOptions {
   host?: string;
   /** Run the bundles of this cloud assembly (`cdk.out` after `cdk synth`) instead of the TypeScript sources. */
   bundles?: string;
+  /** Serve the web console at /console/ (npm start passes a fresh build of console/). */
+  console?: ConsoleSite;
   /** Test hook: handlers in this process instead of the functions' workers. */
   handlers?: LocalHandlers;
   /** Test hook: tuning of every event source mapping (poll interval, retry delay...). */
@@ -51,6 +55,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   apiUrl: string;
+  /** The web console's URL, when the stack serves it. */
+  consoleUrl?: string;
   wsUrl: string;
   /** The loopback `@connections` endpoint (signed requests only), the functions' WS_CALLBACK_URL. */
   connectionsUrl: string;
@@ -140,6 +146,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       isReady: () => ready,
       connectionsCredentials: emulators.credentials,
       shedLoad: backpressure(() => mappings.map((m) => m.stats()), opts.backpressure),
+      console: opts.console,
     });
     const endpoints = { ...emulators, callbackUrl: gateway.connectionsUrl! };
     const env = byFunction((name) => localFunctionEnv(name, endpoints));
@@ -163,6 +170,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const started = { gateway, functions, envs };
   return {
     apiUrl: started.gateway.url,
+    consoleUrl: opts.console ? `${started.gateway.url}${CONSOLE_PATH}` : undefined,
     wsUrl: started.gateway.wsUrl,
     connectionsUrl: started.gateway.connectionsUrl!,
     dataDir,

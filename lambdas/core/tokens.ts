@@ -2,9 +2,10 @@ import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { UnauthorizedError } from './errors';
 
 /**
- * JWTs of the platform (HS256 only). Four kinds, told apart by the `typ` claim, so a refresh token is never
- * accepted where an access token is expected (and vice versa), and a user token never passes as a stream
- * token. Pure: the signing key is given, the clock is injectable.
+ * JWTs of the platform (HS256 only). Five kinds, told apart by the `typ` claim, so a refresh token is never
+ * accepted where an access token is expected (and vice versa), a user token never passes as a stream
+ * token, and a read-only stream token (the console's) is accepted only where a subscriber connects.
+ * Pure: the signing key is given, the clock is injectable.
  */
 export interface StreamClaims {
   clientId: string;
@@ -12,6 +13,24 @@ export interface StreamClaims {
   stream: string;
   derived: boolean;
 }
+
+/**
+ * A read-only stream token: a signed-in user reads one of the account's streams (the console's WebSocket)
+ * without the stream's credentials. It names one incarnation of the stream (its `createdAt`), so a stream
+ * deleted and created again under the same name does not honour it. Ingest and the token endpoint never
+ * accept it (they verify `typ: stream` / `stream-refresh` only).
+ */
+export interface StreamReadClaims {
+  accountId: string;
+  stream: string;
+  /** The stream record's `createdAt` (ISO 8601) when the token was issued. */
+  streamCreatedAt: string;
+}
+
+/** What may open a subscriber connection: a stream client's access token, or a read-only token. */
+export type SubscriberToken =
+  | { kind: 'client'; claims: StreamClaims }
+  | { kind: 'reader'; claims: StreamReadClaims };
 
 export interface UserClaims {
   accountId: string;
@@ -34,12 +53,14 @@ export interface IssuedTokens {
   refreshExpiresIn: number;
 }
 
-export type TokenType = 'stream' | 'stream-refresh' | 'user' | 'user-refresh';
+export type TokenType = 'stream' | 'stream-refresh' | 'stream-read' | 'user' | 'user-refresh';
 
 /** Lifetimes in seconds, per docs/architecture.md. */
 export const TOKEN_LIFETIME_SECONDS: Readonly<Record<TokenType, number>> = {
   stream: 15 * 60,
   'stream-refresh': 24 * 60 * 60,
+  // Only needed to open a connection (which then lives on); the console asks for a new one per connect.
+  'stream-read': 5 * 60,
   user: 60 * 60,
   'user-refresh': 7 * 24 * 60 * 60,
 };
@@ -90,6 +111,21 @@ export class TokenService {
   /** The claims of a valid, unexpired stream refresh token. */
   async verifyStreamRefreshToken(token: string): Promise<StreamClaims> {
     return streamClaimsOf(await this.verify(token, 'stream-refresh'));
+  }
+
+  /** A read-only token (5 min, no refresh token) for one incarnation of one of the account's streams. */
+  async issueStreamReadToken(c: StreamReadClaims): Promise<{ accessToken: string; expiresIn: number }> {
+    const expiresIn = TOKEN_LIFETIME_SECONDS['stream-read'];
+    const claims = { accountId: c.accountId, stream: c.stream, streamCreatedAt: c.streamCreatedAt };
+    return { accessToken: await this.sign(c.accountId, claims, 'stream-read', expiresIn), expiresIn };
+  }
+
+  /** The claims of a valid, unexpired token a WebSocket subscriber may connect with: `stream` or `stream-read`. */
+  async verifySubscriberToken(token: string): Promise<SubscriberToken> {
+    const payload = await this.verify(token, 'stream', 'stream-read');
+    return payload.typ === 'stream'
+      ? { kind: 'client', claims: streamClaimsOf(payload) }
+      : { kind: 'reader', claims: streamReadClaimsOf(payload) };
   }
 
   /**
@@ -154,8 +190,8 @@ export class TokenService {
       .sign(this.key);
   }
 
-  /** Verifies signature, algorithm, kid, issuer, expiry and `typ`; every failure is an UnauthorizedError. */
-  private async verify(token: string, typ: TokenType): Promise<JWTPayload> {
+  /** Verifies signature, algorithm, kid, issuer, expiry and `typ` (one of `types`); every failure is an UnauthorizedError. */
+  private async verify(token: string, ...types: TokenType[]): Promise<JWTPayload> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
       throw new UnauthorizedError('invalid token', 'invalid_token');
     }
@@ -179,7 +215,8 @@ export class TokenService {
       if (error instanceof errors.JWTExpired) throw new UnauthorizedError('token expired', 'token_expired');
       throw new UnauthorizedError('invalid token', 'invalid_token');
     }
-    if (payload.typ !== typ) throw new UnauthorizedError('invalid token', 'invalid_token');
+    if (!types.includes(payload.typ as TokenType))
+      throw new UnauthorizedError('invalid token', 'invalid_token');
     return payload;
   }
 }
@@ -201,6 +238,16 @@ function streamClaimsOf(payload: JWTPayload): StreamClaims {
     accountId: requireString(payload, 'accountId'),
     stream: requireString(payload, 'stream'),
     derived: payload.derived,
+  };
+}
+
+function streamReadClaimsOf(payload: JWTPayload): StreamReadClaims {
+  const accountId = requireString(payload, 'accountId');
+  if (payload.sub !== accountId) throw new UnauthorizedError('invalid token', 'invalid_token');
+  return {
+    accountId,
+    stream: requireString(payload, 'stream'),
+    streamCreatedAt: requireString(payload, 'streamCreatedAt'),
   };
 }
 

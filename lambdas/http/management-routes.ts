@@ -3,9 +3,10 @@ import { UnauthorizedError } from '../core/errors';
 import type { UserClaims } from '../core/tokens';
 import { createContract, getContract, listContracts } from '../use-cases/management/contracts';
 import { forgetDataSubject } from '../use-cases/management/data-subjects';
-import { deleteKeyLink, exportKeyLink } from '../use-cases/management/key-links';
+import { deleteKeyLink, describeKeyLink, exportKeyLink } from '../use-cases/management/key-links';
 import { changePassword } from '../use-cases/management/password-change';
 import type { ManagementPorts } from '../use-cases/management/ports';
+import { issueReadToken } from '../use-cases/management/read-tokens';
 import { signUp } from '../use-cases/management/sign-up';
 import { createCredential, deleteCredential } from '../use-cases/management/stream-credentials';
 import { streamUsage } from '../use-cases/management/stream-usage';
@@ -35,6 +36,7 @@ export function managementRoutes(ports: ManagementPorts): Routes {
     ...streamRoutes(ports),
     ...contractRoutes(ports),
     ...keyLinkRoutes(ports),
+    ...consoleRoutes(ports),
   ];
 }
 
@@ -231,6 +233,25 @@ function keyLinkRoutes(ports: ManagementPorts): Routes {
       auth: true,
       run: async ({ event, caller }) =>
         json(200, { deletedKeyLinks: await forgetDataSubject(ports, caller.accountId, readJsonBody(event)) }),
+    },
+  ];
+}
+
+/** What the web console needs beyond the CLI's calls: read-only stream tokens, key-link dates. */
+function consoleRoutes(ports: ManagementPorts): Routes {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/streams/:name/read-token',
+      auth: true,
+      run: async ({ caller, params }) =>
+        json(200, await issueReadToken(ports, caller.accountId, params.name)),
+    },
+    {
+      method: 'GET',
+      path: '/v1/key-links/:id/metadata',
+      auth: true,
+      run: async ({ caller, params }) => json(200, await describeKeyLink(ports, caller.accountId, params.id)),
     },
   ];
 }

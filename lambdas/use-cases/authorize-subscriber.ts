@@ -1,7 +1,7 @@
 import type { StreamsRepo } from '../aws/streams-repo';
 import { AppError, errorName } from '../core/errors';
-import { isStreamActive, streamAcceptsClient } from '../core/stream-status';
-import type { StreamClaims, TokenService } from '../core/tokens';
+import { isStreamActive, streamAcceptsClient, streamReaderId } from '../core/stream-status';
+import type { SubscriberToken, TokenService } from '../core/tokens';
 
 /**
  * Whether a WebSocket subscriber with this stream token may connect, and to which stream.
@@ -13,16 +13,21 @@ import type { StreamClaims, TokenService } from '../core/tokens';
  * cannot be built (on AWS the authorizer may only read the signing secret, which does not exist before the
  * first token is issued), no valid token can exist: Deny. Other infrastructure failures (e.g. DynamoDB
  * unavailable) are thrown, so the caller can fail the request and the client can retry.
+ *
+ * A read-only token (a signed-in user's, for the console) carries no client id; it names the stream's
+ * incarnation instead (`streamCreatedAt`), and the connection is stored under the stream's reader id
+ * (core/stream-status.ts `streamReaderId`), which egress accepts for as long as that incarnation lives.
  */
 export interface AuthorizeSubscriberPorts {
   streams: Pick<StreamsRepo, 'get'>;
-  tokens: () => Promise<Pick<TokenService, 'verifyStreamToken'>>;
+  tokens: () => Promise<Pick<TokenService, 'verifySubscriberToken'>>;
 }
 
 /** The stream a subscriber reads, as the connection stores it. */
 export interface Subscriber {
   accountId: string;
   stream: string;
+  /** The stream client's id, or the stream's reader id for a read-only token. */
   clientId: string;
 }
 
@@ -45,24 +50,33 @@ export async function authorizeSubscriber(
   token: string | undefined,
 ): Promise<SubscriberAuthorization> {
   if (!token) return deny('missing_token');
-  let tokens: Pick<TokenService, 'verifyStreamToken'>;
+  let tokens: Pick<TokenService, 'verifySubscriberToken'>;
   try {
     tokens = await ports.tokens();
   } catch (error) {
     return deny('token_service_unavailable', error);
   }
-  let claims: StreamClaims;
+  let verified: SubscriberToken;
   try {
-    claims = await tokens.verifyStreamToken(token);
+    verified = await tokens.verifySubscriberToken(token);
   } catch (error) {
     if (error instanceof AppError) return deny(error.code);
     throw error;
   }
+  const { claims } = verified;
   const stream = await ports.streams.get(claims.accountId, claims.stream);
   if (!stream || !isStreamActive(stream)) return deny('stream_gone');
-  if (!streamAcceptsClient(stream, claims.clientId)) return deny('client_not_of_stream');
+  let subscriberId: string;
+  if (verified.kind === 'client') {
+    if (!streamAcceptsClient(stream, verified.claims.clientId)) return deny('client_not_of_stream');
+    subscriberId = verified.claims.clientId;
+  } else {
+    // A read token of an earlier stream under this name reads nothing of the new one.
+    if (stream.createdAt !== verified.claims.streamCreatedAt) return deny('stream_gone');
+    subscriberId = streamReaderId(stream);
+  }
   return {
     allowed: true,
-    subscriber: { accountId: claims.accountId, stream: claims.stream, clientId: claims.clientId },
+    subscriber: { accountId: claims.accountId, stream: claims.stream, clientId: subscriberId },
   };
 }

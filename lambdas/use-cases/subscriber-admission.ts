@@ -1,6 +1,6 @@
 import type { ConnectionRecord } from '../aws/connections-repo';
 import type { StreamRecord } from '../core/stream-definition';
-import { isStreamActive, streamAcceptsClient } from '../core/stream-status';
+import { isStreamActive, streamAcceptsSubscriber } from '../core/stream-status';
 
 export interface SubscriberAdmissionPorts {
   streams: { get(accountId: string, name: string): Promise<StreamRecord | undefined> };
@@ -14,7 +14,8 @@ export interface Admission {
 
 /**
  * Which stored subscribers of a stream may still receive its events: only while the stream exists, is
- * active and still lists the client id the subscriber connected with (core/stream-status). The authorizer
+ * active and still lists the client id the subscriber connected with, or the subscriber is a signed-in
+ * user's read-only connection to this incarnation of the stream (core/stream-status). The authorizer
  * checks this once, at `$connect`; egress checks it again for every batch, so a deleted stream or
  * credential stops delivery even to a connection whose close did not get through.
  *
@@ -34,6 +35,6 @@ export async function admitSubscribers(
   if (subscribers.length === 0) return { admitted: [], refused: [] };
   const stream = await ports.streams.get(accountId, streamName);
   const accepts = (s: ConnectionRecord) =>
-    stream !== undefined && isStreamActive(stream) && streamAcceptsClient(stream, s.clientId);
+    stream !== undefined && isStreamActive(stream) && streamAcceptsSubscriber(stream, s.clientId);
   return { admitted: subscribers.filter(accepts), refused: subscribers.filter((s) => !accepts(s)) };
 }

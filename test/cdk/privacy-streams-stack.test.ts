@@ -433,10 +433,11 @@ describe('sign-up bootstrap secret', () => {
 });
 
 describe('stack outputs', () => {
-  it('exports HttpApiUrl, WebSocketUrl, BootstrapSecretArn and Region under exactly those names', () => {
+  it('exports HttpApiUrl, WebSocketUrl, BootstrapSecretArn, Region and ConsoleUrl under exactly those names', () => {
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs).sort()).toEqual([
       'BootstrapSecretArn',
+      'ConsoleUrl',
       'HttpApiUrl',
       'Region',
       'WebSocketUrl',

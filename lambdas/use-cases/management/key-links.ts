@@ -52,3 +52,24 @@ export async function deleteKeyLink(
   await ports.keyLinks.deleteById(link.keyLinkId);
   ports.audit.info('key link deleted', { accountId, keyLinkId: link.keyLinkId });
 }
+
+/** A key link's dates, without its key. */
+export type KeyLinkMetadata = Omit<ExportedKeyLink, 'keyset'>;
+
+/**
+ * `GET /v1/key-links/{id}/metadata`: when the key link was created and until when new events used it, for
+ * the account that owns it. Unlike the export, the key stays where it is (nothing is unwrapped or logged
+ * as exported), so a console can list the key links it has seen.
+ */
+export async function describeKeyLink(
+  ports: Pick<ManagementPorts, 'keyLinks'>,
+  accountId: string,
+  keyLinkId: string,
+): Promise<KeyLinkMetadata> {
+  const link = await ownKeyLink(ports, accountId, keyLinkId);
+  return {
+    keyLinkId: link.keyLinkId,
+    createdAt: new Date(link.createdAt).toISOString(),
+    expiresAt: new Date(link.expiresAt).toISOString(),
+  };
+}

@@ -293,7 +293,7 @@ describe('WebSocket $connect authorizer: failures', () => {
     const broken = new TypeError('verifier broke');
     const env = setup({
       tokens: async () => ({
-        verifyStreamToken: async () => {
+        verifySubscriberToken: async () => {
           throw broken;
         },
       }),
