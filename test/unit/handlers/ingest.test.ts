@@ -1,4 +1,5 @@
 import { AccountContracts } from '../../../lambdas/aws/account-contracts';
+import { AccountSchemas } from '../../../lambdas/aws/account-schemas';
 import { keyLinkScopeOf } from '../../../lambdas/core/key-link-scope';
 import { KeyLinkResolver } from '../../../lambdas/core/key-links';
 import { keyedHash } from '../../../lambdas/core/keyed-hash';
@@ -12,6 +13,7 @@ import {
   InMemoryKeyEncryptionKeys,
   InMemoryKeyLinkStore,
 } from '../../support/fakes/in-memory-key-link-store';
+import { InMemorySchemasRepo } from '../../support/fakes/in-memory-schemas-repo';
 import { InMemoryStreamsRepo } from '../../support/fakes/in-memory-streams-repo';
 import { RecordingEventPublisher } from '../../support/fakes/recording-event-publisher';
 import { recordingLogger } from '../../support/recording-logger';
@@ -41,6 +43,7 @@ function ingestWithFakes(options: { tokens?: { verifyStreamToken(token: string):
   const tokens = testTokenService({ now });
   const streams = new InMemoryStreamsRepo();
   const contracts = new InMemoryContractsRepo();
+  const schemas = new InMemorySchemasRepo();
   const store = new InMemoryKeyLinkStore();
   const keks = new InMemoryKeyEncryptionKeys();
   const publisher = new RecordingEventPublisher();
@@ -49,6 +52,7 @@ function ingestWithFakes(options: { tokens?: { verifyStreamToken(token: string):
     tokens: options.tokens ?? tokens,
     streams,
     contracts: new AccountContracts({ source: contracts, now }),
+    schemas: new AccountSchemas({ source: schemas, now }),
     keyLinks: new KeyLinkResolver({ store, keks, lookupSecret: LOOKUP_SECRET, now }),
     lookupSecret: LOOKUP_SECRET,
     publisher,
@@ -57,7 +61,7 @@ function ingestWithFakes(options: { tokens?: { verifyStreamToken(token: string):
   });
   /** A key-link resolver of another process: it opens key links from the store alone. */
   const otherProcess = () => new KeyLinkResolver({ store, keks, lookupSecret: LOOKUP_SECRET, now });
-  return { ingest, tokens, streams, contracts, store, publisher, log, clock, otherProcess };
+  return { ingest, tokens, streams, contracts, schemas, store, publisher, log, clock, otherProcess };
 }
 
 type Fakes = ReturnType<typeof ingestWithFakes>;
@@ -232,10 +236,10 @@ describe('ingest: what may be sent', () => {
     fakes.streams.put(sourceStream());
   });
 
-  it('answers 400 for a serialization type other than JSON', async () => {
+  it('answers 400 for a serialization type other than JSON or Avro binary', async () => {
     // Act
     const response = await post(fakes, clickstreamEvent(), {
-      'strm-serialization-type': 'application/x-avro-binary',
+      'strm-serialization-type': 'application/x-protobuf',
     });
     // Assess
     expect(response).toMatchObject({ statusCode: 400, body: 'unsupported serialization type' });
