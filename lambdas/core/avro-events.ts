@@ -120,3 +120,27 @@ export function checkJsonEventAgainstAvro(schema: EventSchema, event: Record<str
     throw new ValidationError(`event does not match schema ${schema.ref}${where}`);
   }
 }
+
+interface AvroField {
+  name: string;
+  type: Type;
+}
+
+/** The record type a field type holds: itself, or the record branch of a nullable union. */
+function recordOf(type: Type): Type | undefined {
+  if (type.typeName === 'record') return type;
+  const branches = (type as unknown as { types?: Type[] }).types;
+  return branches?.find((branch) => branch.typeName === 'record');
+}
+
+/** Whether a `/`-separated field path names a field of an Avro event schema (through nested records). */
+export function avroSchemaHasField(schema: EventSchema, path: readonly string[]): boolean {
+  let current: Type | undefined = avroTypeOf(schema);
+  for (const segment of path) {
+    const record: Type | undefined = current && recordOf(current);
+    const fields: AvroField[] = (record as unknown as { fields?: AvroField[] } | undefined)?.fields ?? [];
+    current = fields.find((field) => field.name === segment)?.type;
+    if (!current) return false;
+  }
+  return true;
+}

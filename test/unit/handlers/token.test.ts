@@ -3,6 +3,7 @@ import { generateClientCredentials } from '../../../lambdas/core/client-secrets'
 import type { StreamRecord } from '../../../lambdas/core/stream-definition';
 import type { TokenService } from '../../../lambdas/core/tokens';
 import { createTokenHandler, type TokenHandlerDeps } from '../../../lambdas/handlers/token';
+import { InMemoryBillingIdsRepo } from '../../support/fakes/in-memory-billing-ids-repo';
 import { InMemoryStreamsRepo } from '../../support/fakes/in-memory-streams-repo';
 import { httpApiEvent } from '../../support/http-api-event';
 import { recordingLogger } from '../../support/recording-logger';
@@ -14,13 +15,15 @@ function setup(overrides: Partial<TokenHandlerDeps> = {}) {
   const streams = new InMemoryStreamsRepo();
   const tokens = testTokenService();
   const logs = recordingLogger('token');
+  const billingIds = new InMemoryBillingIdsRepo();
   const handler = createTokenHandler({
     streams,
     tokens: async () => tokens,
+    billingIds,
     logger: logs.logger,
     ...overrides,
   });
-  return { streams, tokens, logs, token: handler };
+  return { streams, tokens, billingIds, logs, token: handler };
 }
 
 function formRequest(params: Record<string, string>, headers: Record<string, string> = {}) {
@@ -73,7 +76,7 @@ function claimsOf(record: StreamRecord, clientId: string, derived = false) {
 describe('POST /auth/token, client_credentials grant', () => {
   it('issues a stream token pair for form-encoded credentials', async () => {
     // Prepare
-    const { streams, tokens, token } = setup();
+    const { billingIds, streams, tokens, token } = setup();
     const stream = givenStreamWithCredential(streams);
     // Act
     const response = await token(clientCredentials(stream));
@@ -84,15 +87,18 @@ describe('POST /auth/token, client_credentials grant', () => {
       access_token: expect.any(String),
       token_type: 'Bearer',
       expires_in: 900,
+      expires_at: expect.any(Number),
       refresh_token: expect.any(String),
       refresh_expires_in: 86400,
     });
-    await expect(tokens.verifyStreamToken(body.access_token)).resolves.toEqual(
-      claimsOf(stream.record, stream.clientId),
-    );
-    await expect(tokens.verifyStreamRefreshToken(body.refresh_token)).resolves.toEqual(
-      claimsOf(stream.record, stream.clientId),
-    );
+    await expect(tokens.verifyStreamToken(body.access_token)).resolves.toEqual({
+      ...claimsOf(stream.record, stream.clientId),
+      billingId: await billingIds.find(stream.record.accountId),
+    });
+    await expect(tokens.verifyStreamRefreshToken(body.refresh_token)).resolves.toEqual({
+      ...claimsOf(stream.record, stream.clientId),
+      billingId: await billingIds.find(stream.record.accountId),
+    });
   });
 
   it('marks the token response as not cacheable', async () => {
@@ -375,16 +381,17 @@ describe('POST /auth/token, client_credentials grant', () => {
 describe('POST /auth/token, refresh_token grant', () => {
   it('issues a new token pair for a valid refresh token', async () => {
     // Prepare
-    const { streams, tokens, token } = setup();
+    const { billingIds, streams, tokens, token } = setup();
     const stream = givenStreamWithCredential(streams);
     const refreshToken = await refreshTokenOf(token, stream);
     // Act
     const response = await token(formRequest({ grant_type: 'refresh_token', refresh_token: refreshToken }));
     // Assess
     expect(response.statusCode).toBe(200);
-    await expect(tokens.verifyStreamToken(bodyOf(response).access_token)).resolves.toEqual(
-      claimsOf(stream.record, stream.clientId),
-    );
+    await expect(tokens.verifyStreamToken(bodyOf(response).access_token)).resolves.toEqual({
+      ...claimsOf(stream.record, stream.clientId),
+      billingId: await billingIds.find(stream.record.accountId),
+    });
   });
 
   it('refuses an access token as refresh token with 400 invalid_grant', async () => {
@@ -404,12 +411,13 @@ describe('POST /auth/token, refresh_token grant', () => {
 
   it('refuses an expired refresh token with 400 invalid_grant', async () => {
     // Prepare
-    const { streams, token } = setup();
+    const { billingIds, streams, token } = setup();
     const stream = givenStreamWithCredential(streams);
     const dayAndAMinuteAgo = Date.now() - (24 * 60 + 1) * 60 * 1000;
-    const old = await testTokenService({ now: () => dayAndAMinuteAgo }).issueStreamTokens(
-      claimsOf(stream.record, stream.clientId),
-    );
+    const old = await testTokenService({ now: () => dayAndAMinuteAgo }).issueStreamTokens({
+      ...claimsOf(stream.record, stream.clientId),
+      billingId: await billingIds.find(stream.record.accountId),
+    });
     // Act
     const response = await token(
       formRequest({ grant_type: 'refresh_token', refresh_token: old.refreshToken }),
@@ -424,11 +432,12 @@ describe('POST /auth/token, refresh_token grant', () => {
 
   it('refuses a refresh token signed with another key with 400 invalid_grant', async () => {
     // Prepare
-    const { streams, token } = setup();
+    const { billingIds, streams, token } = setup();
     const stream = givenStreamWithCredential(streams);
-    const forged = await testTokenService({ signingKeyByte: 1 }).issueStreamTokens(
-      claimsOf(stream.record, stream.clientId),
-    );
+    const forged = await testTokenService({ signingKeyByte: 1 }).issueStreamTokens({
+      ...claimsOf(stream.record, stream.clientId),
+      billingId: await billingIds.find(stream.record.accountId),
+    });
     // Act
     const response = await token(
       formRequest({ grant_type: 'refresh_token', refresh_token: forged.refreshToken }),
