@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { generateClientCredentials } from '../../../lambdas/core/client-secrets';
+import { RateLimiter } from '../../../lambdas/core/rate-limit';
 import type { StreamRecord } from '../../../lambdas/core/stream-definition';
 import type { TokenService } from '../../../lambdas/core/tokens';
 import { createTokenHandler, type TokenHandlerDeps } from '../../../lambdas/handlers/token';
@@ -697,5 +698,85 @@ describe('POST /auth/token, request errors', () => {
     await token(clientCredentials({ clientId, clientSecret: 'wrong-secret-value' }));
     // Assess
     expect(logs.lines()).toEqual([['token request rejected', { error: 'invalid_client' }]]);
+  });
+});
+
+describe('POST /auth/token for the original drivers', () => {
+  it('answers expires_at: the absolute expiry in epoch seconds the Node driver schedules its refresh from', async () => {
+    // Prepare
+    const now = Date.parse('2025-06-01T10:00:00.250Z');
+    const { streams, token } = setup({ now: () => now });
+    const stream = givenStreamWithCredential(streams);
+    // Act
+    const body = bodyOf(await token(clientCredentials(stream)));
+    // Assess
+    expect(body.expires_at).toBe(Math.floor(now / 1000) + 900);
+  });
+
+  it("puts the account's billing id into the tokens, creating it for an account that has none", async () => {
+    // Prepare
+    const { streams, tokens, billingIds, token } = setup();
+    const stream = givenStreamWithCredential(streams);
+    // Act
+    const body = bodyOf(await token(clientCredentials(stream)));
+    // Assess
+    const billingId = await billingIds.find(stream.record.accountId);
+    expect(billingId).toMatch(/^[a-z]+\d{10}$/);
+    await expect(tokens.verifyStreamToken(body.access_token)).resolves.toMatchObject({ billingId });
+  });
+
+  it('keeps the billing id an account already has', async () => {
+    // Prepare
+    const { streams, tokens, billingIds, token } = setup();
+    const stream = givenStreamWithCredential(streams);
+    billingIds.set(stream.record.accountId, 'demo4678984730');
+    // Act
+    const body = bodyOf(await token(clientCredentials(stream)));
+    // Assess
+    await expect(tokens.verifyStreamToken(body.access_token)).resolves.toMatchObject({
+      billingId: 'demo4678984730',
+    });
+  });
+
+  it('answers 429 with Retry-After once a client is over its token rate, before reading any table', async () => {
+    // Prepare
+    const { streams, token } = setup({ rateLimit: new RateLimiter({ burst: 2, perSecond: 0.5 }) });
+    const stream = givenStreamWithCredential(streams);
+    await token(clientCredentials(stream));
+    await token(clientCredentials(stream));
+    const reads = streams.calls.getCredential;
+    // Act
+    const response = await token(clientCredentials(stream));
+    // Assess
+    expect(response.statusCode).toBe(429);
+    expect(response.headers).toMatchObject({ 'retry-after': '2' });
+    expect(bodyOf(response)).toEqual({
+      error: 'too_many_requests',
+      error_description: 'too many token requests for this client; retry later',
+    });
+    expect(streams.calls.getCredential).toBe(reads);
+  });
+
+  it('limits refresh grants of the same client as well', async () => {
+    // Prepare
+    const { streams, token } = setup({ rateLimit: new RateLimiter({ burst: 1, perSecond: 0.01 }) });
+    const stream = givenStreamWithCredential(streams);
+    const refreshToken = await refreshTokenOf(token, stream);
+    // Act
+    const response = await token(formRequest({ grant_type: 'refresh_token', refresh_token: refreshToken }));
+    // Assess
+    expect(response.statusCode).toBe(429);
+  });
+
+  it('does not limit one client for another', async () => {
+    // Prepare
+    const { streams, token } = setup({ rateLimit: new RateLimiter({ burst: 1, perSecond: 0.01 }) });
+    const first = givenStreamWithCredential(streams);
+    const second = givenStreamWithCredential(streams);
+    await token(clientCredentials(first));
+    // Act
+    const response = await token(clientCredentials(second));
+    // Assess
+    expect(response.statusCode).toBe(200);
   });
 });
