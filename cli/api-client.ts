@@ -248,18 +248,22 @@ export class ApiClient {
     return this.tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken });
   }
 
-  /** `POST /event`; returns the status and body as text (204 = accepted) so the caller decides. */
+  /**
+   * `POST /event`; returns the status and body as text (204 = accepted) so the caller decides. The schema
+   * goes in `Strm-Schema-Ref`, or in the legacy `Strm-Schema-Id` for the legacy clickstream.
+   */
   async sendEvent(
     token: string,
     schemaRef: string,
     event: unknown,
+    schemaHeader: 'strm-schema-ref' | 'strm-schema-id' = 'strm-schema-ref',
   ): Promise<{ status: number; body: string }> {
     const response = await this.request('/event', {
       method: 'POST',
       headers: {
         authorization: `Bearer ${token}`,
         'content-type': 'application/json',
-        'strm-schema-ref': schemaRef,
+        [schemaHeader]: schemaRef,
         'strm-serialization-type': 'application/json',
       },
       body: JSON.stringify(event),
