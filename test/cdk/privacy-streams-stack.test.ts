@@ -440,11 +440,12 @@ describe('sign-up bootstrap secret', () => {
 });
 
 describe('stack outputs', () => {
-  it('exports HttpApiUrl, WebSocketUrl, BootstrapSecretArn, Region and ConsoleUrl under exactly those names', () => {
+  it('exports HttpApiUrl, WebSocketUrl, BootstrapSecretArn, Region, ConsoleUrl and EdgeUrl under exactly those names', () => {
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs).sort()).toEqual([
       'BootstrapSecretArn',
       'ConsoleUrl',
+      'EdgeUrl',
       'HttpApiUrl',
       'Region',
       'WebSocketUrl',
