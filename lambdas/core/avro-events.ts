@@ -12,6 +12,11 @@ import { MAX_JSON_DEPTH, valueNestingDepth } from './json-text';
  * fixed become Avro-JSON strings (one character per byte); enums their symbol; maps objects.
  */
 
+interface AvroField {
+  name: string;
+  type: Type;
+}
+
 const types = new WeakMap<EventSchema, Type>();
 
 /** The avsc type of an Avro schema, compiled once per schema object; ValidationError when it is not one. */
@@ -88,12 +93,11 @@ const PLACEHOLDERS: readonly unknown[] = [null, 0, ''];
 
 /** The event with each gateway field of strmMeta set to a value its schema type accepts. */
 function withGatewayPlaceholders(type: Type, event: Record<string, unknown>): Record<string, unknown> {
-  const metaField = (type as unknown as { fields: { name: string; type: Type }[] }).fields.find(
-    (field) => field.name === 'strmMeta',
-  );
-  if (!metaField || metaField.type.typeName !== 'record' || !isJsonObject(event.strmMeta)) return event;
+  const fieldsOf = (record: Type) => (record as unknown as { fields: AvroField[] }).fields;
+  const metaField = fieldsOf(type).find((field) => field.name === 'strmMeta');
+  if (metaField?.type.typeName !== 'record' || !isJsonObject(event.strmMeta)) return event;
   const meta: Record<string, unknown> = { ...event.strmMeta };
-  for (const field of (metaField.type as unknown as { fields: { name: string; type: Type }[] }).fields) {
+  for (const field of fieldsOf(metaField.type)) {
     if (!(GATEWAY_FIELDS as readonly string[]).includes(field.name)) continue;
     const fits = PLACEHOLDERS.find((candidate) => field.type.isValid(candidate));
     if (fits !== undefined) meta[field.name] = fits;
@@ -119,11 +123,6 @@ export function checkJsonEventAgainstAvro(schema: EventSchema, event: Record<str
     const where = paths[0] ? ` at field '${paths[0]}'` : '';
     throw new ValidationError(`event does not match schema ${schema.ref}${where}`);
   }
-}
-
-interface AvroField {
-  name: string;
-  type: Type;
 }
 
 /** The record type a field type holds: itself, or the record branch of a nullable union. */
