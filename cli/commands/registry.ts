@@ -98,7 +98,7 @@ function run(
   body: (ctx: CommandContext, session: UserSession) => Promise<void>,
 ) {
   const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-  return body(ctx, new UserSession(ctx.api, ctx.configDir));
+  return body(ctx, new UserSession(ctx.api, ctx.context.dir));
 }
 
 export function registerRegistryCommands(program: Command, runtime: CliRuntime): void {

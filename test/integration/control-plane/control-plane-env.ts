@@ -38,6 +38,7 @@ export interface ControlPlaneEnv {
   secrets: SystemSecrets;
   tokens: TokenService;
   accounts: AccountsRepo;
+  billingIds: BillingIdsRepo;
   sessions: UserSessionsRepo;
   loginAttempts: LoginAttemptsRepo;
   streams: StreamsRepo;
@@ -87,6 +88,7 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
       secrets,
       tokens,
       accounts,
+      billingIds,
       sessions,
       loginAttempts,
       streams,

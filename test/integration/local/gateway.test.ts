@@ -389,6 +389,7 @@ describe('local API gateway', () => {
         handlers: {
           ingest: async () => ({ statusCode: 204 }),
           token: async () => ({}),
+          sts: async () => ({}),
           management: async () => ({}),
           health: async () => ({ statusCode: 200, body: '{"status":"ok"}' }),
           'ws-authorizer': async (event) => allowPolicy(event),
@@ -423,6 +424,7 @@ describe('local API gateway', () => {
         handlers: {
           ingest: async () => ({}),
           token: async () => ({}),
+          sts: async () => ({}),
           management: async () => ({}),
           health: async () => ({}),
           'ws-authorizer': async (event) => allowPolicy(event),
@@ -524,6 +526,7 @@ describe('local API gateway', () => {
       const events: ConnectEvent[] = [];
       const idleGateway = await startGateway({
         port: 0,
+        connectionsCredentials: credentials,
         idleTimeoutMs: 150,
         pingIntervalMs: 25,
         handlers: {
@@ -548,10 +551,15 @@ describe('local API gateway', () => {
         const connectionId = events[0]!.requestContext.connectionId;
         // Act: an event every 50 ms for four idle timeouts; the client itself sends nothing.
         for (let i = 0; i < 12; i++) {
-          await fetch(`${idleGateway.url}/@connections/${encodeURIComponent(connectionId)}`, {
-            method: 'POST',
-            body: `{"n":${i}}`,
-          });
+          await signedFetch(
+            `${idleGateway.connectionsUrl}/@connections/${encodeURIComponent(connectionId)}`,
+            {
+              method: 'POST',
+              service: 'execute-api',
+              credentials,
+              body: `{"n":${i}}`,
+            },
+          );
           await new Promise((r) => setTimeout(r, 50));
         }
         // Assess

@@ -96,7 +96,11 @@ describe('Avro events', () => {
     );
   });
 
-  it('check JSON events: missing fields with defaults are fine, a wrong type is named', () => {
+  it('check JSON events: fields left out are fine (the contract decides), a wrong type is named', () => {
+    expect(() => checkJsonEventAgainstAvro(custom, { id: 't' })).not.toThrow();
+    expect(() => checkJsonEventAgainstAvro(custom, { id: 't', inner: { x: 'seven' } })).toThrow(
+      "event does not match schema acme/things/1.0.0 at field 'inner/x'",
+    );
     const ok = { id: 't', raw: '', kind: 'A', counts: {}, inner: null };
     expect(() => checkJsonEventAgainstAvro(custom, { ...ok, raw: Buffer.from('') })).not.toThrow();
     expect(() => checkJsonEventAgainstAvro(custom, { ...ok, raw: Buffer.from(''), kind: 'C' })).toThrow(
