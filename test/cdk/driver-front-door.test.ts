@@ -37,7 +37,7 @@ describe('the front door for the original drivers', () => {
 
   it('is the EdgeUrl output: https and the distribution’s domain, no path', () => {
     const edge = Template.fromStack(synthesized.stack).findOutputs('EdgeUrl').EdgeUrl;
-    expect(JSON.stringify(edge.Value)).toMatch(/"https:\/\/",.*DistributionDomainName/);
+    expect(JSON.stringify(edge.Value)).toMatch(/"https:\/\/",.*Distribution[0-9A-F]*DomainName/);
     expect(JSON.stringify(edge.Value)).not.toContain('/console');
   });
 });
