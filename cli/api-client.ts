@@ -52,6 +52,25 @@ export interface LoginResult {
   expiresAt: number;
   accountId: string;
   email: string;
+  /** The account's billing id (the original's account key; the STS `/auth` asks for it). */
+  billingId?: string;
+}
+
+/** An event schema of the registry (`/v1/schemas`). */
+export interface SchemaRecord {
+  ref: string;
+  type: 'AVRO' | 'JSONSCHEMA';
+  definition: Record<string, unknown>;
+}
+
+/** An event contract (`/v1/contracts`). */
+export interface ContractRecord {
+  ref: string;
+  schemaRef?: string;
+  keyField: string;
+  piiFields: Record<string, number>;
+  validations: { field: string; type: string; value: string }[];
+  dataSubjectField?: string;
 }
 
 /** A user of the caller's account (`GET /v1/users`). */
@@ -219,6 +238,43 @@ export class ApiClient {
     return result.buckets ?? [];
   }
 
+  async listSchemas(token: string): Promise<SchemaRecord[]> {
+    return (await this.json<{ schemas?: SchemaRecord[] }>('GET', '/v1/schemas', { token })).schemas ?? [];
+  }
+
+  async getSchema(token: string, ref: string): Promise<SchemaRecord> {
+    return (await this.json<{ schema: SchemaRecord }>('GET', `/v1/schemas/${refPath(ref)}`, { token }))
+      .schema;
+  }
+
+  async createSchema(token: string, schema: SchemaRecord): Promise<SchemaRecord> {
+    return (await this.json<{ schema: SchemaRecord }>('POST', '/v1/schemas', { token, body: schema })).schema;
+  }
+
+  async deleteSchema(token: string, ref: string): Promise<void> {
+    await this.json('DELETE', `/v1/schemas/${refPath(ref)}`, { token });
+  }
+
+  async listContracts(token: string): Promise<ContractRecord[]> {
+    return (
+      (await this.json<{ contracts?: ContractRecord[] }>('GET', '/v1/contracts', { token })).contracts ?? []
+    );
+  }
+
+  async getContract(token: string, ref: string): Promise<ContractRecord> {
+    return (await this.json<{ contract: ContractRecord }>('GET', `/v1/contracts/${refPath(ref)}`, { token }))
+      .contract;
+  }
+
+  async createContract(token: string, contract: Record<string, unknown>): Promise<ContractRecord> {
+    return (await this.json<{ contract: ContractRecord }>('POST', '/v1/contracts', { token, body: contract }))
+      .contract;
+  }
+
+  async deleteContract(token: string, ref: string): Promise<void> {
+    await this.json('DELETE', `/v1/contracts/${refPath(ref)}`, { token });
+  }
+
   /** Exports a key link's key; the answer holds a secret decryption key. */
   getKeyLink(token: string, keyLinkId: string): Promise<ExportedKeyLink> {
     return this.json('GET', `/v1/key-links/${encodeURIComponent(keyLinkId)}`, { token });
@@ -248,18 +304,22 @@ export class ApiClient {
     return this.tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken });
   }
 
-  /** `POST /event`; returns the status and body as text (204 = accepted) so the caller decides. */
+  /**
+   * `POST /event`; returns the status and body as text (204 = accepted) so the caller decides. The schema
+   * goes in `Strm-Schema-Ref`, or in the legacy `Strm-Schema-Id` for the legacy clickstream.
+   */
   async sendEvent(
     token: string,
     schemaRef: string,
     event: unknown,
+    schemaHeader: 'strm-schema-ref' | 'strm-schema-id' = 'strm-schema-ref',
   ): Promise<{ status: number; body: string }> {
     const response = await this.request('/event', {
       method: 'POST',
       headers: {
         authorization: `Bearer ${token}`,
         'content-type': 'application/json',
-        'strm-schema-ref': schemaRef,
+        [schemaHeader]: schemaRef,
         'strm-serialization-type': 'application/json',
       },
       body: JSON.stringify(event),
@@ -300,6 +360,11 @@ export class ApiClient {
       throw new UnreachableError(this.apiUrl, networkReason(error));
     }
   }
+}
+
+/** `handle/name/version` as path segments, each percent-encoded. */
+function refPath(ref: string): string {
+  return ref.split('/').map(encodeURIComponent).join('/');
 }
 
 function networkReason(error: unknown): string {

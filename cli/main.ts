@@ -8,6 +8,7 @@ import { registerContextCommands } from './commands/context';
 import { registerCredentialsCommands } from './commands/credentials';
 import { registerCryptoShreddingCommands } from './commands/crypto-shredding';
 import { registerEgressCommand } from './commands/egress';
+import { registerRegistryCommands } from './commands/registry';
 import { registerSimCommands } from './commands/sim';
 import { registerStreamCommands } from './commands/stream';
 import { registerUsageCommand } from './commands/usage';
@@ -52,6 +53,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerCredentialsCommands(program, runtime);
   registerUsageCommand(program, runtime);
   registerUserCommands(program, runtime);
+  registerRegistryCommands(program, runtime);
   registerSimCommands(program, runtime);
   registerEgressCommand(program, runtime);
   registerContextCommands(program, runtime);

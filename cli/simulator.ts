@@ -7,18 +7,18 @@
 export type Random = () => number;
 
 export interface SimSchema {
-  /** Sent as the `Strm-Schema-Ref` header. */
+  /** Sent as the `Strm-Schema-Ref` header (or, for the legacy clickstream, `Strm-Schema-Id`). */
   schemaRef: string;
-  /** Written to `strmMeta.eventContractRef`. */
+  /** The header that names the schema: the legacy clickstream used `Strm-Schema-Id`. */
+  schemaHeader: 'strm-schema-ref' | 'strm-schema-id';
+  /** Written to `strmMeta.eventContractRef` (or `strmMeta.schemaId` for the legacy clickstream). */
   contractRef: string;
   build(sessionId: string, consentLevels: number[], random: Random): Record<string, unknown>;
 }
 
-const CLICKSTREAM: SimSchema = {
-  schemaRef: 'streammachine/clickstream/1.0.0',
-  contractRef: 'streammachine/clickstream/1.0.0',
-  build: (sessionId, consentLevels) => ({
-    strmMeta: { eventContractRef: 'streammachine/clickstream/1.0.0', consentLevels },
+/** The clickstream fields the original simulator filled (strm-behaviour.md §6.4). */
+function clickstreamFields(sessionId: string) {
+  return {
     producerSessionId: sessionId,
     url: 'https://www.streammachine.io/rules',
     eventType: '',
@@ -27,30 +27,66 @@ const CLICKSTREAM: SimSchema = {
     conversion: 0,
     customer: { id: `customer-${sessionId}` },
     abTests: [],
+  };
+}
+
+/** The seed's own shape: the legacy clickstream event, `strmMeta.schemaId` and `Strm-Schema-Id: clickstream`. */
+const LEGACY_CLICKSTREAM: SimSchema = {
+  schemaRef: 'clickstream',
+  schemaHeader: 'strm-schema-id',
+  contractRef: 'clickstream',
+  build: (sessionId, consentLevels) => ({
+    strmMeta: { schemaId: 'clickstream', consentLevels },
+    ...clickstreamFields(sessionId),
   }),
 };
 
-const DEMO: SimSchema = {
-  schemaRef: 'streammachine/demo/1.0.2',
-  contractRef: 'streammachine/example/1.3.0',
-  build: (sessionId, consentLevels, random) => ({
-    strmMeta: { eventContractRef: 'streammachine/example/1.3.0', consentLevels },
-    uniqueIdentifier: `unique-${randomInt(random, 100)}`,
-    consistentValue: sessionId,
-    someSensitiveValue: `sensitive-${randomInt(random, 100)}`,
-    notSensitiveValue: `not-sensitive-${randomInt(random, 100)}`,
-  }),
-};
+/** A clickstream event under a handle of the original (`streammachine` or `strmprivacy`). */
+function clickstream(handle: string): SimSchema {
+  const ref = `${handle}/clickstream/1.0.0`;
+  return {
+    schemaRef: ref,
+    schemaHeader: 'strm-schema-ref',
+    contractRef: ref,
+    build: (sessionId, consentLevels) => ({
+      strmMeta: { eventContractRef: ref, consentLevels },
+      ...clickstreamFields(sessionId),
+    }),
+  };
+}
 
-/** The `--schema` values the simulator knows, including short aliases. */
+/** A demo event; the original hard-coded the example contract of each demo schema. */
+function demo(handle: string): SimSchema {
+  const contractRef = `${handle}/example/1.3.0`;
+  return {
+    schemaRef: `${handle}/demo/1.0.2`,
+    schemaHeader: 'strm-schema-ref',
+    contractRef,
+    build: (sessionId, consentLevels, random) => ({
+      strmMeta: { eventContractRef: contractRef, consentLevels },
+      uniqueIdentifier: `unique-${randomInt(random, 100)}`,
+      consistentValue: sessionId,
+      someSensitiveValue: `sensitive-${randomInt(random, 100)}`,
+      notSensitiveValue: `not-sensitive-${randomInt(random, 100)}`,
+    }),
+  };
+}
+
+/** The `--schema` values the simulator knows: every built-in schema ref, and short aliases. */
 const SCHEMAS: Record<string, SimSchema> = {
-  clickstream: CLICKSTREAM,
-  'streammachine/clickstream/1.0.0': CLICKSTREAM,
-  demo: DEMO,
-  'streammachine/demo/1.0.2': DEMO,
+  clickstream: LEGACY_CLICKSTREAM,
+  'streammachine/clickstream/1.0.0': clickstream('streammachine'),
+  'strmprivacy/clickstream/1.0.0': clickstream('strmprivacy'),
+  demo: demo('streammachine'),
+  'streammachine/demo/1.0.2': demo('streammachine'),
+  'strmprivacy/demo/1.0.2': demo('strmprivacy'),
 };
 
+/** The seed's default: the legacy clickstream. */
 export const DEFAULT_SIM_SCHEMA = 'clickstream';
+
+/** The `--schema` values, for help texts. */
+export const SIM_SCHEMA_NAMES = Object.keys(SCHEMAS);
 
 /** The default `--consent-levels`: "" (no consent), "0", "0/1", "0/1/2", "0/1/2/3". */
 export const DEFAULT_CONSENT_LEVELS = ['', '0', '0/1', '0/1/2', '0/1/2/3'];
@@ -58,7 +94,10 @@ export const DEFAULT_CONSENT_LEVELS = ['', '0', '0/1', '0/1/2', '0/1/2/3'];
 export function findSimSchema(name: string): SimSchema {
   const schema = SCHEMAS[name];
   if (!schema) {
-    throw new Error(`Unknown schema '${name}': use clickstream or streammachine/demo/1.0.2`);
+    const others = SIM_SCHEMA_NAMES.filter((n) => n !== 'clickstream' && n !== 'streammachine/demo/1.0.2');
+    throw new Error(
+      `Unknown schema '${name}': use clickstream or streammachine/demo/1.0.2 (or ${others.join(', ')})`,
+    );
   }
   return schema;
 }

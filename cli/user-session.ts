@@ -13,6 +13,8 @@ export interface SavedLogin {
   refreshToken: string;
   /** Epoch seconds. */
   expiresAt: number;
+  /** The account's billing id (absent in logins saved before billing ids existed). */
+  billingId?: string;
 }
 
 /** Refresh this long before the access token expires, so a call never races the expiry. */
@@ -33,6 +35,7 @@ export function toSavedLogin(apiUrl: string, login: LoginResult): SavedLogin {
     accessToken: login.accessToken,
     refreshToken: login.refreshToken,
     expiresAt: login.expiresAt,
+    ...(login.billingId === undefined ? {} : { billingId: login.billingId }),
   };
 }
 

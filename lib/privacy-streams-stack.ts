@@ -35,6 +35,7 @@ export const OUTPUT_IDS = [
   'BootstrapSecretArn',
   'Region',
   'ConsoleUrl',
+  'EdgeUrl',
 ] as const;
 
 /** Stage name of the WebSocket API (part of the wss:// URL and the @connections callback URL). */
@@ -303,6 +304,13 @@ export class PrivacyStreamsStack extends Stack {
     new CfnOutput(this, 'ConsoleUrl', {
       value: `https://${this.console.distribution.distributionDomainName}/console/`,
       description: 'The web console (the APIs answer under the same origin)',
+    });
+    // The original STRM Node driver speaks only HTTP/2; the API Gateway documentation does not say an HTTP
+    // API negotiates it, CloudFront documents HTTP/2 to viewers: the console's distribution is that host.
+    new CfnOutput(this, 'EdgeUrl', {
+      value: `https://${this.console.distribution.distributionDomainName}`,
+      description:
+        'HTTP/2 front door (CloudFront) for the original STRM drivers: POST /event, the token endpoints and /ws on one host',
     });
   }
 }

@@ -53,8 +53,28 @@ const FUNCTIONS = {
     memoryMb: 256,
     timeoutSeconds: 10,
     access: {
-      // Key links: the KMS-wrapped token signing key lives there (created on first use).
-      tables: { streams: ['read'], keyLinks: ['read', 'write'] },
+      // Key links: the KMS-wrapped token signing key lives there (created on first use). Accounts: the
+      // account item's billing id, created on first use for accounts that predate it.
+      tables: {
+        streams: ['read'],
+        keyLinks: ['read', 'write'],
+        accounts: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      },
+      kms: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    },
+    env: { TOKEN_ISSUER },
+  },
+  // The Stream Machine STS (`/auth`, `/refresh`) of the original drivers' first era: the same tokens.
+  sts: {
+    entry: 'lambdas/handlers/sts.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    access: {
+      tables: {
+        streams: ['read'],
+        keyLinks: ['read', 'write'],
+        accounts: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      },
       kms: ['kms:GenerateDataKey', 'kms:Decrypt'],
     },
     env: { TOKEN_ISSUER },
@@ -185,6 +205,10 @@ export const TOPOLOGY: Topology<FunctionName, EventStreamName> = {
     routes: [
       { method: 'POST', path: '/event', function: 'ingest' },
       { method: 'POST', path: '/auth/token', function: 'token' },
+      // The original's Keycloak token path, so an unmodified driver's default authEndpoint works.
+      { method: 'POST', path: '/auth/realms/streams/protocol/openid-connect/token', function: 'token' },
+      { method: 'POST', path: '/auth', function: 'sts' },
+      { method: 'POST', path: '/refresh', function: 'sts' },
       { method: 'ANY', path: '/v1/{proxy+}', function: 'management' },
       { method: 'GET', path: '/ready', function: 'health' },
     ],

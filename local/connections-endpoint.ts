@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
+import type { GatewayRequest, GatewayResponse } from './gateway-request';
 import { apiGatewayId } from './http-api-event';
 import { BodyTooLargeError, readRequestBody } from './request-body';
 import type { AuthorizerContext, ConnectionRequest } from './websocket-events';
@@ -27,6 +27,8 @@ export interface LiveConnection {
   authorizer: AuthorizerContext;
   /** Last frame (message or ping) from the client; idle connections are closed like API Gateway does. */
   lastActiveAt: number;
+  /** Last event posted to the client: locally a subscriber that receives events is not idle. */
+  lastDeliveryAt: number;
   /** Cleared on each keep-alive ping, set again by the pong: a dead peer misses one. */
   alive: boolean;
 }
@@ -45,7 +47,7 @@ export function isLoopback(address: string | undefined): boolean {
   return ip === '::1' || /^127\./.test(ip);
 }
 
-function reply(res: ServerResponse, status: number, body?: unknown, errorType?: string): void {
+function reply(res: GatewayResponse, status: number, body?: unknown, errorType?: string): void {
   const headers: Record<string, string> = { 'x-amzn-requestid': apiGatewayId() };
   if (errorType) headers['x-amzn-errortype'] = errorType;
   if (body === undefined) {
@@ -56,7 +58,7 @@ function reply(res: ServerResponse, status: number, body?: unknown, errorType?: 
   res.writeHead(status, { ...headers, 'content-type': 'application/json' }).end(text);
 }
 
-function gone(res: ServerResponse): void {
+function gone(res: GatewayResponse): void {
   reply(res, 410, { message: 'Gone' }, 'GoneException');
 }
 
@@ -65,8 +67,8 @@ function gone(res: ServerResponse): void {
  * An undefined `connectionId` (a path that does not decode) names no connection: it is Gone, like an unknown id.
  */
 export async function handleConnectionsRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: GatewayRequest,
+  res: GatewayResponse,
   connectionId: string | undefined,
   connections: ReadonlyMap<string, LiveConnection>,
   limits: SubscriberLimits = {},
@@ -100,6 +102,7 @@ export async function handleConnectionsRequest(
         return 410;
       }
       open.ws.send(body.toString('utf8'));
+      open.lastDeliveryAt = Date.now();
       reply(res, 200);
       return 200;
     }

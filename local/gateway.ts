@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { createServer, type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -8,6 +8,9 @@ import type { HttpRouteSpec, WebSocketApiSpec } from '../lib/topology-types';
 import type { LiveConnection } from './connections-endpoint';
 import { type ConnectionsServer, startConnectionsServer } from './connections-server';
 import type { ConsoleSite } from './console-site';
+import { createFrontDoor } from './front-door';
+import { type GatewayRequest, type GatewayResponse, mayCarryHeader } from './gateway-request';
+import { createH2cServer, type H2cLimits } from './h2c-server';
 import {
   apiGatewayId,
   buildHttpApiEvent,
@@ -34,10 +37,12 @@ import {
 } from './websocket-events';
 
 /**
- * The local API Gateway: one node:http server for the topology's HTTP API routes (payload v2 events to
- * the same handler modules the Lambdas run) and its WebSocket API (authorizer, `$connect`, `$disconnect`)
- * under the topology's local path; the `@connections` management endpoint on a loopback port of its own,
- * for requests signed with the stack's credentials only (local/connections-server.ts).
+ * The local API Gateway on one port (local/front-door.ts: HTTP/2 with prior knowledge, HTTP/1.1 and the
+ * WebSocket upgrade, told apart by each connection's first bytes): the topology's HTTP API routes (the same
+ * payload v2 events to the same handler modules the Lambdas run, whichever HTTP version the client spoke)
+ * and its WebSocket API (authorizer, `$connect`, `$disconnect`) under the topology's local path; the
+ * `@connections` management endpoint on a loopback port of its own, for requests signed with the stack's
+ * credentials only (local/connections-server.ts).
  */
 
 /** The functions the routes name, by topology name; tests may pass recording functions. */
@@ -69,7 +74,11 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** Keep-alive pings to detect dead peers. Default 30 s. */
   pingIntervalMs?: number;
-  /** Connections with no client frame for this long are closed (API Gateway: 10 min). */
+  /**
+   * Connections with neither a client frame (message or ping) nor a delivered event for this long are
+   * closed (API Gateway's idle limit: 10 min). Deliveries count locally so that a subscriber that is
+   * receiving events is never cut off as idle (the original Receiver sends nothing); see the README.
+   */
   idleTimeoutMs?: number;
   /** Maximum connection duration (API Gateway: 2 h). */
   maxConnectionMs?: number;
@@ -84,6 +93,8 @@ export interface GatewayOptions {
    * function, or undefined to serve it. The local stack sheds ingest while its pipeline is behind.
    */
   shedLoad?: (fn: FunctionName) => number | undefined;
+  /** HTTP/2 limits (streams per session, session memory, idle sessions and streams, slow requests). */
+  http2?: H2cLimits;
 }
 
 export interface Gateway {
@@ -105,17 +116,29 @@ export function loggablePath(rawPath: string): string {
     .replace(/@connections\/[^/]+$/, '@connections/{connectionId}');
 }
 
-function writeResponse(res: ServerResponse, response: HttpResponse, requestId: string): void {
+/** Statuses that carry no body (and so no Content-Length, RFC 9110 §8.6). */
+const NO_BODY_STATUSES = new Set([204, 304]);
+
+function writeResponse(
+  req: GatewayRequest,
+  res: GatewayResponse,
+  response: HttpResponse,
+  requestId: string,
+): void {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of response.headers) {
+    if (!mayCarryHeader(req, name)) continue;
     const existing = headers[name];
     if (existing === undefined) headers[name] = value;
     else headers[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
   headers['apigw-requestid'] = requestId;
-  headers['content-length'] = String(response.body.length);
+  const bodyless = NO_BODY_STATUSES.has(response.statusCode);
+  if (bodyless) delete headers['content-length'];
+  else headers['content-length'] = String(response.body.length);
   res.writeHead(response.statusCode, headers);
-  res.end(response.body);
+  if (bodyless) res.end();
+  else res.end(response.body);
 }
 
 function rejectUpgrade(socket: Duplex, status: number): void {
@@ -180,14 +203,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 128 * 1024 });
   let localPort = 0;
 
-  async function serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function serveHttp(req: GatewayRequest, res: GatewayResponse): Promise<void> {
     const started = performance.now();
     const epochMs = Date.now();
     const method = req.method ?? 'GET';
     const rawPath = (req.url ?? '/').split('?')[0]!;
     const requestId = apiGatewayId();
     const finish = (response: HttpResponse) => {
-      writeResponse(res, response, requestId);
+      writeResponse(req, res, response, requestId);
       log(
         `${method} ${loggablePath(rawPath)} ${response.statusCode} ${Math.round(performance.now() - started)}ms`,
       );
@@ -346,7 +369,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const live: LiveConnection = { ws, request: conn, authorizer, lastActiveAt: Date.now(), alive: true };
+      const live: LiveConnection = {
+        ws,
+        request: conn,
+        authorizer,
+        lastActiveAt: Date.now(),
+        lastDeliveryAt: 0,
+        alive: true,
+      };
       connections.set(conn.connectionId, live);
       done(101);
       ws.on('message', () => {
@@ -374,14 +404,19 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     });
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: GatewayRequest, res: GatewayResponse) => {
     serveHttp(req, res).catch((err: unknown) => {
       log(`gateway error ${(err as Error)?.name}`);
-      if (!res.headersSent) writeResponse(res, gatewayError(500, 'Internal Server Error'), apiGatewayId());
+      if (!res.headersSent)
+        writeResponse(req, res, gatewayError(500, 'Internal Server Error'), apiGatewayId());
       else res.destroy();
     });
-  });
-  server.on('upgrade', (req, socket, head) => {
+  };
+  const http1 = createServer(onRequest);
+  const h2c = createH2cServer(onRequest, opts.http2);
+  const frontDoor = createFrontDoor({ http1, http2: h2c.server });
+  const server = frontDoor.server;
+  http1.on('upgrade', (req, socket, head) => {
     socket.on('error', () => undefined);
     upgrade(req, socket, head).catch(() => rejectUpgrade(socket, 500));
   });
@@ -389,7 +424,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const sweep = setInterval(() => {
     const now = Date.now();
     for (const live of connections.values()) {
-      if (now - live.request.connectedAt > maxConnectionMs || now - live.lastActiveAt > idleTimeoutMs) {
+      // Locally a delivered event counts as activity: a subscriber that receives events is not idle.
+      const active = Math.max(live.lastActiveAt, live.lastDeliveryAt);
+      if (now - live.request.connectedAt > maxConnectionMs || now - active > idleTimeoutMs) {
         live.ws.close(1001, 'Going away');
       } else if (!live.alive) {
         live.ws.terminate();
@@ -447,7 +484,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();
+        http1.closeAllConnections();
+        for (const session of h2c.sessions()) session.destroy();
+        frontDoor.destroyConnections();
       });
     },
   };

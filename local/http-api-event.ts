@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type GatewayRequest, requestHeaderPairs } from './gateway-request';
 import { LOCAL_ACCOUNT_ID } from './local-account';
 
 /**
@@ -39,7 +39,7 @@ export function traceId(epochMs: number): string {
 }
 
 /** The client's IP without the IPv4-mapped IPv6 prefix. */
-export function sourceIpOf(req: IncomingMessage): string {
+export function sourceIpOf(req: GatewayRequest): string {
   return (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
 }
 
@@ -84,7 +84,8 @@ export interface HttpApiRoute {
 }
 
 export interface HttpApiEventInput {
-  req: IncomingMessage;
+  /** HTTP/1.1 or HTTP/2: both give the same event (header names lower-case, pseudo-headers dropped). */
+  req: GatewayRequest;
   route: HttpApiRoute;
   body: Buffer;
   apiId: string;
@@ -114,9 +115,7 @@ export function buildHttpApiEvent(input: HttpApiEventInput): APIGatewayProxyEven
 
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]!.toLowerCase();
-    const value = req.rawHeaders[i + 1]!;
+  for (const [name, value] of requestHeaderPairs(req)) {
     if (HOP_BY_HOP.has(name)) continue;
     if (name === 'cookie') {
       cookies = [

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { GatewayRequest } from './gateway-request';
 
 /** Thrown by `readRequestBody` when the body is larger than allowed. */
 export class BodyTooLargeError extends Error {
@@ -9,7 +9,7 @@ export class BodyTooLargeError extends Error {
 }
 
 /** The whole request body, refusing to buffer more than `limit` bytes. */
-export function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readRequestBody(req: GatewayRequest, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > limit) {

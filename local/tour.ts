@@ -190,6 +190,9 @@ export async function runTour(opts: TourOptions): Promise<TourResult> {
       String(opts.intervalMs ?? 10),
       '--session-range',
       String(opts.sessionRange ?? 5),
+      // The tour checks events with strmMeta.eventContractRef; the simulator's default is the legacy shape.
+      '--schema',
+      'streammachine/clickstream/1.0.0',
       '--quiet',
     ]);
 

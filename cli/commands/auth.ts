@@ -122,6 +122,8 @@ export function registerAuthCommands(program: Command, runtime: CliRuntime): voi
       const info = {
         email: login.email,
         accountId: login.accountId,
+        // The account key of the original product: the Stream Machine STS (`/auth`) asks for it.
+        billingId: login.billingId ?? null,
         apiUrl: login.apiUrl,
         context: ctx.context.name,
         accessTokenExpiresAt: new Date(login.expiresAt * 1000).toISOString(),
@@ -132,6 +134,7 @@ export function registerAuthCommands(program: Command, runtime: CliRuntime): voi
           formatKeyValues([
             ['email', info.email],
             ['account id', info.accountId],
+            ['billing id', info.billingId ?? '(log in again to see it)'],
             ['api url', info.apiUrl],
             ['context', info.context],
             ['token expires at', info.accessTokenExpiresAt],

@@ -8,6 +8,7 @@ import {
   DEFAULT_SIM_SCHEMA,
   findSimSchema,
   parseConsentLevelChoices,
+  SIM_SCHEMA_NAMES,
 } from '../simulator';
 import {
   assertTokenForStream,
@@ -50,11 +51,22 @@ function sentLine(accepted: number): string {
   return `Sent ${accepted} ${accepted === 1 ? 'event' : 'events'}\n`;
 }
 
-/** `strm sim run-random STREAM`. */
+/**
+ * `strm sim run-random STREAM` (the original v1 name) and `strm simulate random-events STREAM` (its later
+ * name): the same command.
+ */
 export function registerSimCommands(program: Command, runtime: CliRuntime): void {
-  const sim = program.command('sim').description('simulate events');
-  sim
-    .command('run-random')
+  addRandomEvents(program.command('sim').description('simulate events'), 'run-random', runtime);
+  addRandomEvents(
+    program.command('simulate').description('simulate events (the later name of sim)'),
+    'random-events',
+    runtime,
+  );
+}
+
+function addRandomEvents(parent: Command, name: string, runtime: CliRuntime): void {
+  parent
+    .command(name)
     .description('send random events to a source stream, one every --interval ms')
     .argument('<stream>', 'source stream name')
     .option('--interval <ms>', 'milliseconds between events', wholeNumber('--interval', 0), 1000)
@@ -66,7 +78,11 @@ export function registerSimCommands(program: Command, runtime: CliRuntime): void
         `(default: "${DEFAULT_CONSENT_LEVELS.join(',')}")`,
       collectConsentItems,
     )
-    .option('--schema <schema>', 'clickstream or streammachine/demo/1.0.2', DEFAULT_SIM_SCHEMA)
+    .option(
+      '--schema <schema>',
+      `event schema: ${SIM_SCHEMA_NAMES.join(', ')} (clickstream: the legacy shape, strmMeta.schemaId)`,
+      DEFAULT_SIM_SCHEMA,
+    )
     .option('--client-id <id>', 'stream client id (default: the saved stream)')
     .option('--client-secret <secret>', 'stream client secret (default: the saved stream)')
     .option('--quiet', "don't print progress to stderr", false)
@@ -96,11 +112,12 @@ export function registerSimCommands(program: Command, runtime: CliRuntime): void
       );
       const signal = runtime.interrupts();
       const sendOnce = async (event: Record<string, unknown>) => {
-        const result = await ctx.api.sendEvent(await tokens.getToken(), schema.schemaRef, event);
+        const header = schema.schemaHeader;
+        const result = await ctx.api.sendEvent(await tokens.getToken(), schema.schemaRef, event, header);
         if (result.status !== 401) return result;
         // The token may have been revoked or the server's keys rotated: one retry with a fresh token.
         tokens.invalidate();
-        return ctx.api.sendEvent(await tokens.getToken(), schema.schemaRef, event);
+        return ctx.api.sendEvent(await tokens.getToken(), schema.schemaRef, event, header);
       };
       const send = retryingSend({
         send: sendOnce,

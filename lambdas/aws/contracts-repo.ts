@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventContract } from '../core/contracts';
 import { ConflictError } from '../core/errors';
 import { wonConditionalWrite } from './conditional-write';
@@ -50,5 +50,18 @@ export class ContractsRepo {
         `contract ${contract.ref} already exists; contracts are immutable, use a new version`,
       );
     }
+  }
+
+  /** Deletes a contract; false when it did not exist. */
+  async delete(accountId: string, ref: string): Promise<boolean> {
+    return wonConditionalWrite(() =>
+      this.opts.doc.send(
+        new DeleteCommand({
+          TableName: this.opts.table,
+          Key: { pk: `account#${accountId}`, sk: `contract#${ref}` },
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      ),
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { RE2JS, RE2JSSyntaxException } from 're2js';
+import { canonicalBuiltinRef } from './builtin-refs';
 import { ValidationError } from './errors';
 import { type FieldPath, isJsonObject, parseFieldPath, touchesStrmMeta } from './field-path';
 
@@ -70,12 +71,16 @@ export const BUILTIN_CONTRACTS: readonly EventContract[] = deepFreeze<EventContr
 
 const BUILTIN_BY_REF = new Map<string, EventContract>(BUILTIN_CONTRACTS.map((c) => [c.ref, c]));
 
-/** Maps the legacy id `clickstream` to its contract ref; any other value is returned unchanged. */
+/**
+ * The canonical ref of a contract: the legacy id `clickstream` and the built-ins under the `strmprivacy/`
+ * handle (`strmprivacy/example/1.3.0`) map to the built-in refs; any other value is returned unchanged.
+ */
 export function canonicalContractRef(refOrLegacyId: string): string {
-  return refOrLegacyId === LEGACY_CLICKSTREAM_ID ? CLICKSTREAM_CONTRACT_REF : refOrLegacyId;
+  if (refOrLegacyId === LEGACY_CLICKSTREAM_ID) return CLICKSTREAM_CONTRACT_REF;
+  return canonicalBuiltinRef(refOrLegacyId, (canonical) => BUILTIN_BY_REF.has(canonical));
 }
 
-/** A built-in contract by its ref, or by the legacy id `clickstream`. */
+/** A built-in contract by its ref (under either original handle), or by the legacy id `clickstream`. */
 export function findBuiltinContract(refOrLegacyId: string): EventContract | undefined {
   return BUILTIN_BY_REF.get(canonicalContractRef(refOrLegacyId));
 }

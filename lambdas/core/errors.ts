@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'too_many_requests'
   | 'decryption_failed';
 
@@ -63,6 +64,13 @@ export class ConflictError extends AppError {
 export class PayloadTooLargeError extends AppError {
   constructor(message: string, code = 'payload_too_large') {
     super('payload_too_large', code, message);
+  }
+}
+
+/** A request body in a media type the endpoint does not read (415). */
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string, code = 'unsupported_media_type') {
+    super('unsupported_media_type', code, message);
   }
 }
 

@@ -7,6 +7,7 @@ const STATUS: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   too_many_requests: 429,
   // A ciphertext sent by a caller that does not verify is the caller's problem, not ours.
   decryption_failed: 400,

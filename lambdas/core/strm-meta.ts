@@ -6,7 +6,7 @@ import { isJsonObject } from './field-path';
 /**
  * `strmMeta`: the metadata record at the top of every event. The client names the contract
  * (`eventContractRef`, or legacy `schemaId`) and the consent levels; the gateway stamps `nonce`,
- * `timestamp` and `keyLink`, overwriting whatever the client sent.
+ * `timestamp`, `keyLink` and `billingId`, overwriting whatever the client sent.
  */
 export interface ClientStrmMeta {
   /** Canonical contract ref (the legacy id `clickstream` is mapped to `streammachine/clickstream/1.0.0`). */
@@ -24,6 +24,8 @@ export interface StrmStamp {
   nonce: number;
   timestamp: number;
   keyLink: string;
+  /** The producing account's billing id (null for a token that predates billing ids); set when present. */
+  billingId?: string | null;
 }
 
 const MAX_CONSENT_LEVELS = 1000;
@@ -97,6 +99,7 @@ export function stampStrmMeta(event: Record<string, unknown>, stamp: StrmStamp):
   meta.nonce = stamp.nonce;
   meta.timestamp = stamp.timestamp;
   meta.keyLink = stamp.keyLink;
+  if (stamp.billingId !== undefined) meta.billingId = stamp.billingId;
   event.strmMeta = meta;
 }
 
@@ -105,7 +108,9 @@ export function randomNonce(): number {
   return randomInt(-2_147_483_648, 2_147_483_648); // upper bound is exclusive
 }
 
-/** The stamp for one accepted event: random nonce, the given time, the event's key link id. */
-export function newStrmStamp(keyLink: string, nowMs: number): StrmStamp {
-  return { nonce: randomNonce(), timestamp: nowMs, keyLink };
+/** The stamp for one accepted event: random nonce, the given time, the event's key link id (and billing id). */
+export function newStrmStamp(keyLink: string, nowMs: number, billingId?: string | null): StrmStamp {
+  const stamp: StrmStamp = { nonce: randomNonce(), timestamp: nowMs, keyLink };
+  if (billingId !== undefined) stamp.billingId = billingId;
+  return stamp;
 }

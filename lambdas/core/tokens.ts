@@ -12,6 +12,8 @@ export interface StreamClaims {
   accountId: string;
   stream: string;
   derived: boolean;
+  /** The account's billing id, stamped into the events of the token's producer (absent in older tokens). */
+  billingId?: string;
 }
 
 /**
@@ -99,7 +101,13 @@ export class TokenService {
 
   /** An access token (15 min) and a refresh token (24 h) for a stream's client credentials. */
   async issueStreamTokens(c: StreamClaims): Promise<IssuedTokens> {
-    const claims = { clientId: c.clientId, accountId: c.accountId, stream: c.stream, derived: c.derived };
+    const claims: Record<string, unknown> = {
+      clientId: c.clientId,
+      accountId: c.accountId,
+      stream: c.stream,
+      derived: c.derived,
+    };
+    if (c.billingId !== undefined) claims.billingId = c.billingId;
     return this.issuePair(c.clientId, claims, 'stream', 'stream-refresh');
   }
 
@@ -233,12 +241,14 @@ function streamClaimsOf(payload: JWTPayload): StreamClaims {
   if (payload.sub !== clientId || typeof payload.derived !== 'boolean') {
     throw new UnauthorizedError('invalid token', 'invalid_token');
   }
-  return {
+  const claims: StreamClaims = {
     clientId,
     accountId: requireString(payload, 'accountId'),
     stream: requireString(payload, 'stream'),
     derived: payload.derived,
   };
+  if (payload.billingId !== undefined) claims.billingId = requireString(payload, 'billingId');
+  return claims;
 }
 
 function streamReadClaimsOf(payload: JWTPayload): StreamReadClaims {

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { AccountsRepo } from '../aws/accounts-repo';
+import { BillingIdsRepo } from '../aws/billing-ids-repo';
 import { bootstrapSecretFromSecretsManager } from '../aws/bootstrap-secret';
 import { dynamoDocumentClient, secretsManagerClient } from '../aws/clients';
 import { requiredEnv } from '../aws/config';
@@ -9,6 +10,7 @@ import { ConnectionsRepo } from '../aws/connections-repo';
 import { ContractsRepo } from '../aws/contracts-repo';
 import { keyLinkStorageFromEnv } from '../aws/key-link-storage';
 import { LoginAttemptsRepo } from '../aws/login-attempts-repo';
+import { SchemasRepo } from '../aws/schemas-repo';
 import { StreamsRepo } from '../aws/streams-repo';
 import { getLookupSecret, getTokenService } from '../aws/system-secrets';
 import { UsageRepo } from '../aws/usage-repo';
@@ -30,7 +32,7 @@ export interface ManagementDeps extends Omit<ManagementPorts, 'now' | 'audit'> {
 export type ManagementHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 
 /**
- * `ANY /v1/{proxy+}`: accounts, login, streams, contracts, key links, data subjects, usage. The routes
+ * `ANY /v1/{proxy+}`: accounts, login, streams, contracts, schemas, key links, data subjects, usage. The routes
  * are in http/management-routes.ts, the rules in use-cases/management/; every lookup is scoped to the
  * caller's account, and another account's stream, contract or key link answers 404.
  */
@@ -49,12 +51,15 @@ export function managementDepsFromEnv(): ManagementDeps {
   const doc = dynamoDocumentClient();
   const { store, keks } = keyLinkStorageFromEnv();
   const accountsTable = requiredEnv('ACCOUNTS_TABLE');
+  const registry = { doc, table: requiredEnv('CONTRACTS_TABLE') };
   return {
     accounts: new AccountsRepo({ doc, table: accountsTable }),
     sessions: new UserSessionsRepo({ doc, table: accountsTable }),
     loginAttempts: new LoginAttemptsRepo({ doc, table: accountsTable }),
+    billingIds: new BillingIdsRepo({ doc, table: accountsTable }),
     streams: new StreamsRepo({ doc, table: requiredEnv('STREAMS_TABLE') }),
-    contracts: new ContractsRepo({ doc, table: requiredEnv('CONTRACTS_TABLE') }),
+    contracts: new ContractsRepo(registry),
+    schemas: new SchemasRepo(registry),
     usage: new UsageRepo({ doc, table: requiredEnv('USAGE_TABLE') }),
     keyLinks: store,
     keks,

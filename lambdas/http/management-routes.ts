@@ -1,12 +1,19 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { UnauthorizedError } from '../core/errors';
 import type { UserClaims } from '../core/tokens';
-import { createContract, getContract, listContracts } from '../use-cases/management/contracts';
+import { withBillingId } from '../use-cases/management/billing';
+import {
+  createContract,
+  deleteContract,
+  getContract,
+  listContracts,
+} from '../use-cases/management/contracts';
 import { forgetDataSubject } from '../use-cases/management/data-subjects';
 import { deleteKeyLink, describeKeyLink, exportKeyLink } from '../use-cases/management/key-links';
 import { changePassword } from '../use-cases/management/password-change';
 import type { ManagementPorts } from '../use-cases/management/ports';
 import { issueReadToken } from '../use-cases/management/read-tokens';
+import { createSchema, deleteSchema, getSchema, listSchemas } from '../use-cases/management/schemas';
 import { signUp } from '../use-cases/management/sign-up';
 import { createCredential, deleteCredential } from '../use-cases/management/stream-credentials';
 import { streamUsage } from '../use-cases/management/stream-usage';
@@ -35,6 +42,7 @@ export function managementRoutes(ports: ManagementPorts): Routes {
     ...userRoutes(ports),
     ...streamRoutes(ports),
     ...contractRoutes(ports),
+    ...schemaRoutes(ports),
     ...keyLinkRoutes(ports),
     ...consoleRoutes(ports),
   ];
@@ -47,19 +55,22 @@ function accountRoutes(ports: ManagementPorts): Routes {
       method: 'POST',
       path: '/v1/accounts',
       auth: false,
-      run: async ({ event }) => json(201, await signUp(ports, readJsonBody(event))),
+      run: async ({ event }) =>
+        json(201, await withBillingId(ports, await signUp(ports, readJsonBody(event)))),
     },
     {
       method: 'POST',
       path: '/v1/auth/login',
       auth: false,
-      run: async ({ event }) => json(200, await logIn(ports, readJsonBody(event), sourceIpOf(event))),
+      run: async ({ event }) =>
+        json(200, await withBillingId(ports, await logIn(ports, readJsonBody(event), sourceIpOf(event)))),
     },
     {
       method: 'POST',
       path: '/v1/auth/refresh',
       auth: false,
-      run: async ({ event }) => json(200, await refreshSession(ports, readJsonBody(event))),
+      run: async ({ event }) =>
+        json(200, await withBillingId(ports, await refreshSession(ports, readJsonBody(event)))),
     },
     {
       method: 'POST',
@@ -83,7 +94,8 @@ function accountRoutes(ports: ManagementPorts): Routes {
       method: 'GET',
       path: '/v1/me',
       auth: true,
-      run: async ({ caller }) => json(200, { accountId: caller.accountId, email: caller.email }),
+      run: async ({ caller }) =>
+        json(200, await withBillingId(ports, { accountId: caller.accountId, email: caller.email })),
     },
   ];
 }
@@ -204,6 +216,59 @@ function contractRoutes(ports: ManagementPorts): Routes {
       run: async ({ caller, params }) => {
         const ref = `${params.handle}/${params.name}/${params.version}`;
         return json(200, { contract: await getContract(ports, caller.accountId, ref) });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/contracts/:handle/:name/:version',
+      auth: true,
+      run: async ({ caller, params }) => {
+        await deleteContract(ports, caller.accountId, `${params.handle}/${params.name}/${params.version}`);
+        return noContent();
+      },
+    },
+  ];
+}
+
+/** The account's event schemas (Avro or JSON Schema) and the built-ins. */
+function schemaRoutes(ports: ManagementPorts): Routes {
+  const refOf = (params: Record<string, string>) => `${params.handle}/${params.name}/${params.version}`;
+  return [
+    {
+      method: 'GET',
+      path: '/v1/schemas',
+      auth: true,
+      run: async ({ caller }) => json(200, { schemas: await listSchemas(ports, caller.accountId) }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/schemas',
+      auth: true,
+      run: async ({ event, caller }) =>
+        json(201, { schema: await createSchema(ports, caller.accountId, readJsonBody(event)) }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/schemas/:handle/:name/:version',
+      auth: true,
+      run: async ({ caller, params }) =>
+        json(200, { schema: await getSchema(ports, caller.accountId, refOf(params)) }),
+    },
+    {
+      // The legacy built-in `clickstream` has a one-segment ref.
+      method: 'GET',
+      path: '/v1/schemas/:ref',
+      auth: true,
+      run: async ({ caller, params }) =>
+        json(200, { schema: await getSchema(ports, caller.accountId, params.ref) }),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/schemas/:handle/:name/:version',
+      auth: true,
+      run: async ({ caller, params }) => {
+        await deleteSchema(ports, caller.accountId, refOf(params));
+        return noContent();
       },
     },
   ];

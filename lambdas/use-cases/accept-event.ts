@@ -30,9 +30,16 @@ export interface AcceptEventPorts {
   now?: () => number;
 }
 
+/** Where a producer's events go: its source stream, and the billing id stamped into each of them. */
+export interface EventTarget {
+  stream: StreamRecord;
+  /** The account's billing id from the token; null for a token issued before billing ids existed. */
+  billingId: string | null;
+}
+
 /**
  * "Accept an event" at ingest, in two steps so that a request of many events authenticates once:
- * `sourceStreamOf(token)` finds the source stream a producer's token may send to, `accept(stream, event)`
+ * `sourceStreamOf(token)` finds the source stream a producer's token may send to, `accept(target, event)`
  * validates one decoded event against its contract, encrypts every PII field with the key link of its
  * key-field value and publishes it. Every refusal is a typed error (its HTTP status in core/http-status.ts).
  */
@@ -50,7 +57,7 @@ export class EventAcceptor {
   }
 
   /** The active source stream whose current credentials issued the token; 401 or 403 otherwise. */
-  async sourceStreamOf(token: string): Promise<StreamRecord> {
+  async sourceStreamOf(token: string): Promise<EventTarget> {
     const claims = await this.verify(token);
     if (claims.derived) throw new ForbiddenError('events can only be sent to a source stream');
     const stream = await this.streamOf(claims);
@@ -63,16 +70,16 @@ export class EventAcceptor {
       throw new UnauthorizedError('the credentials of this token no longer belong to the stream');
     }
     if (stream.linkedStream) throw new ForbiddenError('events can only be sent to a source stream');
-    return stream;
+    return { stream, billingId: claims.billingId ?? null };
   }
 
   /** Accepts one decoded event for a source stream; resolves once the record is durably published. */
-  async accept(stream: StreamRecord, event: Record<string, unknown>): Promise<void> {
-    await this.ports.publisher.publish(await this.seal(stream, event));
+  async accept(target: EventTarget, event: Record<string, unknown>): Promise<void> {
+    await this.ports.publisher.publish(await this.seal(target, event));
   }
 
   /** The source-stream record of a decoded event: validated, every PII field encrypted, strmMeta stamped. */
-  async seal(stream: StreamRecord, event: Record<string, unknown>): Promise<OutgoingRecord> {
+  async seal({ stream, billingId }: EventTarget, event: Record<string, unknown>): Promise<OutgoingRecord> {
     const meta = readStrmMeta(event);
     const contract = await this.ports.contracts.find(stream.accountId, meta.contractRef);
     const incoming = incomingEvent(event, meta, contract);
@@ -89,7 +96,7 @@ export class EventAcceptor {
       incoming.keyFieldValue,
       options,
     );
-    const sealed = sealEvent(incoming, aead, newStrmStamp(keyLinkId, this.now()));
+    const sealed = sealEvent(incoming, aead, newStrmStamp(keyLinkId, this.now(), billingId));
     const target = { accountId: stream.accountId, stream: stream.name, contractRef: incoming.contract.ref };
     return envelopeRecord(target, sealed, keyLinkId);
   }

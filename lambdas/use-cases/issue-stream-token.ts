@@ -1,9 +1,10 @@
 import type { StreamCredential, StreamsRepo } from '../aws/streams-repo';
 import { isClientId, verifyClientSecret } from '../core/client-secrets';
-import { OAuthError, UnauthorizedError } from '../core/errors';
+import { OAuthError, TooManyRequestsError, UnauthorizedError } from '../core/errors';
 import type { StreamRecord } from '../core/stream-definition';
 import { isStreamActive, streamAcceptsClient } from '../core/stream-status';
 import type { IssuedTokens, StreamClaims, TokenService } from '../core/tokens';
+import { accountBillingId, type BillingIdStore } from './account-billing-id';
 
 /**
  * Issuing stream tokens to a stream's client: the OAuth2 client-credentials grant (RFC 6749 §4.4) and the
@@ -12,12 +13,23 @@ import type { IssuedTokens, StreamClaims, TokenService } from '../core/tokens';
  * arrived (form, JSON, Basic, which path) is the caller's business.
  */
 export type StreamTokenGrant =
-  | { grantType: 'client_credentials'; clientId: string; clientSecret: string }
+  | {
+      grantType: 'client_credentials';
+      clientId: string;
+      clientSecret: string;
+      /** The Stream Machine STS (`POST /auth`) also names the account: it must be the client's. */
+      billingId?: string;
+    }
   | { grantType: 'refresh_token'; refreshToken: string };
 
 export interface StreamTokenPorts {
   streams: Pick<StreamsRepo, 'get' | 'getCredential'>;
   tokens: () => Promise<Pick<TokenService, 'issueStreamTokens' | 'verifyStreamRefreshToken'>>;
+  /** The account's billing id, put into the tokens (created on first use for older accounts). */
+  billingIds: BillingIdStore;
+  /** Per client id: 0 to go ahead, else seconds to wait (core/rate-limit.ts); none means unlimited. */
+  rateLimit?: { take(clientId: string): number };
+  now?: () => number;
 }
 
 export interface IssuedStreamToken {
@@ -31,30 +43,52 @@ export async function issueStreamToken(
 ): Promise<IssuedStreamToken> {
   const claims =
     grant.grantType === 'client_credentials'
-      ? await clientCredentialsClaims(ports, grant.clientId, grant.clientSecret)
+      ? await clientCredentialsClaims(ports, grant)
       : await refreshTokenClaims(ports, grant.refreshToken);
-  const tokens = await (await ports.tokens()).issueStreamTokens(claims);
-  return { claims, tokens };
+  const billingId = await accountBillingId(ports, claims.accountId);
+  const withBilling = { ...claims, billingId };
+  const tokens = await (await ports.tokens()).issueStreamTokens(withBilling);
+  return { claims: withBilling, tokens };
 }
 
-/** Unknown client, wrong secret and an inactive stream are told apart by nobody: one answer for all. */
+/**
+ * A refresh storm (a client that asks for a token in a loop) is refused per client id before any table
+ * is read, so one broken client cannot take the token endpoint down for everyone.
+ */
+function limitRate(ports: StreamTokenPorts, clientId: string): void {
+  const waitSeconds = ports.rateLimit?.take(clientId) ?? 0;
+  if (waitSeconds > 0) {
+    throw new TooManyRequestsError(
+      'too many token requests for this client; retry later',
+      'too_many_requests',
+      waitSeconds,
+    );
+  }
+}
+
+/** Unknown client, wrong secret, wrong billing id and an inactive stream are one answer for all. */
 async function clientCredentialsClaims(
   ports: StreamTokenPorts,
-  clientId: string,
-  clientSecret: string,
+  grant: Extract<StreamTokenGrant, { grantType: 'client_credentials' }>,
 ): Promise<StreamClaims> {
   const invalidClient = new OAuthError('invalid_client', 'unknown client or wrong secret');
-  if (!isClientId(clientId)) throw invalidClient;
-  const credential = await ports.streams.getCredential(clientId);
-  if (!credential || !verifyClientSecret(clientSecret, credential.secretHash)) throw invalidClient;
+  if (!isClientId(grant.clientId)) throw invalidClient;
+  limitRate(ports, grant.clientId);
+  const credential = await ports.streams.getCredential(grant.clientId);
+  if (!credential || !verifyClientSecret(grant.clientSecret, credential.secretHash)) throw invalidClient;
   const stream = await activeStreamOf(ports, credential);
   if (!stream) throw invalidClient;
+  if (grant.billingId !== undefined) {
+    const billingId = await accountBillingId(ports, credential.accountId);
+    if (billingId !== grant.billingId) throw invalidClient;
+  }
   return claimsOf(credential, stream);
 }
 
 /** The credential (and its stream) may have been deleted, or the stream recreated, since the token was issued. */
 async function refreshTokenClaims(ports: StreamTokenPorts, refreshToken: string): Promise<StreamClaims> {
   const claims = await verifiedRefreshClaims(ports, refreshToken);
+  limitRate(ports, claims.clientId);
   const credential = await ports.streams.getCredential(claims.clientId);
   const stream = credential && (await activeStreamOf(ports, credential));
   if (

@@ -118,9 +118,12 @@ describe('each function can do only what its handler does', () => {
     expect(holders('kinesis:GetRecords', stream('DerivedEvents'))).toEqual(['egress']);
   });
 
-  it('only management touches accounts and the bootstrap secret', () => {
-    expect(holders('dynamodb:GetItem', table('Accounts'))).toEqual(['management']);
-    expect(holders('dynamodb:PutItem', table('Accounts'))).toEqual(['management']);
+  it('management reads and writes accounts; token and sts only get and create account items (billing ids); only management reads the bootstrap secret', () => {
+    expect(holders('dynamodb:GetItem', table('Accounts'))).toEqual(['token', 'sts', 'management']);
+    expect(holders('dynamodb:PutItem', table('Accounts'))).toEqual(['token', 'sts', 'management']);
+    for (const action of ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
+      expect(holders(action, table('Accounts'))).toEqual(['management']);
+    }
     const secret = logicalIdsOf(template, 'AWS::SecretsManager::Secret')[0];
     expect(holders('secretsmanager:GetSecretValue', secret)).toEqual(['management']);
     expect(statementsOf('management').flatMap((s) => asList(s.Action))).not.toContain(
@@ -133,6 +136,7 @@ describe('each function can do only what its handler does', () => {
     expect(holders('dynamodb:GetItem', table('Streams'))).toEqual([
       'ingest',
       'token',
+      'sts',
       'management',
       'decrypter',
       'egress',
@@ -142,12 +146,18 @@ describe('each function can do only what its handler does', () => {
     expect(holders('dynamodb:PutItem', table('Contracts'))).toEqual(['management']);
   });
 
-  it('key links are written by ingest, token (signing key) and management (shredding); read by decrypter and ws-authorizer', () => {
-    expect(holders('dynamodb:PutItem', table('KeyLinks'))).toEqual(['ingest', 'token', 'management']);
-    expect(holders('dynamodb:DeleteItem', table('KeyLinks'))).toEqual(['ingest', 'token', 'management']);
+  it('key links are written by ingest, token and sts (signing key) and management (shredding); read by decrypter and ws-authorizer', () => {
+    expect(holders('dynamodb:PutItem', table('KeyLinks'))).toEqual(['ingest', 'token', 'sts', 'management']);
+    expect(holders('dynamodb:DeleteItem', table('KeyLinks'))).toEqual([
+      'ingest',
+      'token',
+      'sts',
+      'management',
+    ]);
     expect(holders('dynamodb:GetItem', table('KeyLinks'))).toEqual([
       'ingest',
       'token',
+      'sts',
       'management',
       'decrypter',
       'ws-authorizer',
@@ -183,8 +193,14 @@ describe('each function can do only what its handler does', () => {
     }
   });
 
-  it('the key hierarchy (GenerateDataKey on the key) is used by ingest, token, management and decrypter only', () => {
-    expect(holders('kms:GenerateDataKey', key())).toEqual(['ingest', 'token', 'management', 'decrypter']);
+  it('the key hierarchy (GenerateDataKey on the key) is used by ingest, token, sts, management and decrypter only', () => {
+    expect(holders('kms:GenerateDataKey', key())).toEqual([
+      'ingest',
+      'token',
+      'sts',
+      'management',
+      'decrypter',
+    ]);
   });
 
   it('ws-authorizer may only decrypt with the key', () => {

@@ -196,14 +196,18 @@ describe('Lambda functions', () => {
     });
   });
 
-  it('token gets the streams and key-links tables, the key and the token issuer', () => {
-    expect(withoutCommon('token')).toEqual({
-      STREAMS_TABLE: table('Streams'),
-      KEY_LINKS_TABLE: table('KeyLinks'),
-      KMS_KEY_ID: key(),
-      TOKEN_ISSUER: 'privacy-streams',
-    });
-  });
+  it.each(['token', 'sts'])(
+    '%s gets the streams, key-links and accounts tables (billing ids), the key and the token issuer',
+    (name) => {
+      expect(withoutCommon(name)).toEqual({
+        STREAMS_TABLE: table('Streams'),
+        KEY_LINKS_TABLE: table('KeyLinks'),
+        ACCOUNTS_TABLE: table('Accounts'),
+        KMS_KEY_ID: key(),
+        TOKEN_ISSUER: 'privacy-streams',
+      });
+    },
+  );
 
   it('management gets its tables, the key, bootstrap sign-up mode, the bootstrap secret ARN and @connections', () => {
     const env = withoutCommon('management');
@@ -344,17 +348,20 @@ describe('HTTP API', () => {
   it.each([
     ['POST /event', 'ingest'],
     ['POST /auth/token', 'token'],
+    ['POST /auth/realms/streams/protocol/openid-connect/token', 'token'],
+    ['POST /auth', 'sts'],
+    ['POST /refresh', 'sts'],
     ['ANY /v1/{proxy+}', 'management'],
     ['GET /ready', 'health'],
   ])('routes %s to %s', (routeKey, handler) => {
     expect(routeTarget(routeKey)).toBe(`privacy-streams-${handler}`);
   });
 
-  it('has only those four routes, with payload format 2.0 Lambda proxy integrations', () => {
+  it('has only those seven routes, with payload format 2.0 Lambda proxy integrations', () => {
     const http = Object.values(resources('AWS::ApiGatewayV2::Route')).filter(
       (r) => !r.Properties.RouteKey.startsWith('$'),
     );
-    expect(http).toHaveLength(4);
+    expect(http).toHaveLength(7);
     for (const integration of Object.values(resources('AWS::ApiGatewayV2::Integration'))) {
       if (integration.Properties.PayloadFormatVersion !== undefined) {
         expect(integration.Properties).toMatchObject({
@@ -433,11 +440,12 @@ describe('sign-up bootstrap secret', () => {
 });
 
 describe('stack outputs', () => {
-  it('exports HttpApiUrl, WebSocketUrl, BootstrapSecretArn, Region and ConsoleUrl under exactly those names', () => {
+  it('exports HttpApiUrl, WebSocketUrl, BootstrapSecretArn, Region, ConsoleUrl and EdgeUrl under exactly those names', () => {
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs).sort()).toEqual([
       'BootstrapSecretArn',
       'ConsoleUrl',
+      'EdgeUrl',
       'HttpApiUrl',
       'Region',
       'WebSocketUrl',

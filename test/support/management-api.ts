@@ -1,10 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createManagementHandler, type ManagementDeps } from '../../lambdas/handlers/management';
 import { InMemoryAccountsRepo } from './fakes/in-memory-accounts-repo';
+import { InMemoryBillingIdsRepo } from './fakes/in-memory-billing-ids-repo';
 import { InMemoryConnectionsRepo } from './fakes/in-memory-connections-repo';
 import { InMemoryContractsRepo } from './fakes/in-memory-contracts-repo';
 import { InMemoryKeyEncryptionKeys, InMemoryKeyLinkStore } from './fakes/in-memory-key-link-store';
 import { InMemoryLoginAttemptsRepo } from './fakes/in-memory-login-attempts-repo';
+import { InMemorySchemasRepo } from './fakes/in-memory-schemas-repo';
 import { InMemorySessionsRepo } from './fakes/in-memory-sessions-repo';
 import { InMemoryStreamsRepo } from './fakes/in-memory-streams-repo';
 import { InMemoryUsageRepo } from './fakes/in-memory-usage-repo';
@@ -31,6 +33,8 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
   const keks = new InMemoryKeyEncryptionKeys();
   const connections = new InMemoryConnectionsRepo({ now: () => MANAGEMENT_NOW });
   const sockets = new RecordingConnectionPoster();
+  const billingIds = new InMemoryBillingIdsRepo();
+  const schemas = new InMemorySchemasRepo();
   const tokens = testTokenService();
   const lookupSecret = new Uint8Array(32).fill(9);
   const log = recordingLogger('management');
@@ -45,6 +49,8 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
     keks,
     connections,
     sockets,
+    billingIds,
+    schemas,
     tokens: async () => tokens,
     lookupSecret: async () => lookupSecret,
     signupMode: 'open',
@@ -89,6 +95,8 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
     keks,
     connections,
     sockets,
+    billingIds,
+    schemas,
     tokens,
     lookupSecret,
     log,

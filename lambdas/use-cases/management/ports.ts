@@ -2,12 +2,14 @@ import type { ConnectionRecord } from '../../aws/connections-repo';
 import type { UserSessionRecord } from '../../aws/user-sessions-repo';
 import type { AccountRecord, AccountUser } from '../../core/accounts';
 import type { EventContract } from '../../core/contracts';
+import type { EventSchema } from '../../core/event-schemas';
 import type { KeyEncryptionKeys, KeyLinkRecord } from '../../core/key-links';
 import type { FailureRecord } from '../../core/login-backoff';
 import type { SignupMode } from '../../core/sign-up-gate';
 import type { StreamRecord } from '../../core/stream-definition';
 import type { TokenService } from '../../core/tokens';
 import type { MinuteCount } from '../../core/usage-buckets';
+import type { BillingIdStore } from '../account-billing-id';
 
 /**
  * What the management use cases need from the outside world, as interfaces the AWS adapters (and the
@@ -87,6 +89,18 @@ export interface ContractStore {
   get(accountId: string, ref: string): Promise<EventContract | undefined>;
   /** ConflictError when the ref exists (contracts are immutable). */
   put(accountId: string, contract: EventContract): Promise<void>;
+  /** False when the contract did not exist. */
+  delete(accountId: string, ref: string): Promise<boolean>;
+}
+
+/** An account's own event schemas (aws/schemas-repo.ts); versions are immutable. */
+export interface SchemaStore {
+  listForAccount(accountId: string): Promise<EventSchema[]>;
+  get(accountId: string, ref: string): Promise<EventSchema | undefined>;
+  /** ConflictError when the ref exists. */
+  put(accountId: string, schema: EventSchema): Promise<void>;
+  /** False when the schema did not exist. */
+  delete(accountId: string, ref: string): Promise<boolean>;
 }
 
 export interface UsageCounts {
@@ -120,6 +134,9 @@ export interface ManagementPorts extends SignUpPolicy {
   loginAttempts: LoginAttempts;
   streams: StreamStore;
   contracts: ContractStore;
+  schemas: SchemaStore;
+  /** The account item's billing id (created on first use for older accounts). */
+  billingIds: BillingIdStore;
   usage: UsageCounts;
   keyLinks: KeyLinkAdmin;
   /** Subscribers of streams, ended when their stream or credential is deleted. */

@@ -3,11 +3,13 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { AccountsRepo } from '../../../lambdas/aws/accounts-repo';
+import { BillingIdsRepo } from '../../../lambdas/aws/billing-ids-repo';
 import { ConnectionsRepo } from '../../../lambdas/aws/connections-repo';
 import { ContractsRepo } from '../../../lambdas/aws/contracts-repo';
 import { DynamoKeyLinkStore } from '../../../lambdas/aws/key-link-store';
 import { KmsKeyEncryptionKeys } from '../../../lambdas/aws/kms-key-encryption-keys';
 import { LoginAttemptsRepo } from '../../../lambdas/aws/login-attempts-repo';
+import { SchemasRepo } from '../../../lambdas/aws/schemas-repo';
 import { StreamsRepo } from '../../../lambdas/aws/streams-repo';
 import { SIGNING_KEY_ID, SystemSecrets } from '../../../lambdas/aws/system-secrets';
 import { UsageRepo } from '../../../lambdas/aws/usage-repo';
@@ -36,6 +38,7 @@ export interface ControlPlaneEnv {
   secrets: SystemSecrets;
   tokens: TokenService;
   accounts: AccountsRepo;
+  billingIds: BillingIdsRepo;
   sessions: UserSessionsRepo;
   loginAttempts: LoginAttemptsRepo;
   streams: StreamsRepo;
@@ -67,6 +70,8 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
     const accounts = new AccountsRepo({ doc, table: tables.accounts });
     const sessions = new UserSessionsRepo({ doc, table: tables.accounts });
     const loginAttempts = new LoginAttemptsRepo({ doc, table: tables.accounts });
+    const billingIds = new BillingIdsRepo({ doc, table: tables.accounts });
+    const schemas = new SchemasRepo({ doc, table: tables.contracts });
     const streams = new StreamsRepo({ doc, table: tables.streams });
     const contracts = new ContractsRepo({ doc, table: tables.contracts });
     const usage = new UsageRepo({ doc: doc, table: tables.usage });
@@ -83,6 +88,7 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
       secrets,
       tokens,
       accounts,
+      billingIds,
       sessions,
       loginAttempts,
       streams,
@@ -104,13 +110,15 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
           keks,
           connections,
           sockets,
+          billingIds,
+          schemas,
           tokens: async () => tokens,
           lookupSecret: () => secrets.get('lookup-hash'),
           signupMode: 'open',
           bootstrapSecret: async () => undefined,
           ...overrides,
         }),
-      token: createTokenHandler({ streams, tokens: async () => tokens }),
+      token: createTokenHandler({ streams, billingIds, tokens: async () => tokens }),
       wsAuthorizer: createWsAuthorizerHandler({ streams, tokens: async () => tokens }),
       close: () => emulators.stop(),
     };

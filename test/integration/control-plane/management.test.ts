@@ -67,13 +67,19 @@ describe('accounts and login', () => {
       }),
     );
     expect(res.statusCode).toBe(201);
-    expect(bodyOf(res)).toEqual({ accountId: expect.any(String), email: email.toLowerCase() });
+    const created = bodyOf(res);
+    expect(created).toEqual({
+      accountId: expect.any(String),
+      email: email.toLowerCase(),
+      billingId: await env.billingIds.find(created.accountId),
+    });
   });
 
   it('stores a salted scrypt hash, never the password', async () => {
     const account = await signUp(uniqueEmail(), 'a very secret password');
     const items = await scanAll(env.tables.accounts);
-    const item = items.find((i) => i.accountId === account.accountId);
+    // The user's login item (the account's billing-id item has the same accountId).
+    const item = items.find((i) => i.accountId === account.accountId && String(i.pk).startsWith('email#'));
     expect(item?.passwordHash).toMatch(/^scrypt\$16384\$8\$1\$/);
     expect(JSON.stringify(items)).not.toContain('a very secret password');
   });
@@ -115,6 +121,7 @@ describe('accounts and login', () => {
       expiresAt: expect.any(Number),
       accountId: account.accountId,
       email: account.email,
+      billingId: await env.billingIds.find(account.accountId),
     });
     expect(body.expiresAt).toBeGreaterThan(Date.now() / 1000 + 3500);
   });
@@ -156,7 +163,11 @@ describe('accounts and login', () => {
   it('GET /v1/me answers the caller', async () => {
     const user = await newUser();
     const res = await api(httpEvent({ method: 'GET', path: '/v1/me', token: user.token }));
-    expect(bodyOf(res)).toEqual({ accountId: user.accountId, email: user.email });
+    expect(bodyOf(res)).toEqual({
+      accountId: user.accountId,
+      email: user.email,
+      billingId: await env.billingIds.find(user.accountId),
+    });
   });
 });
 

@@ -40,6 +40,7 @@ describe('client_credentials grant', () => {
       access_token: expect.any(String),
       token_type: 'Bearer',
       expires_in: 900,
+      expires_at: expect.any(Number),
       refresh_token: expect.any(String),
       refresh_expires_in: 86400,
     });
@@ -49,6 +50,7 @@ describe('client_credentials grant', () => {
       accountId: record.accountId,
       stream: record.name,
       derived: false,
+      billingId: await env.billingIds.find(record.accountId),
     });
   });
 

@@ -8,10 +8,12 @@ import {
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AccountContracts } from '../../../lambdas/aws/account-contracts';
+import { AccountSchemas } from '../../../lambdas/aws/account-schemas';
 import { ContractsRepo } from '../../../lambdas/aws/contracts-repo';
 import { KinesisEventPublisher } from '../../../lambdas/aws/event-publisher';
 import { DynamoKeyLinkStore } from '../../../lambdas/aws/key-link-store';
 import { KmsKeyEncryptionKeys } from '../../../lambdas/aws/kms-key-encryption-keys';
+import { SchemasRepo } from '../../../lambdas/aws/schemas-repo';
 import { StreamsRepo } from '../../../lambdas/aws/streams-repo';
 import { UsageRepo } from '../../../lambdas/aws/usage-repo';
 import { KeyLinkResolver } from '../../../lambdas/core/key-links';
@@ -86,6 +88,9 @@ export function newIngest(env: DataPathEnv, resolver = newResolver(env)) {
     streams: env.streamsRepo,
     contracts: new AccountContracts({
       source: new ContractsRepo({ doc: env.dynamo, table: env.tables.contracts }),
+    }),
+    schemas: new AccountSchemas({
+      source: new SchemasRepo({ doc: env.dynamo, table: env.tables.contracts }),
     }),
     keyLinks: resolver,
     lookupSecret: env.lookupSecret,

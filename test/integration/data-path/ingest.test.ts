@@ -103,11 +103,11 @@ describe('ingest rejects bad input with a 4xx and writes nothing', () => {
     expect(await sourceEnvelopesOf(accountId)).toEqual([]);
   });
 
-  it('answers 400 for a serialization type other than JSON', async () => {
+  it('answers 400 for a serialization type other than JSON or Avro binary', async () => {
     const response = await ingest()(
       ingestRequest(eventBody(clickstreamEvent()), {
         ...bearer(token),
-        'strm-serialization-type': 'application/x-avro-binary',
+        'strm-serialization-type': 'application/x-protobuf',
       }),
     );
     expect(response.statusCode).toBe(400);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import WebSocket from 'ws';
@@ -8,6 +9,7 @@ import { type Gateway, startGateway } from '../../../local/gateway';
 import { localKinesisClient } from '../../../local/local-clients';
 import { ensureLocalResources, LOCAL_STREAMS } from '../../../local/resources';
 import { allowPolicy } from '../../support/authorizer-policy';
+import { h2Request } from '../../support/h2-request';
 import { shapeDifferences } from './event-shape';
 
 const SAMPLES = join(__dirname, '../../fixtures/aws-events');
@@ -22,8 +24,20 @@ async function eventually<T>(probe: () => T | undefined, what: string): Promise<
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** A POST over node:http with exactly these headers (fetch adds its own). */
+function http1Request(url: string, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'POST', headers, agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
 type Captured = Record<
-  'ingest' | 'token' | 'management' | 'health' | 'ws-authorizer' | 'ws-connect' | 'kinesis',
+  'ingest' | 'token' | 'sts' | 'management' | 'health' | 'ws-authorizer' | 'ws-connect' | 'kinesis',
   unknown[]
 >;
 
@@ -31,6 +45,7 @@ describe('events handed to handlers have the shapes of real AWS events', () => {
   const captured: Captured = {
     ingest: [],
     token: [],
+    sts: [],
     management: [],
     health: [],
     'ws-authorizer': [],
@@ -54,6 +69,7 @@ describe('events handed to handlers have the shapes of real AWS events', () => {
       handlers: {
         ingest: record('ingest', { statusCode: 204 }),
         token: record('token', { statusCode: 200, body: '{}' }),
+        sts: record('sts', { statusCode: 200, body: '{}' }),
         management: record('management', { statusCode: 200, body: '{}' }),
         health: record('health', { status: 'ok' }),
         'ws-authorizer': async (event: unknown) => {
@@ -136,6 +152,49 @@ describe('events handed to handlers have the shapes of real AWS events', () => {
       expect(shapeDifferences(sample('http-api-v2-request.json'), event, { maps: ['$.headers'] })).toEqual(
         [],
       );
+    });
+
+    it('gives an HTTP/2 request (h2c with prior knowledge, :scheme https) the same event as HTTP/1.1', async () => {
+      // Prepare
+      const path = '/v1/streams/demo?a=1&a=2&b=x%20y';
+      const headers = {
+        'content-type': 'application/json',
+        cookie: 'c1=v1; c2=v2',
+        authorization: 'Bearer foo',
+      };
+      await http1Request(`${gateway.url}${path}`, headers, '{"name":"demo"}');
+      const overHttp1 = captured.management.at(-1) as Record<string, unknown>;
+      // Act
+      const status = await h2Request(
+        gateway.url,
+        { ':method': 'POST', ':path': path, ...headers },
+        '{"name":"demo"}',
+      );
+      // Assess
+      expect(status).toBe(200);
+      const overHttp2 = captured.management.at(-1) as Record<string, unknown>;
+      expect(
+        shapeDifferences(sample('http-api-v2-request.json'), overHttp2, {
+          maps: ['$.headers'],
+          extras: ['$.body', '$.cookies', '$.queryStringParameters', '$.pathParameters'],
+        }),
+      ).toEqual([]);
+      const comparable = (event: Record<string, unknown>) => {
+        const {
+          requestContext,
+          headers: eventHeaders,
+          ...rest
+        } = event as {
+          requestContext: Record<string, unknown>;
+          headers: Record<string, string>;
+        };
+        const { requestId, time, timeEpoch, http, ...context } = requestContext;
+        const { 'x-amzn-trace-id': trace, 'content-length': length, ...kept } = eventHeaders;
+        return { ...rest, requestContext: context, headers: kept };
+      };
+      expect(comparable(overHttp2)).toEqual(comparable(overHttp1));
+      expect((overHttp2.requestContext as { http: { protocol: string } }).http.protocol).toBe('HTTP/2.0');
+      expect(Object.keys(overHttp2.headers as object).some((name) => name.startsWith(':'))).toBe(false);
     });
 
     it('passes a binary body base64-encoded with isBase64Encoded true', async () => {

@@ -69,6 +69,7 @@ describe('local API gateway', () => {
         headers: { 'content-type': 'application/json' },
         body: '{"a":1}',
       }),
+      sts: async () => ({ statusCode: 200, body: '{}' }),
       management: (event, context) => management(event, context),
       health: async () => ({ statusCode: 200, body: '{"status":"ok"}' }),
       'ws-authorizer': (event, context) => authorizer(event, context),
@@ -388,6 +389,7 @@ describe('local API gateway', () => {
         handlers: {
           ingest: async () => ({ statusCode: 204 }),
           token: async () => ({}),
+          sts: async () => ({}),
           management: async () => ({}),
           health: async () => ({ statusCode: 200, body: '{"status":"ok"}' }),
           'ws-authorizer': async (event) => allowPolicy(event),
@@ -422,6 +424,7 @@ describe('local API gateway', () => {
         handlers: {
           ingest: async () => ({}),
           token: async () => ({}),
+          sts: async () => ({}),
           management: async () => ({}),
           health: async () => ({}),
           'ws-authorizer': async (event) => allowPolicy(event),
@@ -498,6 +501,7 @@ describe('local API gateway', () => {
         handlers: {
           ingest: async () => ({}),
           token: async () => ({}),
+          sts: async () => ({}),
           management: async () => ({}),
           health: async () => ({}),
           'ws-authorizer': async (event) => allowPolicy(event),
@@ -512,6 +516,56 @@ describe('local API gateway', () => {
           () => events.some((e) => e.requestContext.eventType === 'DISCONNECT'),
           '$disconnect',
         );
+      } finally {
+        await idleGateway.close();
+      }
+    });
+
+    it('keeps a subscriber that receives events open past the idle timeout (deliveries count as activity)', async () => {
+      // Prepare
+      const events: ConnectEvent[] = [];
+      const idleGateway = await startGateway({
+        port: 0,
+        connectionsCredentials: credentials,
+        idleTimeoutMs: 150,
+        pingIntervalMs: 25,
+        handlers: {
+          ingest: async () => ({}),
+          token: async () => ({}),
+          sts: async () => ({}),
+          management: async () => ({}),
+          health: async () => ({}),
+          'ws-authorizer': async (event) => allowPolicy(event),
+          'ws-connect': async (event) => void events.push(event as ConnectEvent),
+        },
+      });
+      try {
+        const ws = await open(idleGateway.wsUrl);
+        const received: string[] = [];
+        ws.on('message', (data) => received.push(data.toString()));
+        let closed = false;
+        ws.once('close', () => {
+          closed = true;
+        });
+        await eventually(() => events.length > 0, '$connect');
+        const connectionId = events[0]!.requestContext.connectionId;
+        // Act: an event every 50 ms for four idle timeouts; the client itself sends nothing.
+        for (let i = 0; i < 12; i++) {
+          await signedFetch(
+            `${idleGateway.connectionsUrl}/@connections/${encodeURIComponent(connectionId)}`,
+            {
+              method: 'POST',
+              service: 'execute-api',
+              credentials,
+              body: `{"n":${i}}`,
+            },
+          );
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        // Assess
+        expect(closed).toBe(false);
+        await eventually(() => received.length === 12, 'all deliveries');
+        ws.close();
       } finally {
         await idleGateway.close();
       }

@@ -74,6 +74,7 @@ function standInHandlers(seen: Seen, decrypterWorks: () => boolean, envOf: EnvOf
       seen.egress[stream] = [...(seen.egress[stream] ?? []), ...dataOf(event)];
     },
     token: noop,
+    sts: noop,
     management: noop,
     health: async () => ({ status: 'ok' }),
     'ws-authorizer': async () => {

@@ -2,7 +2,7 @@ import type { ContractsRepo } from '../../../lambdas/aws/contracts-repo';
 import type { EventContract } from '../../../lambdas/core/contracts';
 import { ConflictError } from '../../../lambdas/core/errors';
 
-type ContractsRepoSurface = Pick<ContractsRepo, 'listForAccount' | 'get' | 'put'>;
+type ContractsRepoSurface = Pick<ContractsRepo, 'listForAccount' | 'get' | 'put' | 'delete'>;
 
 /**
  * In-memory stand-in for the contracts table with the adapter's semantics: contracts are per account and
@@ -35,6 +35,11 @@ export class InMemoryContractsRepo implements ContractsRepoSurface {
       );
     }
     this.contracts.set(key(accountId, contract.ref), structuredClone(contract));
+  }
+
+  async delete(accountId: string, ref: string): Promise<boolean> {
+    this.count('delete');
+    return this.contracts.delete(key(accountId, ref));
   }
 
   private count(method: string): void {

@@ -410,7 +410,7 @@ describe('strm sim run-random', () => {
     api.on('POST /event', { status: 204 });
   });
 
-  it('sends --count clickstream events with the stream token and prints the banner on stderr', async () => {
+  it('sends --count legacy clickstream events (the default) with the stream token and prints the banner on stderr', async () => {
     saveCredentials(streamRecord());
     const result = await sim('winston', '--count', '3', '--interval', '0');
     expect(result.code).toBe(0);
@@ -422,15 +422,62 @@ describe('strm sim run-random', () => {
     expect(events()).toHaveLength(3);
     for (const request of events()) {
       expect(request.headers).toMatchObject({
+        'strm-schema-id': 'clickstream',
+        'strm-serialization-type': 'application/json',
+      });
+      expect(request.headers['strm-schema-ref']).toBeUndefined();
+      expect(request.headers.authorization).toMatch(/^Bearer ey/);
+      const body = JSON.parse(request.body);
+      expect(body.strmMeta).toEqual({ schemaId: 'clickstream', consentLevels: expect.any(Array) });
+      expect(body.customer.id).toBe(`customer-${body.producerSessionId}`);
+    }
+    expect(api.requestsTo('POST /auth/token')).toHaveLength(1);
+  });
+
+  it('sends clickstream events with eventContractRef for --schema streammachine/clickstream/1.0.0', async () => {
+    saveCredentials(streamRecord());
+    const result = await sim(
+      'winston',
+      '--count',
+      '3',
+      '--interval',
+      '0',
+      '--schema',
+      'streammachine/clickstream/1.0.0',
+    );
+    expect(result.code).toBe(0);
+    expect(events()).toHaveLength(3);
+    for (const request of events()) {
+      expect(request.headers).toMatchObject({
         'strm-schema-ref': 'streammachine/clickstream/1.0.0',
         'strm-serialization-type': 'application/json',
       });
-      expect(request.headers.authorization).toMatch(/^Bearer ey/);
       const body = JSON.parse(request.body);
       expect(body.strmMeta.eventContractRef).toBe('streammachine/clickstream/1.0.0');
       expect(body.customer.id).toBe(`customer-${body.producerSessionId}`);
     }
-    expect(api.requestsTo('POST /auth/token')).toHaveLength(1);
+  });
+
+  it('is also strm simulate random-events, the later name', async () => {
+    saveCredentials(streamRecord());
+    const result = await runStrm(
+      [
+        'simulate',
+        'random-events',
+        'winston',
+        '--count',
+        '2',
+        '--interval',
+        '0',
+        '--schema',
+        'strmprivacy/demo/1.0.2',
+      ],
+      { env },
+    );
+    expect(result.code).toBe(0);
+    expect(events()).toHaveLength(2);
+    expect(events()[0]!.headers['strm-schema-ref']).toBe('strmprivacy/demo/1.0.2');
+    expect(JSON.parse(events()[0]!.body).strmMeta.eventContractRef).toBe('strmprivacy/example/1.3.0');
   });
 
   it('uses --client-id/--client-secret instead of saved credentials', async () => {

@@ -1,6 +1,7 @@
 import {
   createEventGenerator,
   DEFAULT_CONSENT_LEVELS,
+  DEFAULT_SIM_SCHEMA,
   findSimSchema,
   parseConsentLevelChoices,
   seededRandom,
@@ -22,10 +23,61 @@ describe('consent level choices', () => {
   });
 });
 
+describe('legacy clickstream events (the default, the seed’s own shape)', () => {
+  it('carry strmMeta.schemaId and go with Strm-Schema-Id: clickstream', () => {
+    // Prepare
+    const schema = findSimSchema(DEFAULT_SIM_SCHEMA);
+    // Act
+    const event = createEventGenerator({
+      schema,
+      sessionRange: 10,
+      sessionPrefix: 'session',
+      consentChoices: [[0]],
+      random: seededRandom(2),
+    })();
+    // Assess
+    expect(DEFAULT_SIM_SCHEMA).toBe('clickstream');
+    expect(schema).toMatchObject({ schemaRef: 'clickstream', schemaHeader: 'strm-schema-id' });
+    expect(event).toEqual({
+      strmMeta: { schemaId: 'clickstream', consentLevels: [0] },
+      producerSessionId: expect.stringMatching(/^session-\d$/),
+      url: 'https://www.streammachine.io/rules',
+      eventType: '',
+      referrer: '',
+      userAgent: '',
+      conversion: 0,
+      customer: { id: `customer-${event.producerSessionId}` },
+      abTests: [],
+    });
+  });
+});
+
+describe('every built-in schema ref as --schema', () => {
+  it.each([
+    ['streammachine/clickstream/1.0.0', 'streammachine/clickstream/1.0.0'],
+    ['strmprivacy/clickstream/1.0.0', 'strmprivacy/clickstream/1.0.0'],
+    ['streammachine/demo/1.0.2', 'streammachine/example/1.3.0'],
+    ['strmprivacy/demo/1.0.2', 'strmprivacy/example/1.3.0'],
+  ])('%s sends Strm-Schema-Ref with eventContractRef %s', (ref, contract) => {
+    // Act
+    const schema = findSimSchema(ref);
+    const event = createEventGenerator({
+      schema,
+      sessionRange: 1,
+      sessionPrefix: 's',
+      consentChoices: [[]],
+      random: seededRandom(1),
+    })();
+    // Assess
+    expect(schema).toMatchObject({ schemaRef: ref, schemaHeader: 'strm-schema-ref' });
+    expect(event.strmMeta).toEqual({ eventContractRef: contract, consentLevels: [] });
+  });
+});
+
 describe('clickstream events', () => {
   const generate = (seed: number) =>
     createEventGenerator({
-      schema: findSimSchema('clickstream'),
+      schema: findSimSchema('streammachine/clickstream/1.0.0'),
       sessionRange: 1000,
       sessionPrefix: 'session',
       consentChoices: parseConsentLevelChoices(DEFAULT_CONSENT_LEVELS),
@@ -50,7 +102,9 @@ describe('clickstream events', () => {
   });
 
   it('are sent with the clickstream schema ref', () => {
-    expect(findSimSchema('clickstream').schemaRef).toBe('streammachine/clickstream/1.0.0');
+    expect(findSimSchema('streammachine/clickstream/1.0.0').schemaRef).toBe(
+      'streammachine/clickstream/1.0.0',
+    );
   });
 
   it('pick every consent choice, and only those', () => {

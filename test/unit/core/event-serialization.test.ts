@@ -14,7 +14,7 @@ describe('the serialization type of an ingest body', () => {
 
   it('refuses any other type with 400', () => {
     // Act
-    const parse = () => parseSerializationType('application/x-avro-binary');
+    const parse = () => parseSerializationType('application/x-protobuf');
     // Assess
     expect(parse).toThrow(new ValidationError('unsupported serialization type'));
   });

@@ -92,7 +92,9 @@ function decrypterWithFakes(derived: StreamRecord[] = [DEMO_1, DEMO_1_3, DEMO_3_
   let sequence = 1000;
   /** Source-stream records of these events, as ingest wrote them. */
   const sourceRecords = async (...events: Record<string, unknown>[]): Promise<StreamRecordData[]> => {
-    const sealed = await Promise.all(events.map((event) => ingest.seal(SOURCE, event)));
+    const sealed = await Promise.all(
+      events.map((event) => ingest.seal({ stream: SOURCE, billingId: null }, event)),
+    );
     return sealed.map((record) => storedRecord(record, String(sequence++)));
   };
   return { decrypter, streams, contracts, store, publisher, usage, log, sourceRecords };

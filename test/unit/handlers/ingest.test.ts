@@ -1,4 +1,7 @@
 import { AccountContracts } from '../../../lambdas/aws/account-contracts';
+import { AccountSchemas } from '../../../lambdas/aws/account-schemas';
+import { avroTypeOf } from '../../../lambdas/core/avro-events';
+import { findBuiltinSchema } from '../../../lambdas/core/event-schemas';
 import { keyLinkScopeOf } from '../../../lambdas/core/key-link-scope';
 import { KeyLinkResolver } from '../../../lambdas/core/key-links';
 import { keyedHash } from '../../../lambdas/core/keyed-hash';
@@ -12,6 +15,7 @@ import {
   InMemoryKeyEncryptionKeys,
   InMemoryKeyLinkStore,
 } from '../../support/fakes/in-memory-key-link-store';
+import { InMemorySchemasRepo } from '../../support/fakes/in-memory-schemas-repo';
 import { InMemoryStreamsRepo } from '../../support/fakes/in-memory-streams-repo';
 import { RecordingEventPublisher } from '../../support/fakes/recording-event-publisher';
 import { recordingLogger } from '../../support/recording-logger';
@@ -41,6 +45,7 @@ function ingestWithFakes(options: { tokens?: { verifyStreamToken(token: string):
   const tokens = testTokenService({ now });
   const streams = new InMemoryStreamsRepo();
   const contracts = new InMemoryContractsRepo();
+  const schemas = new InMemorySchemasRepo();
   const store = new InMemoryKeyLinkStore();
   const keks = new InMemoryKeyEncryptionKeys();
   const publisher = new RecordingEventPublisher();
@@ -49,6 +54,7 @@ function ingestWithFakes(options: { tokens?: { verifyStreamToken(token: string):
     tokens: options.tokens ?? tokens,
     streams,
     contracts: new AccountContracts({ source: contracts, now }),
+    schemas: new AccountSchemas({ source: schemas, now }),
     keyLinks: new KeyLinkResolver({ store, keks, lookupSecret: LOOKUP_SECRET, now }),
     lookupSecret: LOOKUP_SECRET,
     publisher,
@@ -57,7 +63,7 @@ function ingestWithFakes(options: { tokens?: { verifyStreamToken(token: string):
   });
   /** A key-link resolver of another process: it opens key links from the store alone. */
   const otherProcess = () => new KeyLinkResolver({ store, keks, lookupSecret: LOOKUP_SECRET, now });
-  return { ingest, tokens, streams, contracts, store, publisher, log, clock, otherProcess };
+  return { ingest, tokens, streams, contracts, schemas, store, publisher, log, clock, otherProcess };
 }
 
 type Fakes = ReturnType<typeof ingestWithFakes>;
@@ -232,10 +238,10 @@ describe('ingest: what may be sent', () => {
     fakes.streams.put(sourceStream());
   });
 
-  it('answers 400 for a serialization type other than JSON', async () => {
+  it('answers 400 for a serialization type other than JSON or Avro binary', async () => {
     // Act
     const response = await post(fakes, clickstreamEvent(), {
-      'strm-serialization-type': 'application/x-avro-binary',
+      'strm-serialization-type': 'application/x-protobuf',
     });
     // Assess
     expect(response).toMatchObject({ statusCode: 400, body: 'unsupported serialization type' });
@@ -453,5 +459,303 @@ describe('ingest: an accepted event', () => {
     const seenByStore = JSON.stringify(fakes.store.observedArguments);
     expect(seenByStore).not.toContain('customer-77');
     expect(seenByStore).not.toContain('session-s');
+  });
+});
+
+/** A demo event as the original drivers build it (nullable gateway fields set to null). */
+function driverDemoEvent(consentLevels: number[] = [0, 1]) {
+  return {
+    strmMeta: {
+      eventContractRef: 'strmprivacy/example/1.3.0',
+      nonce: null,
+      timestamp: null,
+      keyLink: null,
+      billingId: null,
+      consentLevels,
+    },
+    uniqueIdentifier: 'unique-1',
+    consistentValue: 'session-1',
+    someSensitiveValue: 'sensitive-1',
+    notSensitiveValue: 'not-sensitive-1',
+  };
+}
+
+const avroHeaders = (schemaRef = 'strmprivacy/demo/1.0.2') => ({
+  'content-type': 'application/octet-stream',
+  'strm-serialization-type': 'application/x-avro-binary',
+  'strm-schema-ref': schemaRef,
+});
+
+/** POSTs raw bytes, base64-encoded as API Gateway passes an octet-stream body. */
+async function postBytes(fakes: Fakes, bytes: Buffer, headers: Record<string, string>) {
+  return fakes.ingest(
+    ingestRequest(bytes.toString('base64'), { ...(await tokenFor(fakes)), ...headers }, true),
+  );
+}
+
+describe('ingest: Avro binary bodies (the original drivers)', () => {
+  let fakes: Fakes;
+
+  beforeEach(() => {
+    fakes = ingestWithFakes();
+    fakes.streams.put(sourceStream());
+  });
+
+  it('decodes one raw Avro datum by the schema Strm-Schema-Ref names and accepts it', async () => {
+    // Prepare
+    const body = Buffer.from(
+      avroTypeOf(findBuiltinSchema('strmprivacy/demo/1.0.2')!).toBuffer(driverDemoEvent()),
+    );
+    // Act
+    const response = await postBytes(fakes, body, avroHeaders());
+    // Assess
+    expect(response.statusCode).toBe(204);
+    const sealed = fakes.publisher.envelopes()[0]!;
+    expect(sealed.contractRef).toBe('streammachine/example/1.3.0');
+    expect(sealed.event).toMatchObject({
+      notSensitiveValue: 'not-sensitive-1',
+      strmMeta: { eventContractRef: 'strmprivacy/example/1.3.0', consentLevels: [0, 1] },
+    });
+    expect(sealed.event.uniqueIdentifier).not.toBe('unique-1');
+  });
+
+  it('decodes the legacy clickstream schema named by Strm-Schema-Id', async () => {
+    // Prepare
+    const legacy = clickstreamEvent({ strmMeta: { schemaId: 'clickstream', consentLevels: [0] } }) as Record<
+      string,
+      unknown
+    >;
+    const meta = {
+      schemaId: 'clickstream',
+      nonce: 0,
+      timestamp: 0,
+      keyLink: null,
+      billingId: null,
+      consentLevels: [0],
+    };
+    const body = Buffer.from(
+      avroTypeOf(findBuiltinSchema('clickstream')!).toBuffer({ ...legacy, strmMeta: meta }),
+    );
+    const headers = { ...avroHeaders(), 'strm-schema-ref': undefined, 'strm-schema-id': 'clickstream' };
+    // Act
+    const response = await fakes.ingest(
+      ingestRequest(body.toString('base64'), { ...(await tokenFor(fakes)), ...headers }, true),
+    );
+    // Assess
+    expect(response.statusCode).toBe(204);
+    expect(fakes.publisher.envelopes()[0]!.contractRef).toBe('streammachine/clickstream/1.0.0');
+  });
+
+  it('answers 400 naming the schema for a truncated body', async () => {
+    // Prepare
+    const body = Buffer.from(
+      avroTypeOf(findBuiltinSchema('strmprivacy/demo/1.0.2')!).toBuffer(driverDemoEvent()),
+    );
+    // Act
+    const response = await postBytes(fakes, body.subarray(0, body.length - 4), avroHeaders());
+    // Assess
+    expect(response).toMatchObject({
+      statusCode: 400,
+      body: 'Avro body is truncated or not encoded with schema streammachine/demo/1.0.2 (it ended inside the event)',
+    });
+    expect(fakes.publisher.records).toEqual([]);
+  });
+
+  it('answers 400 for bytes after the event', async () => {
+    // Prepare
+    const body = Buffer.from(
+      avroTypeOf(findBuiltinSchema('strmprivacy/demo/1.0.2')!).toBuffer(driverDemoEvent()),
+    );
+    // Act
+    const response = await postBytes(fakes, Buffer.concat([body, Buffer.from([2, 4])]), avroHeaders());
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('bytes after the event');
+  });
+
+  it('answers 400 for an Avro body without a schema header', async () => {
+    // Act
+    const response = await postBytes(fakes, Buffer.from([1, 2, 3]), {
+      'content-type': 'application/octet-stream',
+      'strm-serialization-type': 'application/x-avro-binary',
+    });
+    // Assess
+    expect(response).toMatchObject({
+      statusCode: 400,
+      body: 'Avro binary events need a Strm-Schema-Ref header naming their schema',
+    });
+  });
+
+  it('answers 400 for a schema ref the account does not have', async () => {
+    // Act
+    const response = await postBytes(fakes, Buffer.from([1]), avroHeaders('acme/nothing/1.0.0'));
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain("unknown schema 'acme/nothing/1.0.0'");
+  });
+
+  it("decodes with the account's own Avro schema", async () => {
+    // Prepare
+    const definition = {
+      type: 'record',
+      name: 'Order',
+      fields: [
+        {
+          name: 'strmMeta',
+          type: {
+            type: 'record',
+            name: 'Meta',
+            fields: [
+              { name: 'eventContractRef', type: 'string' },
+              { name: 'consentLevels', type: { type: 'array', items: 'int' } },
+            ],
+          },
+        },
+        { name: 'orderId', type: 'string' },
+        { name: 'email', type: ['null', 'string'], default: null },
+      ],
+    };
+    const schema = { ref: 'acme/order/1.0.0', type: 'AVRO' as const, definition };
+    await fakes.schemas.put(ACCOUNT, schema);
+    await fakes.contracts.put(ACCOUNT, {
+      ref: 'acme/order-contract/1.0.0',
+      keyField: 'orderId',
+      piiFields: { email: 0 },
+      validations: [],
+      schemaRef: 'acme/order/1.0.0',
+    });
+    const event = {
+      strmMeta: { eventContractRef: 'acme/order-contract/1.0.0', consentLevels: [0] },
+      orderId: 'o-1',
+      email: 'a@b.c',
+    };
+    // Act
+    const response = await postBytes(
+      fakes,
+      Buffer.from(avroTypeOf(schema).toBuffer(event)),
+      avroHeaders('acme/order/1.0.0'),
+    );
+    // Assess
+    expect(response.statusCode).toBe(204);
+    expect(fakes.publisher.envelopes()[0]!.event).toMatchObject({ orderId: 'o-1' });
+  });
+});
+
+describe('ingest: strmMeta.billingId', () => {
+  it("stamps the token's billing id over whatever the client sent", async () => {
+    // Prepare
+    const fakes = ingestWithFakes();
+    fakes.streams.put(sourceStream());
+    const { accessToken } = await fakes.tokens.issueStreamTokens({
+      clientId: CLIENT,
+      accountId: ACCOUNT,
+      stream: 'winston',
+      derived: false,
+      billingId: 'demo4678984730',
+    });
+    const event = exampleEvent({ strmMeta: { billingId: 'forged0000000000' } });
+    // Act
+    const response = await fakes.ingest(
+      ingestRequest(eventBody(event), { authorization: `Bearer ${accessToken}` }),
+    );
+    // Assess
+    expect(response.statusCode).toBe(204);
+    expect(fakes.publisher.envelopes()[0]!.event.strmMeta).toMatchObject({ billingId: 'demo4678984730' });
+  });
+
+  it('stamps null for a token issued before billing ids existed', async () => {
+    // Prepare
+    const fakes = ingestWithFakes();
+    fakes.streams.put(sourceStream());
+    // Act
+    const response = await post(fakes, exampleEvent({ strmMeta: { billingId: 'forged0000000000' } }));
+    // Assess
+    expect(response.statusCode).toBe(204);
+    expect(fakes.publisher.envelopes()[0]!.event.strmMeta).toMatchObject({ billingId: null });
+  });
+});
+
+describe('ingest: JSON bodies, strictly', () => {
+  let fakes: Fakes;
+
+  beforeEach(() => {
+    fakes = ingestWithFakes();
+    fakes.streams.put(sourceStream());
+  });
+
+  it.each(['application/json; charset=utf-8', 'application/octet-stream'])(
+    'accepts Content-Type %s',
+    async (contentType) => {
+      // Act
+      const response = await post(fakes, exampleEvent(), { 'content-type': contentType });
+      // Assess
+      expect(response.statusCode).toBe(204);
+    },
+  );
+
+  it('accepts a body without Content-Type', async () => {
+    // Act
+    const response = await fakes.ingest(
+      ingestRequest(eventBody(exampleEvent()), { ...(await tokenFor(fakes)), 'content-type': undefined }),
+    );
+    // Assess
+    expect(response.statusCode).toBe(204);
+  });
+
+  it('answers 415 with a reason for any other Content-Type', async () => {
+    // Act
+    const response = await post(fakes, exampleEvent(), { 'content-type': 'text/xml' });
+    // Assess
+    expect(response).toMatchObject({
+      statusCode: 415,
+      body: 'unsupported Content-Type: send application/json or application/octet-stream',
+    });
+  });
+
+  it('answers 400 for JSON nested deeper than 64 levels', async () => {
+    // Prepare
+    const deep = `{"strmMeta":{"eventContractRef":"streammachine/example/1.3.0","consentLevels":[]},"x":${'['.repeat(70)}${']'.repeat(70)}}`;
+    // Act
+    const response = await fakes.ingest(ingestRequest(deep, await tokenFor(fakes)));
+    // Assess
+    expect(response).toMatchObject({
+      statusCode: 400,
+      body: 'JSON body nests arrays and objects more than 64 levels deep',
+    });
+  });
+
+  it('answers 400 for bytes that are not UTF-8, never replacing them', async () => {
+    // Prepare
+    const text = Buffer.from(eventBody(exampleEvent({ notSensitiveValue: 'AB' })));
+    const at = text.indexOf('AB');
+    text[at] = 0xc3;
+    text[at + 1] = 0x28;
+    // Act
+    const response = await fakes.ingest(ingestRequest(text.toString('base64'), await tokenFor(fakes), true));
+    // Assess
+    expect(response).toMatchObject({ statusCode: 400, body: 'body is not valid UTF-8' });
+    expect(fakes.publisher.records).toEqual([]);
+  });
+
+  it('checks a JSON event against the Avro schema Strm-Schema-Ref names', async () => {
+    // Act
+    const response = await post(fakes, exampleEvent({ notSensitiveValue: 42 }), {
+      'strm-schema-ref': 'streammachine/demo/1.0.2',
+    });
+    // Assess
+    expect(response).toMatchObject({
+      statusCode: 400,
+      body: "event does not match schema streammachine/demo/1.0.2 at field 'notSensitiveValue'",
+    });
+  });
+
+  it('accepts a JSON event that fits the named schema without the gateway-set strmMeta fields', async () => {
+    // Act
+    const legacy = clickstreamEvent({
+      strmMeta: { eventContractRef: undefined, schemaId: 'clickstream', consentLevels: [0] },
+    });
+    const response = await post(fakes, legacy, { 'strm-schema-id': 'clickstream' });
+    // Assess
+    expect(response.statusCode).toBe(204);
   });
 });

@@ -221,7 +221,11 @@ describe('authentication', () => {
       token: await api.userToken('acct-1', 'ada@example.com'),
     });
     // Assess
-    expect(responseBody(res)).toEqual({ accountId: 'acct-1', email: 'ada@example.com' });
+    expect(responseBody(res)).toEqual({
+      accountId: 'acct-1',
+      email: 'ada@example.com',
+      billingId: await api.billingIds.find('acct-1'),
+    });
   });
 });
 
@@ -236,7 +240,11 @@ describe('sign-up', () => {
     // Assess
     expect(res.statusCode).toBe(201);
     const body = responseBody(res);
-    expect(body).toEqual({ accountId: expect.any(String), email: 'ada@example.com' });
+    expect(body).toEqual({
+      accountId: expect.any(String),
+      email: 'ada@example.com',
+      billingId: await api.billingIds.find(body.accountId),
+    });
     const stored = await api.accounts.getByEmail('ada@example.com');
     expect(stored).toMatchObject({
       accountId: body.accountId,
@@ -375,6 +383,7 @@ describe('login and refresh', () => {
       expiresAt: Math.floor(MANAGEMENT_NOW / 1000) + 3600,
       accountId: 'acct-1',
       email: 'ada@example.com',
+      billingId: await api.billingIds.find('acct-1'),
     });
     expect(await api.tokens.verifyUserToken(body.accessToken)).toEqual({
       accountId: 'acct-1',

@@ -1,4 +1,5 @@
 import { AccountContracts } from '../../../lambdas/aws/account-contracts';
+import { AccountSchemas } from '../../../lambdas/aws/account-schemas';
 import { KeyLinkResolver } from '../../../lambdas/core/key-links';
 import type { StreamRecord } from '../../../lambdas/core/stream-definition';
 import { streamReaderId } from '../../../lambdas/core/stream-status';
@@ -55,6 +56,7 @@ function setup() {
     tokens: api.tokens,
     streams: api.streams,
     contracts: new AccountContracts({ source: new InMemoryContractsRepo() }),
+    schemas: new AccountSchemas({ source: api.schemas }),
     keyLinks,
     lookupSecret: api.lookupSecret,
     publisher,
@@ -62,6 +64,7 @@ function setup() {
   });
   const token = createTokenHandler({
     streams: api.streams,
+    billingIds: api.billingIds,
     tokens: async () => api.tokens,
     logger: recordingLogger('token').logger,
   });

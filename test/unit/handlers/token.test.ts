@@ -1,8 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { generateClientCredentials } from '../../../lambdas/core/client-secrets';
+import { RateLimiter } from '../../../lambdas/core/rate-limit';
 import type { StreamRecord } from '../../../lambdas/core/stream-definition';
 import type { TokenService } from '../../../lambdas/core/tokens';
 import { createTokenHandler, type TokenHandlerDeps } from '../../../lambdas/handlers/token';
+import { InMemoryBillingIdsRepo } from '../../support/fakes/in-memory-billing-ids-repo';
 import { InMemoryStreamsRepo } from '../../support/fakes/in-memory-streams-repo';
 import { httpApiEvent } from '../../support/http-api-event';
 import { recordingLogger } from '../../support/recording-logger';
@@ -14,13 +16,15 @@ function setup(overrides: Partial<TokenHandlerDeps> = {}) {
   const streams = new InMemoryStreamsRepo();
   const tokens = testTokenService();
   const logs = recordingLogger('token');
+  const billingIds = new InMemoryBillingIdsRepo();
   const handler = createTokenHandler({
     streams,
     tokens: async () => tokens,
+    billingIds,
     logger: logs.logger,
     ...overrides,
   });
-  return { streams, tokens, logs, token: handler };
+  return { streams, tokens, billingIds, logs, token: handler };
 }
 
 function formRequest(params: Record<string, string>, headers: Record<string, string> = {}) {
@@ -73,7 +77,7 @@ function claimsOf(record: StreamRecord, clientId: string, derived = false) {
 describe('POST /auth/token, client_credentials grant', () => {
   it('issues a stream token pair for form-encoded credentials', async () => {
     // Prepare
-    const { streams, tokens, token } = setup();
+    const { billingIds, streams, tokens, token } = setup();
     const stream = givenStreamWithCredential(streams);
     // Act
     const response = await token(clientCredentials(stream));
@@ -84,15 +88,18 @@ describe('POST /auth/token, client_credentials grant', () => {
       access_token: expect.any(String),
       token_type: 'Bearer',
       expires_in: 900,
+      expires_at: expect.any(Number),
       refresh_token: expect.any(String),
       refresh_expires_in: 86400,
     });
-    await expect(tokens.verifyStreamToken(body.access_token)).resolves.toEqual(
-      claimsOf(stream.record, stream.clientId),
-    );
-    await expect(tokens.verifyStreamRefreshToken(body.refresh_token)).resolves.toEqual(
-      claimsOf(stream.record, stream.clientId),
-    );
+    await expect(tokens.verifyStreamToken(body.access_token)).resolves.toEqual({
+      ...claimsOf(stream.record, stream.clientId),
+      billingId: await billingIds.find(stream.record.accountId),
+    });
+    await expect(tokens.verifyStreamRefreshToken(body.refresh_token)).resolves.toEqual({
+      ...claimsOf(stream.record, stream.clientId),
+      billingId: await billingIds.find(stream.record.accountId),
+    });
   });
 
   it('marks the token response as not cacheable', async () => {
@@ -375,16 +382,17 @@ describe('POST /auth/token, client_credentials grant', () => {
 describe('POST /auth/token, refresh_token grant', () => {
   it('issues a new token pair for a valid refresh token', async () => {
     // Prepare
-    const { streams, tokens, token } = setup();
+    const { billingIds, streams, tokens, token } = setup();
     const stream = givenStreamWithCredential(streams);
     const refreshToken = await refreshTokenOf(token, stream);
     // Act
     const response = await token(formRequest({ grant_type: 'refresh_token', refresh_token: refreshToken }));
     // Assess
     expect(response.statusCode).toBe(200);
-    await expect(tokens.verifyStreamToken(bodyOf(response).access_token)).resolves.toEqual(
-      claimsOf(stream.record, stream.clientId),
-    );
+    await expect(tokens.verifyStreamToken(bodyOf(response).access_token)).resolves.toEqual({
+      ...claimsOf(stream.record, stream.clientId),
+      billingId: await billingIds.find(stream.record.accountId),
+    });
   });
 
   it('refuses an access token as refresh token with 400 invalid_grant', async () => {
@@ -404,12 +412,13 @@ describe('POST /auth/token, refresh_token grant', () => {
 
   it('refuses an expired refresh token with 400 invalid_grant', async () => {
     // Prepare
-    const { streams, token } = setup();
+    const { billingIds, streams, token } = setup();
     const stream = givenStreamWithCredential(streams);
     const dayAndAMinuteAgo = Date.now() - (24 * 60 + 1) * 60 * 1000;
-    const old = await testTokenService({ now: () => dayAndAMinuteAgo }).issueStreamTokens(
-      claimsOf(stream.record, stream.clientId),
-    );
+    const old = await testTokenService({ now: () => dayAndAMinuteAgo }).issueStreamTokens({
+      ...claimsOf(stream.record, stream.clientId),
+      billingId: await billingIds.find(stream.record.accountId),
+    });
     // Act
     const response = await token(
       formRequest({ grant_type: 'refresh_token', refresh_token: old.refreshToken }),
@@ -424,11 +433,12 @@ describe('POST /auth/token, refresh_token grant', () => {
 
   it('refuses a refresh token signed with another key with 400 invalid_grant', async () => {
     // Prepare
-    const { streams, token } = setup();
+    const { billingIds, streams, token } = setup();
     const stream = givenStreamWithCredential(streams);
-    const forged = await testTokenService({ signingKeyByte: 1 }).issueStreamTokens(
-      claimsOf(stream.record, stream.clientId),
-    );
+    const forged = await testTokenService({ signingKeyByte: 1 }).issueStreamTokens({
+      ...claimsOf(stream.record, stream.clientId),
+      billingId: await billingIds.find(stream.record.accountId),
+    });
     // Act
     const response = await token(
       formRequest({ grant_type: 'refresh_token', refresh_token: forged.refreshToken }),
@@ -688,5 +698,85 @@ describe('POST /auth/token, request errors', () => {
     await token(clientCredentials({ clientId, clientSecret: 'wrong-secret-value' }));
     // Assess
     expect(logs.lines()).toEqual([['token request rejected', { error: 'invalid_client' }]]);
+  });
+});
+
+describe('POST /auth/token for the original drivers', () => {
+  it('answers expires_at: the absolute expiry in epoch seconds the Node driver schedules its refresh from', async () => {
+    // Prepare
+    const now = Date.parse('2025-06-01T10:00:00.250Z');
+    const { streams, token } = setup({ now: () => now });
+    const stream = givenStreamWithCredential(streams);
+    // Act
+    const body = bodyOf(await token(clientCredentials(stream)));
+    // Assess
+    expect(body.expires_at).toBe(Math.floor(now / 1000) + 900);
+  });
+
+  it("puts the account's billing id into the tokens, creating it for an account that has none", async () => {
+    // Prepare
+    const { streams, tokens, billingIds, token } = setup();
+    const stream = givenStreamWithCredential(streams);
+    // Act
+    const body = bodyOf(await token(clientCredentials(stream)));
+    // Assess
+    const billingId = await billingIds.find(stream.record.accountId);
+    expect(billingId).toMatch(/^[a-z]+\d{10}$/);
+    await expect(tokens.verifyStreamToken(body.access_token)).resolves.toMatchObject({ billingId });
+  });
+
+  it('keeps the billing id an account already has', async () => {
+    // Prepare
+    const { streams, tokens, billingIds, token } = setup();
+    const stream = givenStreamWithCredential(streams);
+    billingIds.set(stream.record.accountId, 'demo4678984730');
+    // Act
+    const body = bodyOf(await token(clientCredentials(stream)));
+    // Assess
+    await expect(tokens.verifyStreamToken(body.access_token)).resolves.toMatchObject({
+      billingId: 'demo4678984730',
+    });
+  });
+
+  it('answers 429 with Retry-After once a client is over its token rate, before reading any table', async () => {
+    // Prepare
+    const { streams, token } = setup({ rateLimit: new RateLimiter({ burst: 2, perSecond: 0.5 }) });
+    const stream = givenStreamWithCredential(streams);
+    await token(clientCredentials(stream));
+    await token(clientCredentials(stream));
+    const reads = streams.calls.getCredential;
+    // Act
+    const response = await token(clientCredentials(stream));
+    // Assess
+    expect(response.statusCode).toBe(429);
+    expect(response.headers).toMatchObject({ 'retry-after': '2' });
+    expect(bodyOf(response)).toEqual({
+      error: 'too_many_requests',
+      error_description: 'too many token requests for this client; retry later',
+    });
+    expect(streams.calls.getCredential).toBe(reads);
+  });
+
+  it('limits refresh grants of the same client as well', async () => {
+    // Prepare
+    const { streams, token } = setup({ rateLimit: new RateLimiter({ burst: 1, perSecond: 0.01 }) });
+    const stream = givenStreamWithCredential(streams);
+    const refreshToken = await refreshTokenOf(token, stream);
+    // Act
+    const response = await token(formRequest({ grant_type: 'refresh_token', refresh_token: refreshToken }));
+    // Assess
+    expect(response.statusCode).toBe(429);
+  });
+
+  it('does not limit one client for another', async () => {
+    // Prepare
+    const { streams, token } = setup({ rateLimit: new RateLimiter({ burst: 1, perSecond: 0.01 }) });
+    const first = givenStreamWithCredential(streams);
+    const second = givenStreamWithCredential(streams);
+    await token(clientCredentials(first));
+    // Act
+    const response = await token(clientCredentials(second));
+    // Assess
+    expect(response.statusCode).toBe(200);
   });
 });
