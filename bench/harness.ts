@@ -20,7 +20,8 @@ export interface BenchRow {
 /** A benchmark suite: each module in bench/suites/ exports one as `suite`. */
 export interface BenchSuite {
   name: string;
-  run(): Promise<BenchRow[]>;
+  /** `rowsSoFar`: the rows of the suites that ran before it in this run (for ratios side by side). */
+  run(rowsSoFar?: readonly BenchRow[]): Promise<BenchRow[]>;
 }
 
 export interface MeasureOptions {

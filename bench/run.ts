@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   for (const { suite } of selected) {
     console.error(`running ${suite.name} …`);
-    rows.push(...(await suite.run()));
+    rows.push(...(await suite.run(rows)));
   }
   console.log(formatTable(rows));
 

@@ -1,17 +1,11 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import {
   ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /** `ok`: delivered; `gone`: the connection no longer exists (delete its record); `throttled`: retry later. */
 export type PostOutcome = 'ok' | 'gone' | 'throttled';
-
-/** Sockets kept open to the `@connections` endpoint (egress posts up to 48 at once). */
-const MAX_SOCKETS = 50;
 
 function isGone(error: unknown): boolean {
   // By name: the error class can come from another copy of the SDK (the local gateway's 410 reply too).
@@ -37,17 +31,8 @@ export class ConnectionPoster {
 
   constructor(deps: { client?: ApiGatewayManagementApiClient; endpoint?: string }) {
     if (deps.client) this.client = deps.client;
-    else if (deps.endpoint) {
-      this.client = new ApiGatewayManagementApiClient({
-        endpoint: deps.endpoint,
-        // Retries are egress's own (use-cases/connection-delivery.ts): throttled posts only, within the batch's time.
-        maxAttempts: 1,
-        requestHandler: new NodeHttpHandler({
-          httpAgent: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
-          httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
-        }),
-      });
-    } else throw new Error('ConnectionPoster needs a client or an endpoint');
+    else if (deps.endpoint) this.client = new ApiGatewayManagementApiClient({ endpoint: deps.endpoint });
+    else throw new Error('ConnectionPoster needs a client or an endpoint');
   }
 
   /** Posts one frame; any error other than a vanished connection or throttling is rethrown. */

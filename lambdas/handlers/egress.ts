@@ -2,8 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { dynamoDocumentClient } from '../aws/clients';
 import { requiredEnv } from '../aws/config';
-import { ConnectionPoster } from '../aws/connection-poster';
 import { ConnectionsRepo } from '../aws/connections-repo';
+import { SignedConnectionPoster } from '../aws/signed-connection-poster';
 import { StreamsRepo } from '../aws/streams-repo';
 import { lambdaEntryPoint } from '../runtime/entry-point';
 import {
@@ -57,7 +57,7 @@ function egressFromEnv(): (event: KinesisStreamEvent, context?: Context) => Prom
   const egress = createEgressHandler({
     connections: new ConnectionsRepo({ doc, table: requiredEnv('CONNECTIONS_TABLE') }),
     streams: new StreamsRepo({ doc, table: requiredEnv('STREAMS_TABLE') }),
-    poster: new ConnectionPoster({ endpoint: requiredEnv('WS_CALLBACK_URL') }),
+    poster: new SignedConnectionPoster({ endpoint: requiredEnv('WS_CALLBACK_URL') }),
   });
   // Egress has no replay and reports no item failures: the report is for logs and tests only.
   return async (event, context) => {
