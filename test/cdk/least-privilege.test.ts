@@ -113,9 +113,13 @@ describe('each function can do only what its handler does', () => {
     expect(holders('kinesis:PutRecords', stream('DerivedEvents'))).toEqual(['decrypter']);
   });
 
-  it('decrypter reads the source stream; egress reads both streams; nobody else reads them', () => {
-    expect(holders('kinesis:GetRecords', stream('SourceEvents'))).toEqual(['decrypter', 'egress']);
-    expect(holders('kinesis:GetRecords', stream('DerivedEvents'))).toEqual(['egress']);
+  it('decrypter reads the source stream; egress and exporter read both streams; nobody else reads them', () => {
+    expect(holders('kinesis:GetRecords', stream('SourceEvents'))).toEqual([
+      'decrypter',
+      'egress',
+      'exporter',
+    ]);
+    expect(holders('kinesis:GetRecords', stream('DerivedEvents'))).toEqual(['egress', 'exporter']);
   });
 
   it('only management touches accounts and the bootstrap secret', () => {
@@ -142,7 +146,7 @@ describe('each function can do only what its handler does', () => {
     expect(holders('dynamodb:PutItem', table('Contracts'))).toEqual(['management']);
   });
 
-  it('key links are written by ingest, token (signing key) and management (shredding); read by decrypter and ws-authorizer', () => {
+  it('key links are written by ingest, token (signing key) and management (shredding); read by decrypter, ws-authorizer and exporter (key streams)', () => {
     expect(holders('dynamodb:PutItem', table('KeyLinks'))).toEqual(['ingest', 'token', 'management']);
     expect(holders('dynamodb:DeleteItem', table('KeyLinks'))).toEqual(['ingest', 'token', 'management']);
     expect(holders('dynamodb:GetItem', table('KeyLinks'))).toEqual([
@@ -151,6 +155,7 @@ describe('each function can do only what its handler does', () => {
       'management',
       'decrypter',
       'ws-authorizer',
+      'exporter',
     ]);
   });
 

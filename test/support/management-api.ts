@@ -3,6 +3,8 @@ import { createManagementHandler, type ManagementDeps } from '../../lambdas/hand
 import { InMemoryAccountsRepo } from './fakes/in-memory-accounts-repo';
 import { InMemoryConnectionsRepo } from './fakes/in-memory-connections-repo';
 import { InMemoryContractsRepo } from './fakes/in-memory-contracts-repo';
+import { InMemoryExportObjects } from './fakes/in-memory-export-objects';
+import { InMemoryExportersRepo } from './fakes/in-memory-exporters-repo';
 import { InMemoryKeyEncryptionKeys, InMemoryKeyLinkStore } from './fakes/in-memory-key-link-store';
 import { InMemoryLoginAttemptsRepo } from './fakes/in-memory-login-attempts-repo';
 import { InMemorySessionsRepo } from './fakes/in-memory-sessions-repo';
@@ -15,6 +17,10 @@ import { testTokenService } from './token-service';
 
 /** The fixed clock of the management API under test: 2025-01-01T12:00:00Z. */
 export const MANAGEMENT_NOW = Date.parse('2025-01-01T12:00:00.000Z');
+
+/** The stack's exports bucket, and one the deployer granted, in the management API under test. */
+export const EXPORTS_BUCKET = 'ps-exports';
+export const GRANTED_BUCKET = 'deployer-bucket';
 
 /**
  * The real management handler (createManagementHandler) over in-memory fakes, the real TokenService with
@@ -31,6 +37,10 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
   const keks = new InMemoryKeyEncryptionKeys();
   const connections = new InMemoryConnectionsRepo({ now: () => MANAGEMENT_NOW });
   const sockets = new RecordingConnectionPoster();
+  const exporters = new InMemoryExportersRepo();
+  const exportFiles = new InMemoryExportObjects([EXPORTS_BUCKET, GRANTED_BUCKET], {
+    now: () => MANAGEMENT_NOW,
+  });
   const tokens = testTokenService();
   const lookupSecret = new Uint8Array(32).fill(9);
   const log = recordingLogger('management');
@@ -45,6 +55,9 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
     keks,
     connections,
     sockets,
+    exporters,
+    exportFiles,
+    exportSetup: { buckets: { default: EXPORTS_BUCKET, granted: [GRANTED_BUCKET] } },
     tokens: async () => tokens,
     lookupSecret: async () => lookupSecret,
     signupMode: 'open',
@@ -89,6 +102,8 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
     keks,
     connections,
     sockets,
+    exporters,
+    exportFiles,
     tokens,
     lookupSecret,
     log,

@@ -5,6 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { AccountsRepo } from '../../../lambdas/aws/accounts-repo';
 import { ConnectionsRepo } from '../../../lambdas/aws/connections-repo';
 import { ContractsRepo } from '../../../lambdas/aws/contracts-repo';
+import { ExportersRepo } from '../../../lambdas/aws/exporters-repo';
 import { DynamoKeyLinkStore } from '../../../lambdas/aws/key-link-store';
 import { KmsKeyEncryptionKeys } from '../../../lambdas/aws/kms-key-encryption-keys';
 import { LoginAttemptsRepo } from '../../../lambdas/aws/login-attempts-repo';
@@ -19,7 +20,11 @@ import { createManagementHandler, type ManagementDeps } from '../../../lambdas/h
 import { createTokenHandler } from '../../../lambdas/handlers/token';
 import { createWsAuthorizerHandler } from '../../../lambdas/handlers/ws-authorizer';
 import { startTestEmulators, type TestEmulators } from '../../support/emulators';
+import { InMemoryExportObjects } from '../../support/fakes/in-memory-export-objects';
 import { RecordingConnectionPoster } from '../../support/fakes/recording-connection-poster';
+
+/** The exports bucket the management handler is told about (file listings use an in-memory S3 here). */
+const LOCAL_EXPORTS_BUCKET = 'ps-exports';
 
 /**
  * The real control-plane handlers wired to the test emulators (test/support/emulators.ts) and the local
@@ -104,6 +109,9 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
           keks,
           connections,
           sockets,
+          exporters: new ExportersRepo({ doc, table: tables.exporters }),
+          exportFiles: new InMemoryExportObjects([LOCAL_EXPORTS_BUCKET]),
+          exportSetup: { buckets: { default: LOCAL_EXPORTS_BUCKET, granted: [] } },
           tokens: async () => tokens,
           lookupSecret: () => secrets.get('lookup-hash'),
           signupMode: 'open',
