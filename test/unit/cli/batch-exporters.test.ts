@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BatchExporter } from '../../../cli/api-client';
 import { writeSavedLogin } from '../../../cli/user-session';
-import { runStrm, tempConfigDir } from './run-cli';
+import { localContextDir, runStrm, tempConfigDir } from './run-cli';
 import { ScriptedApi } from './scripted-api';
 
 /** `strm create|list|get|delete batch-exporter(s)` and `strm get batch-export-files`, against a scripted API. */
@@ -17,7 +17,7 @@ beforeEach(async () => {
   apiUrl = await api.start();
   dir = tempConfigDir();
   env = { STRM_CONFIG_PATH: dir, STRM_API_URL: apiUrl };
-  writeSavedLogin(dir, {
+  writeSavedLogin(localContextDir(dir), {
     email: 'you@example.com',
     accountId: 'acc-1',
     apiUrl,
