@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -55,7 +61,7 @@ interface FilesystemStoreLike {
 interface S3rverApp {
   store: FilesystemStoreLike;
   context: { store: FilesystemStoreLike };
-  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  callback(): RequestListener;
   configureBuckets(): Promise<void>;
 }
 
@@ -136,13 +142,16 @@ class KeyLocks {
   }
 }
 
-export async function startS3Server(opts: S3ServerOptions): Promise<S3Server> {
+/** s3rver on an owner-only store with the buckets, and the key the stack signs with known to it. */
+async function s3rverApp(
+  opts: S3ServerOptions,
+): Promise<{ handle: RequestListener; store: FilesystemStoreLike }> {
   await mkdir(opts.directory, { recursive: true, mode: 0o700 });
   const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverApp;
   const AWSAccount = require('s3rver/lib/models/account') as {
     DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void };
   };
-  // s3rver knows access keys, not signatures: the stack's key is one (the signature is checked below).
+  // s3rver knows access keys, not signatures: the stack's key is one (the signature is checked before).
   AWSAccount.DUMMY_ACCOUNT.createKeyPair(opts.credentials.accessKeyId, opts.credentials.secretAccessKey);
   const app = new S3rver({
     directory: opts.directory,
@@ -154,11 +163,13 @@ export async function startS3Server(opts: S3ServerOptions): Promise<S3Server> {
   app.store = store;
   app.context.store = store;
   await app.configureBuckets();
-  const handle = app.callback();
-  const locks = new KeyLocks();
+  return { handle: app.callback(), store };
+}
 
-  /** A verified request: conditional writes checked under the key's lock, everything else to s3rver. */
-  const serveVerified = async (req: IncomingMessage, res: ServerResponse) => {
+/** Conditional writes checked under the key's lock (check and write are one step); the rest to s3rver. */
+function withConditionalWrites(handle: RequestListener, store: FilesystemStoreLike) {
+  const locks = new KeyLocks();
+  return async (req: IncomingMessage, res: ServerResponse) => {
     const object = objectOf(req);
     if (req.method !== 'PUT' || req.headers['if-none-match'] !== '*' || !object) return handle(req, res);
     const release = await locks.acquire(`${object.bucket}/${object.key}`);
@@ -169,6 +180,13 @@ export async function startS3Server(opts: S3ServerOptions): Promise<S3Server> {
     }
     handle(req, res);
   };
+}
+
+/** Reads the body, verifies the signature, and only then hands the request on, as if just received. */
+function withSignatureCheck(
+  next: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  credentials: LocalCredentials,
+): RequestListener {
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     let body: Buffer;
     try {
@@ -179,17 +197,24 @@ export async function startS3Server(opts: S3ServerOptions): Promise<S3Server> {
     }
     const refusal = await verifyS3Signature(
       { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body },
-      { credentials: opts.credentials, region: LOCAL_REGION, service: 's3' },
+      { credentials, region: LOCAL_REGION, service: 's3' },
     );
     if (refusal) return sendXmlError(res, 403, REFUSAL_CODES[refusal.reason], refusal.message);
-    await serveVerified(replayOf(req, body), res);
+    await next(replayOf(req, body), res);
   };
-  const server: Server = createServer((req, res) => {
+  return (req, res) => {
     serve(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
-  });
+  };
+}
+
+export async function startS3Server(opts: S3ServerOptions): Promise<S3Server> {
+  const { handle, store } = await s3rverApp(opts);
+  const server: Server = createServer(
+    withSignatureCheck(withConditionalWrites(handle, store), opts.credentials),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

@@ -80,10 +80,17 @@ async function fetchFiles(
   return written;
 }
 
+type ContextOf = (command: Command) => CommandContext;
+
 /** `strm create|list|get|delete batch-exporter(s)` and `strm get batch-export-files`. */
 export function registerBatchExporterCommands(program: Command, runtime: CliRuntime): void {
-  const context = (command: Command) => commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
+  const context: ContextOf = (command) => commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
+  registerCreate(program, runtime, context);
+  registerListGetDelete(program, runtime, context);
+  registerExportFiles(program, runtime, context);
+}
 
+function registerCreate(program: Command, runtime: CliRuntime, context: ContextOf): void {
   verb(program, 'create', 'create an entity')
     .command('batch-exporter')
     .description(
@@ -106,7 +113,9 @@ export function registerBatchExporterCommands(program: Command, runtime: CliRunt
       runtime.stdout.write(ctx.output === 'json' ? formatJson(created) : formatBatchExporter(created));
       if (created.kind === 'keys') runtime.stderr.write(KEY_STREAM_NOTE);
     });
+}
 
+function registerListGetDelete(program: Command, runtime: CliRuntime, context: ContextOf): void {
   verb(program, 'list', 'list entities')
     .command('batch-exporters')
     .description('list your batch exporters and key streams')
@@ -120,8 +129,7 @@ export function registerBatchExporterCommands(program: Command, runtime: CliRunt
       );
     });
 
-  const get = verb(program, 'get', 'show one entity');
-  get
+  verb(program, 'get', 'show one entity')
     .command('batch-exporter')
     .description('show a batch exporter')
     .argument('<name>', 'exporter name')
@@ -131,7 +139,21 @@ export function registerBatchExporterCommands(program: Command, runtime: CliRunt
       runtime.stdout.write(ctx.output === 'json' ? formatJson(exporter) : formatBatchExporter(exporter));
     });
 
-  get
+  verb(program, 'delete', 'delete an entity')
+    .command('batch-exporter')
+    .description('delete a batch exporter (its files stay; events not yet written to a file are dropped)')
+    .argument('<name>', 'exporter name')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const ctx = context(command);
+      await session(ctx).call((token) => ctx.api.deleteBatchExporter(token, name));
+      runtime.stdout.write(
+        ctx.output === 'json' ? formatJson({ name, deleted: true }) : `Deleted batch exporter ${name}\n`,
+      );
+    });
+}
+
+function registerExportFiles(program: Command, runtime: CliRuntime, context: ContextOf): void {
+  verb(program, 'get', 'show one entity')
     .command('batch-export-files')
     .description('list the files a batch exporter wrote; with FILE print one, with --fetch download them all')
     .argument('<exporter>', 'exporter name')
@@ -163,16 +185,4 @@ export function registerBatchExporterCommands(program: Command, runtime: CliRunt
         runtime.stdout.write(ctx.output === 'json' ? formatJson({ files }) : formatExportFiles(files));
       },
     );
-
-  verb(program, 'delete', 'delete an entity')
-    .command('batch-exporter')
-    .description('delete a batch exporter (its files stay; events not yet written to a file are dropped)')
-    .argument('<name>', 'exporter name')
-    .action(async (name: string, _options: unknown, command: Command) => {
-      const ctx = context(command);
-      await session(ctx).call((token) => ctx.api.deleteBatchExporter(token, name));
-      runtime.stdout.write(
-        ctx.output === 'json' ? formatJson({ name, deleted: true }) : `Deleted batch exporter ${name}\n`,
-      );
-    });
 }
