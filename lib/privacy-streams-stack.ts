@@ -151,7 +151,10 @@ export class PrivacyStreamsStack extends Stack {
     const streams = {} as Record<EventStreamName, kinesis.Stream>;
     for (const name of Object.keys(TOPOLOGY.eventStreams) as EventStreamName[]) {
       streams[name] = new kinesis.Stream(this, constructId(name), {
-        streamMode: kinesis.StreamMode.ON_DEMAND,
+        // Provisioned: a fixed shard-hour price instead of on-demand's higher per-stream-hour one (small stacks).
+        ...(config.streamMode === 'provisioned'
+          ? { streamMode: kinesis.StreamMode.PROVISIONED, shardCount: config.shardCount }
+          : { streamMode: kinesis.StreamMode.ON_DEMAND }),
         encryption: kinesis.StreamEncryption.KMS,
         encryptionKey: this.key,
         retentionPeriod: Duration.hours(TOPOLOGY.eventStreams[name].retentionHours ?? config.retentionHours),
