@@ -21,6 +21,7 @@ import { type EnvSource, resolveEnvironment } from './function-environment';
 import { grantAccess, writesEncryptedData } from './function-grants';
 import { HandlerFunction } from './handler-function';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { OperationsAlarms } from './operations-alarms';
 import { findProjectRoot } from './project-root';
 import { type PrivacyStreamsConfig, statefulRemovalPolicy } from './stack-config';
 import { type EventStreamName, FUNCTION_NAMES, type FunctionName, TOPOLOGY } from './topology';
@@ -64,6 +65,7 @@ export class PrivacyStreamsStack extends Stack {
   readonly console: ConsoleHosting;
   readonly buckets: ExportBuckets;
   readonly scheduleRules: readonly events.Rule[];
+  readonly alarms: OperationsAlarms;
 
   constructor(scope: Construct, id: string, props: PrivacyStreamsStackProps) {
     super(scope, id, props);
@@ -116,6 +118,16 @@ export class PrivacyStreamsStack extends Stack {
       webSocketApiId: this.webSocketApi.apiId,
       webSocketStage: WEBSOCKET_STAGE,
       acknowledgeNagFindings: props.acknowledgeNagFindings,
+    });
+    this.alarms = new OperationsAlarms(this, 'Alarms', {
+      prefix: config.prefix,
+      functions: Object.fromEntries(FUNCTION_NAMES.map((name) => [name, this.functions[name].fn])),
+      streamConsumers: TOPOLOGY.eventSourceMappings.map((m) => m.function),
+      deadLetterQueues: { StreamFailures: this.failureQueue },
+      httpApi: this.httpApi,
+      webSocketApi: this.webSocketApi,
+      webSocketStageName: WEBSOCKET_STAGE,
+      alarmEmail: config.alarmEmail,
     });
     this.addOutputs();
 
