@@ -156,6 +156,8 @@ export class PrivacyStreamsStack extends Stack {
       exportStateTable: this.tables.byName.exportState,
       scheduleRules: this.scheduleRules,
       grantedBucketNames: config.exportBuckets,
+      tracing: config.tracing === 'active',
+      alarmTopic: this.alarms.topic,
     });
   }
 
@@ -223,6 +225,7 @@ export class PrivacyStreamsStack extends Stack {
         environment: resolveEnvironment(name, (source) => this.envValue(source, config)),
         logRetentionDays: config.logRetentionDays,
         logRemovalPolicy: stateful,
+        tracing: config.tracing === 'active',
       });
       grantAccess(fn.fn, spec.access, targets);
       if (spec.access.webSocketConnections) this.webSocketStage.grantManagementApiAccess(fn.fn);
