@@ -76,11 +76,13 @@ export class OperationsAlarms extends Construct {
       this.functionAlarms(name, fn);
     }
     for (const name of new Set(props.streamConsumers)) {
-      this.iteratorAgeAlarm(name, props.functions[name]!);
+      const fn = props.functions[name];
+      if (!fn) throw new Error(`stream consumer ${name} is not among the functions`);
+      this.iteratorAgeAlarm(name, fn);
     }
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
       this.add(`${constructId(name)}Depth`, {
-        alarmDescription: `Failed stream batches are waiting in ${name}: inspect them, fix the cause, replay or delete.`,
+        alarmDescription: `Messages are waiting in the dead-letter queue ${name}: inspect them, fix the cause, replay or delete.`,
         metric: queue.metricApproximateNumberOfMessagesVisible({
           statistic: 'Maximum',
           period: Duration.minutes(1),
@@ -91,6 +93,8 @@ export class OperationsAlarms extends Construct {
     }
     this.apiAlarms();
     if (props.alarmEmail) {
+      // Not KMS-encrypted: notifications hold alarm names and values only, CloudWatch cannot publish to a
+      // topic under the AWS managed SNS key, and the project key stays closed to other services.
       this.topic = new sns.Topic(this, 'Topic', {
         displayName: `${props.prefix} alarms`,
         enforceSSL: true,
