@@ -3,6 +3,8 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -14,10 +16,12 @@ import type { Construct } from 'constructs';
 import { ConsoleHosting } from './console-hosting';
 import { constructId } from './construct-ids';
 import { DataTables } from './data-tables';
+import { ExportBuckets } from './export-buckets';
 import { type EnvSource, resolveEnvironment } from './function-environment';
 import { grantAccess, writesEncryptedData } from './function-grants';
 import { HandlerFunction } from './handler-function';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { OperationsAlarms } from './operations-alarms';
 import { findProjectRoot } from './project-root';
 import { type PrivacyStreamsConfig, statefulRemovalPolicy } from './stack-config';
 import { type EventStreamName, FUNCTION_NAMES, type FunctionName, TOPOLOGY } from './topology';
@@ -59,6 +63,9 @@ export class PrivacyStreamsStack extends Stack {
   readonly webSocketApi: apigwv2.WebSocketApi;
   readonly webSocketStage: apigwv2.WebSocketStage;
   readonly console: ConsoleHosting;
+  readonly buckets: ExportBuckets;
+  readonly scheduleRules: readonly events.Rule[];
+  readonly alarms: OperationsAlarms;
 
   constructor(scope: Construct, id: string, props: PrivacyStreamsStackProps) {
     super(scope, id, props);
@@ -75,6 +82,7 @@ export class PrivacyStreamsStack extends Stack {
     });
     this.tables = new DataTables(this, 'Tables', { key: this.key, removalPolicy: stateful });
     this.eventStreams = this.createEventStreams(config);
+    this.buckets = new ExportBuckets(this, 'Buckets', { key: this.key, config, removalPolicy: stateful });
     this.failureQueue = new sqs.Queue(this, 'StreamFailures', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: this.key,
@@ -101,6 +109,7 @@ export class PrivacyStreamsStack extends Stack {
 
     this.functions = this.createFunctions(config, stateful);
     this.addEventSourceMappings();
+    this.scheduleRules = this.addSchedules();
     [this.httpApi, this.httpStage] = this.createHttpApi(config, stateful);
     this.addWebSocketRoutes();
     // The web console and both APIs behind one CloudFront origin (lib/console-hosting.ts).
@@ -109,6 +118,16 @@ export class PrivacyStreamsStack extends Stack {
       webSocketApiId: this.webSocketApi.apiId,
       webSocketStage: WEBSOCKET_STAGE,
       acknowledgeNagFindings: props.acknowledgeNagFindings,
+    });
+    this.alarms = new OperationsAlarms(this, 'Alarms', {
+      prefix: config.prefix,
+      functions: Object.fromEntries(FUNCTION_NAMES.map((name) => [name, this.functions[name].fn])),
+      streamConsumers: TOPOLOGY.eventSourceMappings.map((m) => m.function),
+      deadLetterQueues: { StreamFailures: this.failureQueue },
+      httpApi: this.httpApi,
+      webSocketApi: this.webSocketApi,
+      webSocketStageName: WEBSOCKET_STAGE,
+      alarmEmail: config.alarmEmail,
     });
     this.addOutputs();
 
@@ -129,6 +148,16 @@ export class PrivacyStreamsStack extends Stack {
       failureQueue: this.failureQueue,
       bootstrapSecret: this.bootstrapSecret,
       eventStreams: Object.values(this.eventStreams),
+      scheduled: TOPOLOGY.schedules.map((schedule) => this.functions[schedule.function]),
+      accessLogsBucket: this.buckets.accessLogs,
+      exporter: this.functions.exporter,
+      exportsBucket: this.buckets.byName.exports,
+      exportersTable: this.tables.byName.exporters,
+      exportStateTable: this.tables.byName.exportState,
+      scheduleRules: this.scheduleRules,
+      grantedBucketNames: config.exportBuckets,
+      tracing: config.tracing === 'active',
+      alarmTopic: this.alarms.topic,
     });
   }
 
@@ -136,7 +165,10 @@ export class PrivacyStreamsStack extends Stack {
     const streams = {} as Record<EventStreamName, kinesis.Stream>;
     for (const name of Object.keys(TOPOLOGY.eventStreams) as EventStreamName[]) {
       streams[name] = new kinesis.Stream(this, constructId(name), {
-        streamMode: kinesis.StreamMode.ON_DEMAND,
+        // Provisioned: a fixed shard-hour price instead of on-demand's higher per-stream-hour one (small stacks).
+        ...(config.streamMode === 'provisioned'
+          ? { streamMode: kinesis.StreamMode.PROVISIONED, shardCount: config.shardCount }
+          : { streamMode: kinesis.StreamMode.ON_DEMAND }),
         encryption: kinesis.StreamEncryption.KMS,
         encryptionKey: this.key,
         retentionPeriod: Duration.hours(TOPOLOGY.eventStreams[name].retentionHours ?? config.retentionHours),
@@ -160,6 +192,10 @@ export class PrivacyStreamsStack extends Stack {
         return this.bootstrapSecret.secretArn;
       case 'webSocketCallbackUrl':
         return this.webSocketStage.callbackUrl;
+      case 'bucket':
+        return this.buckets.byName[source.bucket].bucketName;
+      case 'grantedBuckets':
+        return config.exportBuckets.join(',');
       case 'fixed':
         return 'config' in source.value ? config[source.value.config] : source.value.value;
     }
@@ -176,6 +212,8 @@ export class PrivacyStreamsStack extends Stack {
       streams: this.eventStreams,
       key: this.key,
       bootstrapSecret: this.bootstrapSecret,
+      buckets: this.buckets.byName,
+      grantedBuckets: this.buckets.granted,
     };
     const functions = {} as Record<FunctionName, HandlerFunction>;
     for (const name of FUNCTION_NAMES) {
@@ -187,6 +225,7 @@ export class PrivacyStreamsStack extends Stack {
         environment: resolveEnvironment(name, (source) => this.envValue(source, config)),
         logRetentionDays: config.logRetentionDays,
         logRemovalPolicy: stateful,
+        tracing: config.tracing === 'active',
       });
       grantAccess(fn.fn, spec.access, targets);
       if (spec.access.webSocketConnections) this.webSocketStage.grantManagementApiAccess(fn.fn);
@@ -213,6 +252,21 @@ export class PrivacyStreamsStack extends Stack {
         }),
       );
     }
+  }
+
+  /** The topology's schedules: an EventBridge rule per schedule, invoking its function. */
+  private addSchedules(): events.Rule[] {
+    return TOPOLOGY.schedules.map((schedule) => {
+      const rule = new events.Rule(this, `${constructId(schedule.function)}Schedule`, {
+        description: `${this.stackName}: invokes ${schedule.function} every ${schedule.rateMinutes} minute(s)`,
+        schedule: events.Schedule.rate(Duration.minutes(schedule.rateMinutes)),
+        // A missed tick is not retried: the next one does the same work a minute later.
+        targets: [
+          new eventTargets.LambdaFunction(this.functions[schedule.function].fn, { retryAttempts: 0 }),
+        ],
+      });
+      return rule;
+    });
   }
 
   private createHttpApi(

@@ -73,11 +73,11 @@ describe('no wildcard resources on data-plane actions', () => {
     expect(wildcardDataGrants(statements)).toEqual([]);
   });
 
-  it('only X-Ray actions use Resource * at all', () => {
+  it('nothing uses Resource * at all (X-Ray, the only exception, is off by default: test/cdk/tracing.test.ts)', () => {
     const wildcardActions = allPolicyStatements()
       .filter((s) => asList(s.Resource).includes('*'))
       .flatMap((s) => asList(s.Action));
-    expect(new Set(wildcardActions)).toEqual(new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+    expect(new Set(wildcardActions)).toEqual(new Set());
   });
 
   it('function roles carry no managed policies (not even AWSLambdaBasicExecutionRole)', () => {
@@ -88,14 +88,9 @@ describe('no wildcard resources on data-plane actions', () => {
 });
 
 describe('each function can do only what its handler does', () => {
-  it('health can only write its logs and traces', () => {
+  it('health can only write its logs (and traces with tracing on: test/cdk/tracing.test.ts)', () => {
     const actions = statementsOf('health').flatMap((s) => asList(s.Action));
-    expect(actions.sort()).toEqual([
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-      'xray:PutTelemetryRecords',
-      'xray:PutTraceSegments',
-    ]);
+    expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
   it('each function writes logs only to its own log group', () => {
@@ -113,9 +108,13 @@ describe('each function can do only what its handler does', () => {
     expect(holders('kinesis:PutRecords', stream('DerivedEvents'))).toEqual(['decrypter']);
   });
 
-  it('decrypter reads the source stream; egress reads both streams; nobody else reads them', () => {
-    expect(holders('kinesis:GetRecords', stream('SourceEvents'))).toEqual(['decrypter', 'egress']);
-    expect(holders('kinesis:GetRecords', stream('DerivedEvents'))).toEqual(['egress']);
+  it('decrypter reads the source stream; egress and exporter read both streams; nobody else reads them', () => {
+    expect(holders('kinesis:GetRecords', stream('SourceEvents'))).toEqual([
+      'decrypter',
+      'egress',
+      'exporter',
+    ]);
+    expect(holders('kinesis:GetRecords', stream('DerivedEvents'))).toEqual(['egress', 'exporter']);
   });
 
   it('management reads and writes accounts; token and sts only get and create account items (billing ids); only management reads the bootstrap secret', () => {
@@ -146,7 +145,7 @@ describe('each function can do only what its handler does', () => {
     expect(holders('dynamodb:PutItem', table('Contracts'))).toEqual(['management']);
   });
 
-  it('key links are written by ingest, token and sts (signing key) and management (shredding); read by decrypter and ws-authorizer', () => {
+  it('key links are written by ingest, token and sts (signing key) and management (shredding); read by decrypter, ws-authorizer and exporter (key streams)', () => {
     expect(holders('dynamodb:PutItem', table('KeyLinks'))).toEqual(['ingest', 'token', 'sts', 'management']);
     expect(holders('dynamodb:DeleteItem', table('KeyLinks'))).toEqual([
       'ingest',
@@ -161,6 +160,7 @@ describe('each function can do only what its handler does', () => {
       'management',
       'decrypter',
       'ws-authorizer',
+      'exporter',
     ]);
   });
 
