@@ -124,6 +124,7 @@ async function functionProcess(env: SimEnvironment, name: FunctionName): Promise
     kinesisUrl: env.standIns.kinesis.url,
     dynamodbUrl: env.standIns.dynamodb.url,
     kmsUrl: env.standIns.kms.url,
+    s3Url: env.emulators.s3Url,
     kmsKeyArn: env.emulators.kmsKeyArn,
     credentials: env.emulators.credentials,
     callbackUrl: env.standIns.connections.url,
