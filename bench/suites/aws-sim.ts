@@ -45,7 +45,9 @@ import { forkBenchModule, pinToCore } from '../load/processes';
  * records/s per shard for the decrypter with all-new sessions (200-record batches, two derived
  * streams), events/s per shard to 1 and to 100 subscribers, and the duration of a 100-record batch to
  * 1,000 subscribers against the 60 s timeout; each with the CPU the batch took. Also the sizes of the
- * Kinesis records a 1 KB event becomes (for the README's cost model). Ratios: to a shard's 1,000 writes/s.
+ * Kinesis records a 1 KB event becomes, and the README's cost model per million events computed from this
+ * run (bench/aws-sim/cost-model.ts; the decrypter's all-new sessions and two derived streams make its
+ * share an upper bound). Ratios: to a shard's 1,000 writes/s.
  */
 
 const NAME = 'aws-sim';
