@@ -204,7 +204,10 @@ export class StreamsRepo {
         return true;
       }
     }
-    throw new Error('could not remove the credential: the stream kept changing');
+    throw new ConflictError(
+      `stream ${name} kept changing while its credential was removed; try again`,
+      'concurrent_change',
+    );
   }
 
   async getCredential(clientId: string): Promise<StreamCredential | undefined> {
