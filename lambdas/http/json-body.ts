@@ -43,6 +43,12 @@ export function parseJsonBody(text: string, opts: JsonBodyOptions = {}): unknown
   }
 }
 
+/** The parsed JSON body of a request that may have none: a blank body is `{}`. */
+export function readOptionalJsonBody(event: APIGatewayProxyEventV2, opts: JsonBodyOptions = {}): unknown {
+  const text = readBodyText(event);
+  return text.trim() === '' ? {} : parseJsonBody(text, opts);
+}
+
 /** The parsed JSON body of a request (readBodyText, then parseJsonBody). */
 export function readJsonBody(
   event: APIGatewayProxyEventV2,

@@ -28,7 +28,7 @@ import { streamUsage } from '../use-cases/management/stream-usage';
 import { createStream, deleteStreamTree, getStream, listStreams } from '../use-cases/management/streams';
 import { addTeammate, listTeammates, removeTeammate } from '../use-cases/management/teammates';
 import { logIn, logOut, refreshSession, requireLiveSession } from '../use-cases/management/user-sessions';
-import { readJsonBody } from './json-body';
+import { readJsonBody, readOptionalJsonBody } from './json-body';
 import { bearerToken } from './request';
 import { json, noContent } from './responses';
 import type { Route } from './router';
@@ -185,8 +185,8 @@ function credentialRoutes(ports: ManagementPorts): Routes {
       method: 'POST',
       path: '/v1/streams/:name/credentials',
       auth: true,
-      run: async ({ caller, params }) =>
-        json(201, await createCredential(ports, caller.accountId, params.name)),
+      run: async ({ event, caller, params }) =>
+        json(201, await createCredential(ports, caller.accountId, params.name, readOptionalJsonBody(event))),
     },
     {
       method: 'DELETE',

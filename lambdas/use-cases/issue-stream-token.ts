@@ -131,13 +131,14 @@ async function verifiedRefreshClaims(ports: StreamTokenPorts, refreshToken: stri
   }
 }
 
-/** The credential's stream, if it is active and still accepts the credential's client. */
+/** The credential's stream, if it is active and still accepts the credential's (unexpired) client. */
 async function activeStreamOf(
   ports: StreamTokenPorts,
   credential: StreamCredential,
 ): Promise<StreamRecord | undefined> {
   const stream = await ports.streams.get(credential.accountId, credential.streamName);
-  if (!stream || !isStreamActive(stream) || !streamAcceptsClient(stream, credential.clientId))
+  const nowMs = ports.now?.() ?? Date.now();
+  if (!stream || !isStreamActive(stream) || !streamAcceptsClient(stream, credential.clientId, nowMs))
     return undefined;
   return stream;
 }

@@ -41,6 +41,15 @@ export interface AccountStore {
   updatePasswordHash(email: string, accountId: string, passwordHash: string): Promise<boolean>;
 }
 
+/** A client credential about to be stored: only the secret's hash. */
+export interface NewCredential {
+  clientId: string;
+  secretHash: string;
+  createdAt: string;
+  /** ISO 8601: a temporary credential, refused from then on. */
+  expiresAt?: string;
+}
+
 export interface StreamStore {
   get(accountId: string, name: string): Promise<StreamRecord | undefined>;
   list(accountId: string): Promise<StreamRecord[]>;
@@ -49,11 +58,15 @@ export interface StreamStore {
   create(record: StreamRecord, credential: { clientId: string; secretHash: string }): Promise<void>;
   /** Deletes the stream and its credentials; a missing stream is a no-op. */
   delete(accountId: string, name: string): Promise<void>;
-  /** Adds a client credential to a stream; the updated record, undefined when the stream does not exist. */
+  /**
+   * Adds a client credential to a stream (`expiresAt`: a temporary one); the updated record, undefined
+   * when the stream does not exist or already lists `maxCredentials`.
+   */
   addCredential(
     accountId: string,
     name: string,
-    credential: { clientId: string; secretHash: string; createdAt: string },
+    credential: NewCredential,
+    opts?: { maxCredentials?: number },
   ): Promise<StreamRecord | undefined>;
   /** Removes a client credential from a stream (its tokens stop working); false when the stream has no such client. */
   removeCredential(accountId: string, name: string, clientId: string): Promise<boolean>;
