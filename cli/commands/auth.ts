@@ -34,6 +34,39 @@ function howToJoin(ctx: CommandContext, email: string): string {
     : `No account yet? Create one: strm auth signup ${email}`;
 }
 
+const BOOTSTRAP_SECRET_FIELD = { envVar: 'STRM_BOOTSTRAP_SECRET', prompt: 'Bootstrap secret: ' };
+
+/**
+ * The sign-up password and bootstrap secret. The secret: `--bootstrap-secret` (kept for old scripts, with
+ * a warning: argv is in shell history and the process list), else STRM_BOOTSTRAP_SECRET, else (a deployed
+ * stack, where the first account needs it) a hidden prompt or the line after the password on piped stdin.
+ */
+async function readSignupSecrets(
+  ctx: CommandContext,
+  flag: string | undefined,
+): Promise<{ password: string; bootstrapSecret?: string }> {
+  const { env, stdin, stderr } = ctx.runtime;
+  if (flag !== undefined) {
+    stderr.write(
+      'Warning: --bootstrap-secret puts the secret in your shell history and the process list; ' +
+        'set STRM_BOOTSTRAP_SECRET instead (or type it at the prompt).\n',
+    );
+  }
+  const fromEnv = env.STRM_BOOTSTRAP_SECRET === '' ? undefined : env.STRM_BOOTSTRAP_SECRET;
+  if (flag !== undefined || fromEnv !== undefined || !isDeployed(ctx)) {
+    const password = await readPassword({ env, stdin, stderr });
+    const bootstrapSecret = flag ?? fromEnv;
+    return bootstrapSecret === undefined ? { password } : { password, bootstrapSecret };
+  }
+  const [password, bootstrapSecret] = await readPasswords({
+    env,
+    stdin,
+    stderr,
+    fields: [{ envVar: 'STRM_PASSWORD', prompt: 'Password: ' }, BOOTSTRAP_SECRET_FIELD],
+  });
+  return { password: password!, bootstrapSecret: bootstrapSecret! };
+}
+
 /** Logs in and saves the tokens in the context; the API's refusals as messages that say what to do. */
 export async function logInAndSave(
   ctx: CommandContext,
@@ -66,26 +99,27 @@ export function registerAuthCommands(program: Command, runtime: CliRuntime): voi
 
   auth
     .command('signup')
-    .description('create an account (password from the prompt or STRM_PASSWORD)')
+    .description(
+      'create an account (password from the prompt or STRM_PASSWORD; on a deployed stack the bootstrap ' +
+        'secret from STRM_BOOTSTRAP_SECRET or a prompt)',
+    )
     .argument('<email>', 'your email address')
     .option(
       '--bootstrap-secret <secret>',
-      'deployed stacks: the bootstrap secret that allows the first sign-up',
+      'deprecated (the secret lands in shell history and the process list): use STRM_BOOTSTRAP_SECRET',
     )
     .action(async (email: string, options: { bootstrapSecret?: string }, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-      const password = await readPassword({ env: runtime.env, stdin: runtime.stdin, stderr: runtime.stderr });
-      const account = await ctx.api
-        .signup(email, password, options.bootstrapSecret)
-        .catch((error: unknown) => {
-          if (error instanceof ApiError && error.status === 403 && error.code === 'signup_closed') {
-            throw new CliError(
-              `Sign-up is closed at ${stackName(ctx)}: a deployed stack takes only its first account, with the ` +
-                `bootstrap secret. To join an existing account, ask one of its users to run: strm create user ${email}`,
-            );
-          }
-          throw error;
-        });
+      const { password, bootstrapSecret } = await readSignupSecrets(ctx, options.bootstrapSecret);
+      const account = await ctx.api.signup(email, password, bootstrapSecret).catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 403 && error.code === 'signup_closed') {
+          throw new CliError(
+            `Sign-up is closed at ${stackName(ctx)}: a deployed stack takes only its first account, with the ` +
+              `bootstrap secret. To join an existing account, ask one of its users to run: strm create user ${email}`,
+          );
+        }
+        throw error;
+      });
       if (ctx.output === 'json') runtime.stdout.write(formatJson(account));
       else {
         runtime.stdout.write(

@@ -85,9 +85,9 @@ function nextSteps(name: string, settings: ContextSettings): string {
     const region = settings.region ? ` --region ${settings.region}` : '';
     text +=
       '\nThe first account of a deployed stack needs its bootstrap secret (readable with AWS credentials):\n' +
-      `  BOOTSTRAP=$(aws secretsmanager get-secret-value${region} --secret-id ${settings.bootstrapSecretArn} ` +
+      `  export STRM_BOOTSTRAP_SECRET=$(aws secretsmanager get-secret-value${region} --secret-id ${settings.bootstrapSecretArn} ` +
       '--query SecretString --output text)\n' +
-      '  strm auth signup <email> --bootstrap-secret "$BOOTSTRAP"\n' +
+      '  strm auth signup <email>       # or leave STRM_BOOTSTRAP_SECRET unset and paste it at the prompt\n' +
       'Teammates join the account once it exists: a user of it runs strm create user <email>, and each teammate\n' +
       `imports the same outputs file (or runs strm context add ${name} --api-url ${settings.apiUrl ?? '<url>'}).\n`;
   }
