@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ApiError, type LoginResult } from '../api-client';
+import { type ApiClient, ApiError, type LoginResult } from '../api-client';
 import { formatJson, formatKeyValues } from '../output';
 import { readPassword, readPasswords } from '../password-prompt';
 import {
@@ -222,25 +222,40 @@ async function logOut(ctx: CommandContext, localOnly: boolean): Promise<string> 
     deleteSavedLogin(ctx.context.dir, apiUrl);
     return `Forgot the login at ${apiUrl} on this machine; its session was not ended on the server\n`;
   }
+  let ended: SessionEnd;
   try {
-    await ctx.api.logout(login.refreshToken);
+    ended = await endSessionOnServer(ctx.api, login.refreshToken);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) {
-      deleteSavedLogin(ctx.context.dir, apiUrl);
-      return (
-        `Logged out locally from ${apiUrl}: this stack has no server-side logout, so the session's refresh ` +
-        'token stays valid until it expires\n'
-      );
-    }
-    if (!(error instanceof ApiError && (error.status === 400 || error.status === 401))) {
-      throw new CliError(
-        `Could not end the session at ${stackName(ctx)} (${(error as Error).message}); the login is kept. ` +
-          'Run strm auth logout again when the stack answers, or forget it on this machine only: ' +
-          'strm auth logout --local',
-      );
-    }
-    // 400/401: the server no longer knows this session, which is what logging out is for.
+    throw new CliError(
+      `Could not end the session at ${stackName(ctx)} (${(error as Error).message}); the login is kept. ` +
+        'Run strm auth logout again when the stack answers, or forget it on this machine only: ' +
+        'strm auth logout --local',
+    );
   }
   deleteSavedLogin(ctx.context.dir, apiUrl);
+  if (ended === 'no_server_logout') {
+    return (
+      `Logged out locally from ${apiUrl}: this stack has no server-side logout, so the session's refresh ` +
+      'token stays valid until it expires\n'
+    );
+  }
   return `Logged out from ${apiUrl}\n`;
+}
+
+export type SessionEnd = 'ended' | 'no_server_logout';
+
+/**
+ * Ends a saved login's session on the server: 'ended' (also when the server no longer knows it, 400/401,
+ * which is what logging out is for), 'no_server_logout' for a stack without the route (404). Any other
+ * failure (the stack does not answer, 5xx) is thrown: the login should then be kept.
+ */
+export async function endSessionOnServer(api: ApiClient, refreshToken: string): Promise<SessionEnd> {
+  try {
+    await api.logout(refreshToken);
+    return 'ended';
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return 'no_server_logout';
+    if (error instanceof ApiError && (error.status === 400 || error.status === 401)) return 'ended';
+    throw error;
+  }
 }
