@@ -435,6 +435,17 @@ describe('strm list, get and delete stream', () => {
     expect(fs.existsSync(savedStreamFile('other'))).toBe(true);
   });
 
+  it("delete says on stderr that the deleted streams' key links are kept (deleting shreds nothing)", async () => {
+    // Prepare
+    api.on('DELETE /v1/streams/winston', { status: 200, body: { deleted: ['winston'] } });
+    // Act
+    const result = await runStrm(['delete', 'stream', 'winston'], { env });
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^Note: the key links of deleted streams are kept/);
+    expect(result.stderr).toContain('strm delete data-subject) before deleting their stream');
+  });
+
   it('delete without --recursive prints the 409 of a stream with derived streams', async () => {
     saveCredentials(streamRecord());
     api.on('DELETE /v1/streams/winston', {
