@@ -70,7 +70,9 @@ export function registerCredentialsCommands(program: Command, runtime: CliRuntim
 
   verb(program, 'delete', 'delete an entity')
     .command('credentials')
-    .description('delete one client id of a stream: it stops working at once, and its subscriptions end')
+    .description(
+      'delete one client id of a stream: it stops working within seconds (ingest ~5 s), its subscriptions end at once',
+    )
     .argument('<stream>', 'stream name')
     .argument('<client-id>', 'the client id (strm get stream <stream> lists them)')
     .action(async (stream: string, clientId: string, _options: unknown, command: Command) => {

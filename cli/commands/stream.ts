@@ -221,5 +221,12 @@ export function registerStreamCommands(program: Command, runtime: CliRuntime): v
               ? `Deleted batch exporters: ${result.deletedBatchExporters.join(', ')}\n`
               : ''),
         );
+      if (deleted.length > 0) runtime.stderr.write(KEY_LINKS_KEPT_NOTE);
     });
 }
+
+/** Deleting a stream shreds nothing: said after every delete, so nobody takes it for a forget. */
+const KEY_LINKS_KEPT_NOTE =
+  'Note: the key links of deleted streams are kept, so the events they accepted stay decryptable while the ' +
+  'source stream retains them. To shred data, delete key links or data subjects (strm delete key-link, ' +
+  'strm delete data-subject) before deleting their stream.\n';

@@ -26,8 +26,11 @@ export interface StreamRecord {
   keyRotationHours?: number;
   /** ISO 8601. */
   createdAt: string;
-  /** Client ids only; the secret appears once, in the create response. */
-  credentials: { clientId: string }[];
+  /**
+   * Client ids only; the secret appears once, in the create response. `expiresAt` (ISO 8601): a
+   * temporary credential, refused from then on (core/stream-status.ts `streamAcceptsClient`).
+   */
+  credentials: { clientId: string; expiresAt?: string }[];
 }
 
 /** `POST /v1/streams` body. */

@@ -105,6 +105,15 @@ describe('the exports bucket', () => {
     expect(rules).toContainEqual({ Id: 'exported-files', ExpirationInDays: 400, Status: 'Enabled' });
   });
 
+  it('keeps the access logs (which hold every download URL, expired) 90 days', () => {
+    // Act
+    const logs = resourcesOf(template, 'AWS::S3::Bucket')[logsBucketId(template)]!;
+    // Assess
+    expect(logs.Properties.LifecycleConfiguration.Rules).toEqual([
+      { Id: 'access-logs', ExpirationInDays: 90, Status: 'Enabled' },
+    ]);
+  });
+
   it('logs server access to the access-logs bucket, which takes log delivery by bucket policy only', () => {
     // Act
     const bucket = resourcesOf(template, 'AWS::S3::Bucket')[exportsBucketId(template)]!;

@@ -261,8 +261,9 @@ describe('Lambda functions', () => {
     expect(Object.keys(env).sort()).toEqual(['CONNECTIONS_TABLE', 'STREAMS_TABLE', 'WS_CALLBACK_URL']);
   });
 
-  it('ws-authorizer gets the streams and key-links tables, the key and the token issuer', () => {
+  it('ws-authorizer gets the streams, key-links and accounts (sessions) tables, the key and the token issuer', () => {
     expect(withoutCommon('ws-authorizer')).toEqual({
+      ACCOUNTS_TABLE: table('Accounts'),
       STREAMS_TABLE: table('Streams'),
       KEY_LINKS_TABLE: table('KeyLinks'),
       KMS_KEY_ID: key(),

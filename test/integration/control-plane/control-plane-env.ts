@@ -127,7 +127,7 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
           ...overrides,
         }),
       token: createTokenHandler({ streams, billingIds, tokens: async () => tokens }),
-      wsAuthorizer: createWsAuthorizerHandler({ streams, tokens: async () => tokens }),
+      wsAuthorizer: createWsAuthorizerHandler({ streams, sessions, tokens: async () => tokens }),
       close: () => emulators.stop(),
     };
   } catch (err) {

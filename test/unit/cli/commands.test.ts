@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { StreamRecord } from '../../../cli/api-client';
+import { writeConfigFile } from '../../../cli/config';
 import { saveStream } from '../../../cli/saved-entities';
 import { readSavedLogin, writeSavedLogin } from '../../../cli/user-session';
 import { localContextDir, runStrm, tempConfigDir } from './run-cli';
@@ -107,6 +108,55 @@ describe('strm auth', () => {
     api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
     await runStrm(['auth', 'signup', 'you@example.com', '--bootstrap-secret', 'boot'], { env });
     expect(JSON.parse(api.requestsTo('POST /v1/accounts')[0].body).bootstrapSecret).toBe('boot');
+  });
+
+  it('signup warns that --bootstrap-secret exposes the secret, and still sends it', async () => {
+    // Prepare
+    api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
+    // Act
+    const result = await runStrm(['auth', 'signup', 'you@example.com', '--bootstrap-secret', 'boot'], {
+      env,
+    });
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      /--bootstrap-secret puts the secret in your shell history.*STRM_BOOTSTRAP_SECRET/,
+    );
+    expect(result.stderr).not.toContain('boot\n');
+  });
+
+  it('signup takes the bootstrap secret from STRM_BOOTSTRAP_SECRET, without a warning', async () => {
+    // Prepare
+    api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
+    // Act
+    const result = await runStrm(['auth', 'signup', 'you@example.com'], {
+      env: { ...env, STRM_BOOTSTRAP_SECRET: 'boot-env' },
+    });
+    // Assess
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(api.requestsTo('POST /v1/accounts')[0].body).bootstrapSecret).toBe('boot-env');
+  });
+
+  it('signup on a deployed stack reads the bootstrap secret after the password (prompt or piped stdin)', async () => {
+    // Prepare
+    api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
+    writeConfigFile(dir, {
+      currentContext: 'prod',
+      contexts: { prod: { apiUrl, stack: 'strm-prod', bootstrapSecretArn: 'arn:aws:secretsmanager:x' } },
+    });
+    const { STRM_PASSWORD: _unused, STRM_API_URL: _url, ...noSecrets } = env;
+    // Act
+    const result = await runStrm(['auth', 'signup', 'you@example.com'], {
+      env: noSecrets,
+      stdin: 'piped pw\npiped boot\n',
+    });
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(api.requestsTo('POST /v1/accounts')[0].body)).toEqual({
+      email: 'you@example.com',
+      password: 'piped pw',
+      bootstrapSecret: 'piped boot',
+    });
   });
 
   it('signup prints the server message on a clash and exits 1', async () => {
@@ -383,6 +433,17 @@ describe('strm list, get and delete stream', () => {
     expect(fs.existsSync(savedStreamFile('winston'))).toBe(false);
     expect(fs.existsSync(savedStreamFile('winston-0'))).toBe(false);
     expect(fs.existsSync(savedStreamFile('other'))).toBe(true);
+  });
+
+  it("delete says on stderr that the deleted streams' key links are kept (deleting shreds nothing)", async () => {
+    // Prepare
+    api.on('DELETE /v1/streams/winston', { status: 200, body: { deleted: ['winston'] } });
+    // Act
+    const result = await runStrm(['delete', 'stream', 'winston'], { env });
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^Note: the key links of deleted streams are kept/);
+    expect(result.stderr).toContain('strm delete data-subject) before deleting their stream');
   });
 
   it('delete without --recursive prints the 409 of a stream with derived streams', async () => {

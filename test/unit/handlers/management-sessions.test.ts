@@ -218,7 +218,9 @@ describe('password change', () => {
     // Act
     await changePassword(api, s.accessToken, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
     // Assess
-    expect(api.log.attributesOf('password changed')).toEqual([{ accountId: 'acct-1', sessionsRevoked: 1 }]);
+    expect(api.log.attributesOf('password changed')).toEqual([
+      { accountId: 'acct-1', sessionsRevoked: 1, connectionsEnded: 0 },
+    ]);
     expect(api.log.text()).not.toContain(NEW_PASSWORD);
     expect(api.log.text()).not.toContain(PASSWORD);
   });
