@@ -2,9 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { StreamRecord } from '../../../cli/api-client';
 import { saveStream } from '../../../cli/saved-entities';
+import { DEFAULT_MAX_IN_FLIGHT } from '../../../cli/sim-runner';
 import { readSavedLogin } from '../../../cli/user-session';
 import { localContextDir, runStrm } from './run-cli';
-import { closedPortUrl, fakeJwt } from './scripted-api';
+import { closedPortUrl, fakeJwt, type ScriptedResponse } from './scripted-api';
 import { scriptedCli, signIn } from './scripted-cli';
 
 const cli = scriptedCli({ env: { STRM_PASSWORD: 'correct horse' } });
@@ -559,18 +560,26 @@ describe('strm sim run-random', () => {
   });
 
   it('ends the run with exit code 1 on the first non-204, printing status and body', async () => {
+    // Prepare: two events accepted; the later ones are held until the sender has as many in flight as it
+    // may, then all refused, so it cannot have sent more by the time it sees a refusal.
     saveCredentials(streamRecord());
-    let received = 0;
+    const held: Array<(answer: ScriptedResponse) => void> = [];
+    const refusal: ScriptedResponse = { status: 400, text: "Field: 'url' doesn't match regex" };
     cli.api.on('POST /event', () => {
-      received += 1;
-      return received >= 3 ? { status: 400, text: "Field: 'url' doesn't match regex" } : { status: 204 };
+      if (events().length <= 2) return { status: 204 };
+      return new Promise<ScriptedResponse>((answer) => {
+        held.push(answer);
+        if (held.length === DEFAULT_MAX_IN_FLIGHT) for (const release of held) release(refusal);
+      });
     });
+    // Act
     const result = await sim('winston', '--count', '100', '--interval', '0', '--quiet');
+    // Assess
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       /Error: The event gateway answered 400: Field: 'url' doesn't match regex\n$/,
     );
-    expect(events().length).toBeLessThan(100);
+    expect(events()).toHaveLength(2 + DEFAULT_MAX_IN_FLIGHT);
   });
 
   it('stops gracefully when interrupted, with exit code 130', async () => {
