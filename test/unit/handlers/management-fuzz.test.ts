@@ -138,7 +138,7 @@ const VALID_BODIES: Record<string, Record<string, unknown>[]> = {
     { ref: 'fuzz/c/1.0.0', schemaRef: 'fuzz/thing/1.0.0', keyField: 'id', piiFields: {}, validations: [] },
   ],
   'POST /v1/batch-exporters': [{ stream: 'fuzz-target-0', interval: 60, pathPrefix: 'p' }],
-  'POST /v1/data-subjects/forget': [{ keyLink: 'x' }],
+  'POST /v1/data-subjects/forget': [{ dataSubject: 'subject-1' }],
 };
 const ANY_VALID_BODY = Object.values(VALID_BODIES).flat();
 
