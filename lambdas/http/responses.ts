@@ -23,8 +23,11 @@ export function noContent(): APIGatewayProxyStructuredResultV2 {
   return { statusCode: 204 };
 }
 
-/** `Retry-After` (whole seconds, at least 1) for an error that says when to come back. */
-function retryAfterHeaders(error: unknown): Record<string, string> {
+/**
+ * `Retry-After` (whole seconds, at least 1) for an error that says when to come back; no header for any
+ * other error. The one spelling of the header for every API (management, ingest, token endpoints).
+ */
+export function retryAfterHeaders(error: unknown): Record<string, string> {
   const seconds = retryAfterSecondsOf(error);
   if (seconds === undefined) return {};
   return { 'retry-after': String(Math.max(1, Math.ceil(seconds))) };

@@ -1,4 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
+import { synthesizedTemplates } from './synth-once';
 import { HANDLERS, logicalIdsOf, resourcesOf, synthPrivacyStreams } from './synth-stack';
 
 /** The exports bucket, its access logs, the export tick's schedule, and who may touch S3 how. */
@@ -11,7 +12,7 @@ interface Statement {
 
 let template: Template;
 beforeAll(() => {
-  template = synthPrivacyStreams({ bundle: false }).template;
+  template = synthesizedTemplates().template;
 });
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);

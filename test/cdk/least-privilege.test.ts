@@ -1,5 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { HANDLERS, logicalIdsOf, synthPrivacyStreams } from './synth-stack';
+import { synthesizedTemplates } from './synth-once';
+import { HANDLERS, logicalIdsOf } from './synth-stack';
 
 interface Statement {
   Effect: string;
@@ -9,7 +10,7 @@ interface Statement {
 
 let template: Template;
 beforeAll(() => {
-  template = synthPrivacyStreams({ bundle: false }).template;
+  template = synthesizedTemplates().template;
 });
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);

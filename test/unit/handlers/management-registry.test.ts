@@ -1,4 +1,3 @@
-import { hashPassword } from '../../../lambdas/core/passwords';
 import {
   MANAGEMENT_NOW,
   type ManagementRequest,
@@ -6,6 +5,7 @@ import {
   managementRequest,
   responseBody,
 } from '../../support/management-api';
+import { fixturePasswordHash } from '../../support/password-hashes';
 import { streamRecord } from '../../support/stream-records';
 
 /**
@@ -422,7 +422,7 @@ describe('billing ids', () => {
     await api.accounts.create({
       accountId: 'old-1',
       email: 'old@example.com',
-      passwordHash: await hashPassword('correct horse'),
+      passwordHash: fixturePasswordHash('correct horse'),
       createdAt: new Date(MANAGEMENT_NOW).toISOString(),
     });
     // Act

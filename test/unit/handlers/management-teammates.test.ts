@@ -1,10 +1,10 @@
-import { hashPassword } from '../../../lambdas/core/passwords';
 import {
   type ManagementRequest,
   managementApi,
   managementRequest,
   responseBody,
 } from '../../support/management-api';
+import { fixturePasswordHash } from '../../support/password-hashes';
 
 /**
  * Teammates (`/v1/users`) through createManagementHandler with in-memory fakes: a user of an account adds
@@ -20,7 +20,7 @@ async function accountWithUser(api: Api, accountId = 'acc-1', email = 'ann@examp
     {
       accountId,
       email,
-      passwordHash: await hashPassword('ann password long'),
+      passwordHash: fixturePasswordHash('ann password long'),
       createdAt: '2024-12-01T00:00:00.000Z',
     },
     true,
@@ -126,7 +126,7 @@ describe('listing teammates: GET /v1/users', () => {
     api.accounts.put({
       accountId: 'acc-old',
       email: 'old@example.com',
-      passwordHash: await hashPassword('old password long'),
+      passwordHash: fixturePasswordHash('old password long'),
       createdAt: '2024-01-01T00:00:00.000Z',
     });
     const login = await call(api, {
@@ -157,7 +157,7 @@ describe('a user from before teammates (no membership item)', () => {
     api.accounts.put({
       accountId: 'acc-old',
       email: 'old@example.com',
-      passwordHash: await hashPassword('old password long'),
+      passwordHash: fixturePasswordHash('old password long'),
       createdAt: '2024-01-01T00:00:00.000Z',
     });
   }
