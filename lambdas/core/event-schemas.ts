@@ -42,11 +42,6 @@ export function findBuiltinSchema(ref: string): EventSchema | undefined {
   return BUILTIN_BY_REF.get(canonicalBuiltinRef(ref, (canonical) => BUILTIN_BY_REF.has(canonical)));
 }
 
-/** Whether a ref names a built-in schema. */
-export function isBuiltinSchemaRef(ref: string): boolean {
-  return findBuiltinSchema(ref) !== undefined;
-}
-
 /** Schema definitions are documents, not data: this bounds what a registry item and a compile may cost. */
 export const MAX_SCHEMA_DEFINITION_BYTES = 64 * 1024;
 /**
