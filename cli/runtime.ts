@@ -4,6 +4,7 @@ import { configDir, type Endpoints, resolveEndpoints } from './config';
 import { describeMigration, migrateLegacyLayout } from './config-migration';
 import { type ResolvedContext, resolveContext } from './contexts';
 import { type OutputFormat, parseOutputFormat } from './output';
+import { UserSession } from './user-session';
 
 export { CliError } from './cli-error';
 
@@ -40,6 +41,8 @@ export interface CommandContext {
   endpoints: Endpoints;
   output: OutputFormat;
   api: ApiClient;
+  /** The saved login for `api` in this context: every authenticated call goes through it (refresh on expiry). */
+  session: UserSession;
 }
 
 /** Output formats a command accepts; every command has table and json, `get usage` csv too. */
@@ -63,12 +66,14 @@ export function commandContext(
   if (!formats.includes(output)) {
     throw new CliError(`This command cannot print -o ${output}: use ${formats.join(' or ')}`);
   }
+  const api = new ApiClient({ apiUrl: endpoints.apiUrl, fetch: runtime.fetch });
   return {
     runtime,
     configDir: dir,
     context,
     endpoints,
     output,
-    api: new ApiClient({ apiUrl: endpoints.apiUrl, fetch: runtime.fetch }),
+    api,
+    session: new UserSession(api, context.dir),
   };
 }

@@ -32,7 +32,8 @@ export interface SimulationResult {
   rejected?: SendResult;
 }
 
-const DEFAULT_MAX_IN_FLIGHT = 4;
+/** Requests in flight at most unless told otherwise (what `strm sim run-random` sends with). */
+export const DEFAULT_MAX_IN_FLIGHT = 4;
 
 export async function runSimulation<T = Record<string, unknown>>(
   options: SimulationOptions<T>,

@@ -2,7 +2,6 @@ import { ApiError, type StreamCredentials, type StreamRecord } from './api-clien
 import { CliError } from './cli-error';
 import type { CommandContext } from './runtime';
 import { loadSavedStream } from './saved-entities';
-import { UserSession } from './user-session';
 
 export interface ResolvedStreamCredentials {
   credentials: StreamCredentials;
@@ -32,7 +31,7 @@ async function noSavedCredentials(ctx: CommandContext, streamName: string): Prom
   const where = `context ${ctx.context.name} (${ctx.endpoints.apiUrl})`;
   let exists: boolean | undefined;
   try {
-    await new UserSession(ctx.api, ctx.context.dir).call((token) => ctx.api.getStream(token, streamName));
+    await ctx.session.call((token) => ctx.api.getStream(token, streamName));
     exists = true;
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) exists = false;

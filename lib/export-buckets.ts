@@ -8,6 +8,9 @@ import type { PrivacyStreamsConfig } from './stack-config';
 import { TOPOLOGY } from './topology';
 import type { BucketName } from './topology-types';
 
+/** How long the access-logs bucket keeps the buckets' server access logs. */
+export const ACCESS_LOG_DAYS = 90;
+
 export interface ExportBucketsProps {
   readonly key: kms.IKey;
   readonly config: PrivacyStreamsConfig;
@@ -36,7 +39,8 @@ export class ExportBuckets extends Construct {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
-      lifecycleRules: [{ id: 'access-logs', expiration: Duration.days(365) }],
+      // Access logs hold each download's (expired) presigned URL and the downloader's IP: kept 90 days.
+      lifecycleRules: [{ id: 'access-logs', expiration: Duration.days(ACCESS_LOG_DAYS) }],
       removalPolicy: props.removalPolicy,
     });
     const byName = {} as Record<BucketName, s3.Bucket>;

@@ -70,10 +70,22 @@ export function grantAccess(
   if (access.bootstrapSecret) targets.bootstrapSecret.grantRead(grantee);
 }
 
+/** Single DynamoDB actions that only read (a function granted just these writes nothing). */
+const TABLE_READ_ACTIONS: ReadonlySet<string> = new Set([
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+]);
+
 /** Whether a function's grants write to KMS-encrypted data (CDK then adds GenerateDataKey* and ReEncrypt*). */
 export function writesEncryptedData(access: FunctionAccess<EventStreamName>): boolean {
   const streamWrites = Object.values(access.streams ?? {}).includes('write');
-  const tableWrites = Object.values(access.tables ?? {}).some((grants) => grants?.some((g) => g !== 'read'));
+  const tableWrites = Object.values(access.tables ?? {}).some((grants) =>
+    grants?.some((g) => g !== 'read' && !TABLE_READ_ACTIONS.has(g)),
+  );
   const bucketWrites = Object.values(access.buckets ?? {}).some((bucket) => bucket?.write !== undefined);
   return streamWrites || tableWrites || bucketWrites;
 }

@@ -152,7 +152,8 @@ const FUNCTIONS = {
     memoryMb: 256,
     timeoutSeconds: 10,
     access: {
-      tables: { streams: ['read'], keyLinks: ['read'] },
+      // Accounts: a read token's sign-in session must still be live (a session item, by key).
+      tables: { streams: ['read'], keyLinks: ['read'], accounts: ['dynamodb:GetItem'] },
       kms: ['kms:Decrypt'],
     },
     env: { TOKEN_ISSUER },

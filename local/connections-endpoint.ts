@@ -41,12 +41,6 @@ export interface SubscriberLimits {
   onSlowSubscriberClosed?: (connectionId: string) => void;
 }
 
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  const ip = address.replace(/^::ffff:/, '');
-  return ip === '::1' || /^127\./.test(ip);
-}
-
 function reply(res: GatewayResponse, status: number, body?: unknown, errorType?: string): void {
   const headers: Record<string, string> = { 'x-amzn-requestid': apiGatewayId() };
   if (errorType) headers['x-amzn-errortype'] = errorType;
@@ -65,6 +59,7 @@ function gone(res: GatewayResponse): void {
 /**
  * Serves one `@connections` request; returns the status it answered (for the caller's log line).
  * An undefined `connectionId` (a path that does not decode) names no connection: it is Gone, like an unknown id.
+ * Who may call is the server's business (local/connections-server.ts: signed, from loopback only).
  */
 export async function handleConnectionsRequest(
   req: GatewayRequest,
@@ -73,11 +68,6 @@ export async function handleConnectionsRequest(
   connections: ReadonlyMap<string, LiveConnection>,
   limits: SubscriberLimits = {},
 ): Promise<number> {
-  if (!isLoopback(req.socket.remoteAddress)) {
-    req.resume();
-    reply(res, 403, { message: 'Forbidden' }, 'ForbiddenException');
-    return 403;
-  }
   const live = connectionId === undefined ? undefined : connections.get(connectionId);
   const open = live && live.ws.readyState === live.ws.OPEN ? live : undefined;
   switch (req.method) {

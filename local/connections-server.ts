@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import {
   CONNECTIONS_PATH,
   handleConnectionsRequest,
-  isLoopback,
   type LiveConnection,
   type SubscriberLimits,
 } from './connections-endpoint';
@@ -32,6 +31,13 @@ export interface ConnectionsServer {
   /** The callback URL the functions get as WS_CALLBACK_URL. */
   url: string;
   close(): Promise<void>;
+}
+
+/** Whether a peer address is this machine's (IPv4 127/8, IPv6 ::1, IPv4-mapped included). */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const ip = address.replace(/^::ffff:/, '');
+  return ip === '::1' || /^127\./.test(ip);
 }
 
 /** The connection id of an `@connections` path; undefined when its percent-encoding is malformed. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
+import { errorName } from '../lambdas/core/errors';
 import { TOPOLOGY } from '../lib/topology';
 import { invokeHandler } from './lambda-invoke';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './local-account';
@@ -50,7 +51,7 @@ export function startLocalSchedules(opts: {
       const event = scheduledEvent(`${functionName}-schedule`);
       const invocation = Promise.resolve()
         .then(() => invokeHandler(opts.handlers[schedule.function], functionName, event, timeoutMs))
-        .catch((err: unknown) => opts.log?.(`[${functionName} ← schedule] failed (${(err as Error)?.name})`))
+        .catch((err: unknown) => opts.log?.(`[${functionName} ← schedule] failed (${errorName(err)})`))
         .finally(() => {
           busy = false;
           running.delete(invocation);

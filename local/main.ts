@@ -1,6 +1,7 @@
 import './sdk-warning-off';
 import { Command, InvalidArgumentError } from 'commander';
 import { buildConsole } from '../console/build';
+import { errorName } from '../lambdas/core/errors';
 import { hasAccounts } from './accounts-present';
 import { consoleSite } from './console-site';
 import { DataDirInUseError } from './data-dir-lock';
@@ -63,9 +64,7 @@ async function main(): Promise<void> {
   const options = program.opts<{ port: number; dataDir: string; quiet?: boolean; bundles?: string }>();
 
   // A failure outside a request must not take the whole local stack down (functions have their own threads).
-  process.on('unhandledRejection', (reason) =>
-    timestamped(`unhandled rejection (${(reason as Error)?.name})`),
-  );
+  process.on('unhandledRejection', (reason) => timestamped(`unhandled rejection (${errorName(reason)})`));
 
   let stack: LocalStack;
   try {

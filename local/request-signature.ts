@@ -120,50 +120,148 @@ export function queryOf(url: string): Record<string, string | string[]> {
   return query;
 }
 
-const refuse = (reason: SignatureRefusal['reason'], message: string): SignatureRefusal => ({
+export const refuse = (reason: SignatureRefusal['reason'], message: string): SignatureRefusal => ({
   reason,
   message,
 });
 
-/** Undefined when the request carries a valid signature of the expected credentials; otherwise why not. */
-export async function verifyRequestSignature(
+/** How a service's SigV4 differs from the others', and how it words its refusals. */
+export interface SigV4Rules {
+  /** false for S3: the path is signed as sent; the other services encode it once more. */
+  uriEscapePath: boolean;
+  /**
+   * `checked-when-sent`: an `x-amz-content-sha256` header, when sent, must be the body's hash (the JSON
+   * services). `required-or-unsigned`: the header must be sent, as the body's hash or `UNSIGNED-PAYLOAD` (S3).
+   */
+  payloadHash: 'checked-when-sent' | 'required-or-unsigned';
+  messages: { unknownKey: string; expired: string; payloadMismatch: string };
+}
+
+/** Kinesis, DynamoDB, KMS and `execute-api` (@connections). */
+export const AWS_JSON_SIGV4: SigV4Rules = {
+  uriEscapePath: true,
+  payloadHash: 'checked-when-sent',
+  messages: {
+    unknownKey: 'The security token included in the request is invalid.',
+    expired: 'Signature expired.',
+    payloadMismatch: 'The provided x-amz-content-sha256 header does not match the body.',
+  },
+};
+
+export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+export const SIGNATURE_MISMATCH =
+  'The request signature we calculated does not match the signature you provided.';
+
+/**
+ * One signer per expected credential, service and path rule, made on first use: the signer keeps its
+ * derived signing key (per day) in @smithy's cache, so a verification costs the canonical request and
+ * two HMACs, not a new signer. Keyed by the credentials object: a stack's credentials live as long as it.
+ */
+const signers = new WeakMap<AwsCredentialIdentity, Map<string, SignatureV4>>();
+
+export function signerFor(expected: SignatureExpectation, uriEscapePath: boolean): SignatureV4 {
+  let ofCredentials = signers.get(expected.credentials);
+  if (!ofCredentials) {
+    ofCredentials = new Map();
+    signers.set(expected.credentials, ofCredentials);
+  }
+  const key = `${expected.region}/${expected.service}/${uriEscapePath}`;
+  let signer = ofCredentials.get(key);
+  if (!signer) {
+    signer = new SignatureV4({
+      credentials: expected.credentials,
+      region: expected.region,
+      service: expected.service,
+      sha256: NodeSha256,
+      uriEscapePath,
+      applyChecksum: false,
+    });
+    ofCredentials.set(key, signer);
+  }
+  return signer;
+}
+
+/** The access key and the credential scope are the expected ones. */
+export function checkScope(
+  accessKeyId: string,
+  scope: { region: string; service: string },
+  expected: SignatureExpectation,
+  rules: SigV4Rules,
+): SignatureRefusal | undefined {
+  if (!sameText(accessKeyId, expected.credentials.accessKeyId)) {
+    return refuse('unknown_key', rules.messages.unknownKey);
+  }
+  if (scope.service !== expected.service || scope.region !== expected.region) {
+    return refuse('mismatch', 'Credential should be scoped to the right region and service.');
+  }
+  return undefined;
+}
+
+/** The signed headers' values, or the name of one that is missing. */
+export function signedHeaderValues(
+  request: IncomingSignedRequest,
+  names: readonly string[],
+): Record<string, string> | string {
+  const headers: Record<string, string> = {};
+  for (const name of names) {
+    const value = headerValue(request.headers, name);
+    if (value === undefined) return name;
+    headers[name] = value;
+  }
+  return headers;
+}
+
+function checkPayloadHash(request: IncomingSignedRequest, rules: SigV4Rules): SignatureRefusal | undefined {
+  const declared = headerValue(request.headers, 'x-amz-content-sha256');
+  if (declared === undefined) {
+    return rules.payloadHash === 'required-or-unsigned'
+      ? refuse('incomplete', 'Missing required header x-amz-content-sha256.')
+      : undefined;
+  }
+  if (rules.payloadHash === 'required-or-unsigned' && declared === UNSIGNED_PAYLOAD) return undefined;
+  return declared === createHash('sha256').update(request.body).digest('hex')
+    ? undefined
+    : refuse('mismatch', rules.messages.payloadMismatch);
+}
+
+/** Everything but the signature itself: header syntax, key, scope, clock and payload hash. */
+function checkSignedRequest(
   request: IncomingSignedRequest,
   expected: SignatureExpectation,
-): Promise<SignatureRefusal | undefined> {
+  rules: SigV4Rules,
+): SignatureRefusal | { auth: AuthorizationParts; date: Date; headers: Record<string, string> } {
   const header = headerValue(request.headers, 'authorization');
   if (!header) return refuse('missing', 'Missing Authentication Token');
   const auth = parseAuthorization(header);
   const date = parseAmzDate(headerValue(request.headers, 'x-amz-date'));
   if (!auth || !date) return refuse('incomplete', 'Authorization header or X-Amz-Date is malformed');
-  if (!sameText(auth.accessKeyId, expected.credentials.accessKeyId)) {
-    return refuse('unknown_key', 'The security token included in the request is invalid.');
+  const refusal = checkScope(auth.accessKeyId, auth.scope, expected, rules);
+  if (refusal) return refusal;
+  if (Math.abs((expected.now ?? Date.now)() - date.getTime()) > MAX_SKEW_MS) {
+    return refuse('expired', rules.messages.expired);
   }
-  if (auth.scope.service !== expected.service || auth.scope.region !== expected.region) {
-    return refuse('mismatch', 'Credential should be scoped to the right region and service.');
-  }
-  const now = (expected.now ?? Date.now)();
-  if (Math.abs(now - date.getTime()) > MAX_SKEW_MS) return refuse('expired', 'Signature expired.');
-  const declaredHash = headerValue(request.headers, 'x-amz-content-sha256');
-  if (
-    declaredHash !== undefined &&
-    declaredHash !== createHash('sha256').update(request.body).digest('hex')
-  ) {
-    return refuse('mismatch', 'The provided x-amz-content-sha256 header does not match the body.');
-  }
-  const headers: Record<string, string> = {};
-  for (const name of auth.signedHeaders) {
-    const value = headerValue(request.headers, name);
-    if (value === undefined) return refuse('mismatch', `Signed header ${name} is missing.`);
-    headers[name] = value;
-  }
-  const signer = new SignatureV4({
-    credentials: expected.credentials,
-    region: expected.region,
-    service: expected.service,
-    sha256: NodeSha256,
-    applyChecksum: false,
-  });
-  const signed = await signer.sign(
+  const payloadRefusal = checkPayloadHash(request, rules);
+  if (payloadRefusal) return payloadRefusal;
+  const headers = signedHeaderValues(request, auth.signedHeaders);
+  if (typeof headers === 'string') return refuse('mismatch', `Signed header ${headers} is missing.`);
+  return { auth, date, headers };
+}
+
+/**
+ * Undefined when the request carries a valid `Authorization` header signature of the expected
+ * credentials; otherwise why not. The signature is recomputed over exactly the headers the request says
+ * it signed, and must name those same headers (a header the signer would not sign, such as `expect`,
+ * cannot be claimed).
+ */
+export async function verifySigV4(
+  request: IncomingSignedRequest,
+  expected: SignatureExpectation,
+  rules: SigV4Rules,
+): Promise<SignatureRefusal | undefined> {
+  const checked = checkSignedRequest(request, expected, rules);
+  if ('reason' in checked) return checked;
+  const { auth, date, headers } = checked;
+  const signed = await signerFor(expected, rules.uriEscapePath).sign(
     {
       method: request.method,
       protocol: 'http:',
@@ -180,7 +278,13 @@ export async function verifyRequestSignature(
     recomputed !== undefined &&
     recomputed.signedHeaders.join(';') === auth.signedHeaders.join(';') &&
     sameText(recomputed.signature, auth.signature);
-  return matches
-    ? undefined
-    : refuse('mismatch', 'The request signature we calculated does not match the signature you provided.');
+  return matches ? undefined : refuse('mismatch', SIGNATURE_MISMATCH);
+}
+
+/** The JSON services' check (Kinesis, DynamoDB, KMS, @connections). */
+export function verifyRequestSignature(
+  request: IncomingSignedRequest,
+  expected: SignatureExpectation,
+): Promise<SignatureRefusal | undefined> {
+  return verifySigV4(request, expected, AWS_JSON_SIGV4);
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ApiError, type LoginResult } from '../api-client';
+import { type ApiClient, ApiError, type LoginResult } from '../api-client';
 import { formatJson, formatKeyValues } from '../output';
 import { readPassword, readPasswords } from '../password-prompt';
 import {
@@ -34,6 +34,39 @@ function howToJoin(ctx: CommandContext, email: string): string {
     : `No account yet? Create one: strm auth signup ${email}`;
 }
 
+const BOOTSTRAP_SECRET_FIELD = { envVar: 'STRM_BOOTSTRAP_SECRET', prompt: 'Bootstrap secret: ' };
+
+/**
+ * The sign-up password and bootstrap secret. The secret: `--bootstrap-secret` (kept for old scripts, with
+ * a warning: argv is in shell history and the process list), else STRM_BOOTSTRAP_SECRET, else (a deployed
+ * stack, where the first account needs it) a hidden prompt or the line after the password on piped stdin.
+ */
+async function readSignupSecrets(
+  ctx: CommandContext,
+  flag: string | undefined,
+): Promise<{ password: string; bootstrapSecret?: string }> {
+  const { env, stdin, stderr } = ctx.runtime;
+  if (flag !== undefined) {
+    stderr.write(
+      'Warning: --bootstrap-secret puts the secret in your shell history and the process list; ' +
+        'set STRM_BOOTSTRAP_SECRET instead (or type it at the prompt).\n',
+    );
+  }
+  const fromEnv = env.STRM_BOOTSTRAP_SECRET === '' ? undefined : env.STRM_BOOTSTRAP_SECRET;
+  if (flag !== undefined || fromEnv !== undefined || !isDeployed(ctx)) {
+    const password = await readPassword({ env, stdin, stderr });
+    const bootstrapSecret = flag ?? fromEnv;
+    return bootstrapSecret === undefined ? { password } : { password, bootstrapSecret };
+  }
+  const [password, bootstrapSecret] = await readPasswords({
+    env,
+    stdin,
+    stderr,
+    fields: [{ envVar: 'STRM_PASSWORD', prompt: 'Password: ' }, BOOTSTRAP_SECRET_FIELD],
+  });
+  return { password: password!, bootstrapSecret: bootstrapSecret! };
+}
+
 /** Logs in and saves the tokens in the context; the API's refusals as messages that say what to do. */
 export async function logInAndSave(
   ctx: CommandContext,
@@ -66,26 +99,27 @@ export function registerAuthCommands(program: Command, runtime: CliRuntime): voi
 
   auth
     .command('signup')
-    .description('create an account (password from the prompt or STRM_PASSWORD)')
+    .description(
+      'create an account (password from the prompt or STRM_PASSWORD; on a deployed stack the bootstrap ' +
+        'secret from STRM_BOOTSTRAP_SECRET or a prompt)',
+    )
     .argument('<email>', 'your email address')
     .option(
       '--bootstrap-secret <secret>',
-      'deployed stacks: the bootstrap secret that allows the first sign-up',
+      'deprecated (the secret lands in shell history and the process list): use STRM_BOOTSTRAP_SECRET',
     )
     .action(async (email: string, options: { bootstrapSecret?: string }, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-      const password = await readPassword({ env: runtime.env, stdin: runtime.stdin, stderr: runtime.stderr });
-      const account = await ctx.api
-        .signup(email, password, options.bootstrapSecret)
-        .catch((error: unknown) => {
-          if (error instanceof ApiError && error.status === 403 && error.code === 'signup_closed') {
-            throw new CliError(
-              `Sign-up is closed at ${stackName(ctx)}: a deployed stack takes only its first account, with the ` +
-                `bootstrap secret. To join an existing account, ask one of its users to run: strm create user ${email}`,
-            );
-          }
-          throw error;
-        });
+      const { password, bootstrapSecret } = await readSignupSecrets(ctx, options.bootstrapSecret);
+      const account = await ctx.api.signup(email, password, bootstrapSecret).catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 403 && error.code === 'signup_closed') {
+          throw new CliError(
+            `Sign-up is closed at ${stackName(ctx)}: a deployed stack takes only its first account, with the ` +
+              `bootstrap secret. To join an existing account, ask one of its users to run: strm create user ${email}`,
+          );
+        }
+        throw error;
+      });
       if (ctx.output === 'json') runtime.stdout.write(formatJson(account));
       else {
         runtime.stdout.write(
@@ -188,25 +222,40 @@ async function logOut(ctx: CommandContext, localOnly: boolean): Promise<string> 
     deleteSavedLogin(ctx.context.dir, apiUrl);
     return `Forgot the login at ${apiUrl} on this machine; its session was not ended on the server\n`;
   }
+  let ended: SessionEnd;
   try {
-    await ctx.api.logout(login.refreshToken);
+    ended = await endSessionOnServer(ctx.api, login.refreshToken);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) {
-      deleteSavedLogin(ctx.context.dir, apiUrl);
-      return (
-        `Logged out locally from ${apiUrl}: this stack has no server-side logout, so the session's refresh ` +
-        'token stays valid until it expires\n'
-      );
-    }
-    if (!(error instanceof ApiError && (error.status === 400 || error.status === 401))) {
-      throw new CliError(
-        `Could not end the session at ${stackName(ctx)} (${(error as Error).message}); the login is kept. ` +
-          'Run strm auth logout again when the stack answers, or forget it on this machine only: ' +
-          'strm auth logout --local',
-      );
-    }
-    // 400/401: the server no longer knows this session, which is what logging out is for.
+    throw new CliError(
+      `Could not end the session at ${stackName(ctx)} (${(error as Error).message}); the login is kept. ` +
+        'Run strm auth logout again when the stack answers, or forget it on this machine only: ' +
+        'strm auth logout --local',
+    );
   }
   deleteSavedLogin(ctx.context.dir, apiUrl);
+  if (ended === 'no_server_logout') {
+    return (
+      `Logged out locally from ${apiUrl}: this stack has no server-side logout, so the session's refresh ` +
+      'token stays valid until it expires\n'
+    );
+  }
   return `Logged out from ${apiUrl}\n`;
+}
+
+export type SessionEnd = 'ended' | 'no_server_logout';
+
+/**
+ * Ends a saved login's session on the server: 'ended' (also when the server no longer knows it, 400/401,
+ * which is what logging out is for), 'no_server_logout' for a stack without the route (404). Any other
+ * failure (the stack does not answer, 5xx) is thrown: the login should then be kept.
+ */
+export async function endSessionOnServer(api: ApiClient, refreshToken: string): Promise<SessionEnd> {
+  try {
+    await api.logout(refreshToken);
+    return 'ended';
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return 'no_server_logout';
+    if (error instanceof ApiError && (error.status === 400 || error.status === 401)) return 'ended';
+    throw error;
+  }
 }

@@ -10,7 +10,6 @@ import {
 } from '../batch-exporter-output';
 import { formatJson } from '../output';
 import { type CliRuntime, type CommandContext, commandContext, type GlobalOptions } from '../runtime';
-import { UserSession } from '../user-session';
 import { verb } from './verbs';
 
 interface CreateOptions {
@@ -45,16 +44,12 @@ export function createBatchExporterRequest(
   };
 }
 
-function session(ctx: CommandContext): UserSession {
-  return new UserSession(ctx.api, ctx.context.dir);
-}
-
 /** Every file of an exporter, following the API's pages. */
-async function allFiles(ctx: CommandContext, user: UserSession, name: string): Promise<ExportFile[]> {
+async function allFiles(ctx: CommandContext, name: string): Promise<ExportFile[]> {
   const files: ExportFile[] = [];
   let after: string | undefined;
   do {
-    const page = await user.call((token) => ctx.api.listExportFiles(token, name, after));
+    const page = await ctx.session.call((token) => ctx.api.listExportFiles(token, name, after));
     files.push(...page.files);
     after = page.next;
   } while (after !== undefined);
@@ -62,17 +57,11 @@ async function allFiles(ctx: CommandContext, user: UserSession, name: string): P
 }
 
 /** Downloads files into a folder (created 0700, files 0600: key streams are secrets); the paths written. */
-async function fetchFiles(
-  ctx: CommandContext,
-  user: UserSession,
-  name: string,
-  files: ExportFile[],
-  dir: string,
-) {
+async function fetchFiles(ctx: CommandContext, name: string, files: ExportFile[], dir: string) {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const written: string[] = [];
   for (const file of files) {
-    const { url } = await user.call((token) => ctx.api.exportFileUrl(token, name, file.name));
+    const { url } = await ctx.session.call((token) => ctx.api.exportFileUrl(token, name, file.name));
     const target = path.join(dir, file.name);
     fs.writeFileSync(target, await ctx.api.download(url), { mode: 0o600 });
     written.push(target);
@@ -109,7 +98,7 @@ function registerCreate(program: Command, runtime: CliRuntime, context: ContextO
     .action(async (stream: string, options: CreateOptions, command: Command) => {
       const ctx = context(command);
       const request = createBatchExporterRequest(stream, options);
-      const created = await session(ctx).call((token) => ctx.api.createBatchExporter(token, request));
+      const created = await ctx.session.call((token) => ctx.api.createBatchExporter(token, request));
       runtime.stdout.write(ctx.output === 'json' ? formatJson(created) : formatBatchExporter(created));
       if (created.kind === 'keys') runtime.stderr.write(KEY_STREAM_NOTE);
     });
@@ -121,7 +110,7 @@ function registerListGetDelete(program: Command, runtime: CliRuntime, context: C
     .description('list your batch exporters and key streams')
     .action(async (_options: unknown, command: Command) => {
       const ctx = context(command);
-      const exporters = await session(ctx).call((token) => ctx.api.listBatchExporters(token));
+      const exporters = await ctx.session.call((token) => ctx.api.listBatchExporters(token));
       runtime.stdout.write(
         ctx.output === 'json'
           ? formatJson({ batchExporters: exporters })
@@ -135,7 +124,7 @@ function registerListGetDelete(program: Command, runtime: CliRuntime, context: C
     .argument('<name>', 'exporter name')
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = context(command);
-      const exporter = await session(ctx).call((token) => ctx.api.getBatchExporter(token, name));
+      const exporter = await ctx.session.call((token) => ctx.api.getBatchExporter(token, name));
       runtime.stdout.write(ctx.output === 'json' ? formatJson(exporter) : formatBatchExporter(exporter));
     });
 
@@ -145,7 +134,7 @@ function registerListGetDelete(program: Command, runtime: CliRuntime, context: C
     .argument('<name>', 'exporter name')
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = context(command);
-      await session(ctx).call((token) => ctx.api.deleteBatchExporter(token, name));
+      await ctx.session.call((token) => ctx.api.deleteBatchExporter(token, name));
       runtime.stdout.write(
         ctx.output === 'json' ? formatJson({ name, deleted: true }) : `Deleted batch exporter ${name}\n`,
       );
@@ -168,15 +157,14 @@ function registerExportFiles(program: Command, runtime: CliRuntime, context: Con
         command: Command,
       ) => {
         const ctx = context(command);
-        const user = session(ctx);
         if (file !== undefined) {
-          const { url } = await user.call((token) => ctx.api.exportFileUrl(token, name, file));
+          const { url } = await ctx.session.call((token) => ctx.api.exportFileUrl(token, name, file));
           runtime.stdout.write(await ctx.api.download(url));
           return;
         }
-        const files = await allFiles(ctx, user, name);
+        const files = await allFiles(ctx, name);
         if (options.fetch) {
-          const written = await fetchFiles(ctx, user, name, files, options.outputDir ?? name);
+          const written = await fetchFiles(ctx, name, files, options.outputDir ?? name);
           runtime.stdout.write(
             ctx.output === 'json' ? formatJson({ files: written }) : written.map((p) => `${p}\n`).join(''),
           );

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Command } from 'commander';
-import { type ContextSettings, normaliseHttpUrl, readConfigFile } from '../config';
+import { ApiClient } from '../api-client';
+import { type ContextSettings, normaliseHttpUrl, readConfigFile, readJsonIfExists } from '../config';
 import {
   checkContextName,
   contextDir,
@@ -21,6 +23,7 @@ import {
 } from '../runtime';
 import { savedStreamsDir } from '../saved-entities';
 import { readSavedLogin } from '../user-session';
+import { endSessionOnServer } from './auth';
 
 /** Finds an output by its id; CDK appends a hash when the output sits inside a construct. */
 function findOutput(outputs: Record<string, unknown>, id: string): string | undefined {
@@ -85,9 +88,9 @@ function nextSteps(name: string, settings: ContextSettings): string {
     const region = settings.region ? ` --region ${settings.region}` : '';
     text +=
       '\nThe first account of a deployed stack needs its bootstrap secret (readable with AWS credentials):\n' +
-      `  BOOTSTRAP=$(aws secretsmanager get-secret-value${region} --secret-id ${settings.bootstrapSecretArn} ` +
+      `  export STRM_BOOTSTRAP_SECRET=$(aws secretsmanager get-secret-value${region} --secret-id ${settings.bootstrapSecretArn} ` +
       '--query SecretString --output text)\n' +
-      '  strm auth signup <email> --bootstrap-secret "$BOOTSTRAP"\n' +
+      '  strm auth signup <email>       # or leave STRM_BOOTSTRAP_SECRET unset and paste it at the prompt\n' +
       'Teammates join the account once it exists: a user of it runs strm create user <email>, and each teammate\n' +
       `imports the same outputs file (or runs strm context add ${name} --api-url ${settings.apiUrl ?? '<url>'}).\n`;
   }
@@ -233,10 +236,16 @@ export function registerContextCommands(program: Command, runtime: CliRuntime): 
 
   context
     .command('delete')
-    .description('remove a context with its saved logins and stream credentials')
+    .description(
+      'log its saved logins out on the server, then remove the context with them and its stream credentials',
+    )
     .argument('<name>', 'context name')
-    .option('--force', 'also when it holds saved stream credentials (their secrets are lost)', false)
-    .action((name: string, options: { force: boolean }, command: Command) => {
+    .option(
+      '--force',
+      'also when it holds saved stream credentials (their secrets are lost) or its logins cannot be ended on the server',
+      false,
+    )
+    .action(async (name: string, options: { force: boolean }, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
       const saved = safeCount(savedStreamsDir(contextDir(ctx.configDir, name)));
       if (saved > 0 && !options.force && name !== LOCAL_CONTEXT) {
@@ -245,9 +254,48 @@ export function registerContextCommands(program: Command, runtime: CliRuntime): 
             `whose secrets cannot be shown again. Delete it anyway: strm context delete ${name} --force`,
         );
       }
+      if (name !== LOCAL_CONTEXT && readConfigFile(ctx.configDir).contexts?.[name]) {
+        await logOutSavedLogins(ctx, name, options.force);
+      }
       deleteContext(ctx.configDir, name);
       runtime.stdout.write(`Deleted context ${name}\n`);
     });
+}
+
+/**
+ * Ends the server sessions of a context's saved logins before they are forgotten (a forgotten refresh
+ * token would otherwise stay valid until it expires). One that cannot be ended stops the delete, unless
+ * `force`.
+ */
+async function logOutSavedLogins(ctx: CommandContext, name: string, force: boolean): Promise<void> {
+  const dir = contextDir(ctx.configDir, name);
+  for (const login of savedLoginsIn(dir)) {
+    const api = new ApiClient({ apiUrl: login.apiUrl, fetch: ctx.runtime.fetch });
+    try {
+      await endSessionOnServer(api, login.refreshToken);
+    } catch (error) {
+      if (force) continue;
+      throw new CliError(
+        `Could not log ${login.email} out at ${login.apiUrl} (${(error as Error).message}); context ${name} is ` +
+          `kept. Run this again when the stack answers, or forget its logins anyway: strm context delete ${name} --force`,
+      );
+    }
+  }
+}
+
+/** The logins saved in a context directory (`credentials-<host>.json`, one per API host). */
+function savedLoginsIn(dir: string): { email: string; apiUrl: string; refreshToken: string }[] {
+  let files: string[];
+  try {
+    files = fs.readdirSync(dir).filter((file) => /^credentials-.*\.json$/.test(file));
+  } catch {
+    return [];
+  }
+  return files.flatMap((file) => {
+    const login = readJsonIfExists(path.join(dir, file)) as Record<string, unknown> | undefined;
+    const ok = typeof login?.apiUrl === 'string' && typeof login.refreshToken === 'string';
+    return ok ? [login as { email: string; apiUrl: string; refreshToken: string }] : [];
+  });
 }
 
 function safeCount(dir: string): number {

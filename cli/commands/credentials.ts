@@ -14,7 +14,7 @@ import {
   loadSavedStream,
   saveStream,
 } from '../saved-entities';
-import { UserSession } from '../user-session';
+import { printSecretShownOnce } from '../secret-shown-once';
 import { verb } from './verbs';
 
 /** A 404 of the router itself (not of a stream or client id): the stack predates the credentials API. */
@@ -44,38 +44,28 @@ export function registerCredentialsCommands(program: Command, runtime: CliRuntim
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
       const { apiUrl } = ctx.endpoints;
       if (options.save) assertSaveKeepsOtherStacks(ctx.context.dir, stream, apiUrl, ctx.context.name);
-      const created = await new UserSession(ctx.api, ctx.context.dir)
+      const created = await ctx.session
         .call((token) => ctx.api.createCredentials(token, stream))
         .catch((error: unknown) => {
           throw explainMissingRoute(error, ctx);
         });
-      let savedFile: string | undefined;
-      let saveError: unknown;
-      if (options.save) {
-        try {
-          savedFile = saveStream(ctx.context.dir, { ...created, apiUrl });
-        } catch (error) {
-          saveError = error;
-        }
-      }
-      if (ctx.output === 'json') runtime.stdout.write(formatJson(created));
-      else runtime.stdout.write(formatCreatedCredentials(created, savedFile));
-      if (saveError !== undefined) {
-        throw new CliError(
-          `The credentials were created, but could not be saved (${(saveError as Error).message}). ` +
-            'Keep the client secret printed above: it is not shown again.',
-        );
-      }
+      printSecretShownOnce(ctx, created, {
+        save: options.save ? () => saveStream(ctx.context.dir, { ...created, apiUrl }) : undefined,
+        table: (savedFile) => formatCreatedCredentials(created, savedFile),
+        notSaved: 'The credentials were created, but could not be saved',
+      });
     });
 
   verb(program, 'delete', 'delete an entity')
     .command('credentials')
-    .description('delete one client id of a stream: it stops working at once, and its subscriptions end')
+    .description(
+      'delete one client id of a stream: it stops working within seconds (ingest ~5 s), its subscriptions end at once',
+    )
     .argument('<stream>', 'stream name')
     .argument('<client-id>', 'the client id (strm get stream <stream> lists them)')
     .action(async (stream: string, clientId: string, _options: unknown, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-      await new UserSession(ctx.api, ctx.context.dir)
+      await ctx.session
         .call((token) => ctx.api.deleteCredentials(token, stream, clientId))
         .catch((error: unknown) => {
           throw explainMissingRoute(error, ctx);

@@ -1,16 +1,11 @@
 import type { Command } from 'commander';
 import { formatDeletedDataSubjects, formatJson, formatKeyLink } from '../output';
-import { type CliRuntime, type CommandContext, commandContext, type GlobalOptions } from '../runtime';
-import { UserSession } from '../user-session';
+import { type CliRuntime, commandContext, type GlobalOptions } from '../runtime';
 import { verb } from './verbs';
 
 /** Printed on stderr whenever a keyset is shown, so piping stdout to a file keeps only the keyset. */
 export const KEYSET_SECRET_NOTE =
   "Note: the keyset is a secret decryption key, a Tink JSON keyset that any Tink DeterministicAead user can decrypt this key link's events with.\n";
-
-function session(ctx: CommandContext): UserSession {
-  return new UserSession(ctx.api, ctx.context.dir);
-}
 
 /** `strm get key-link`, `strm delete key-link` and `strm delete data-subject(s)`. */
 export function registerCryptoShreddingCommands(program: Command, runtime: CliRuntime): void {
@@ -21,7 +16,7 @@ export function registerCryptoShreddingCommands(program: Command, runtime: CliRu
     .option('--keyset-only', 'print only the keyset JSON, e.g. to redirect into a file', false)
     .action(async (id: string, options: { keysetOnly: boolean }, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-      const link = await session(ctx).call((token) => ctx.api.getKeyLink(token, id));
+      const link = await ctx.session.call((token) => ctx.api.getKeyLink(token, id));
       if (options.keysetOnly) {
         runtime.stdout.write(`${link.keyset}\n`);
         runtime.stderr.write(KEYSET_SECRET_NOTE);
@@ -40,7 +35,7 @@ export function registerCryptoShreddingCommands(program: Command, runtime: CliRu
     .argument('<id>', 'key link id (strmMeta.keyLink of an event)')
     .action(async (id: string, _options: unknown, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-      await session(ctx).call((token) => ctx.api.deleteKeyLink(token, id));
+      await ctx.session.call((token) => ctx.api.deleteKeyLink(token, id));
       if (ctx.output === 'json') runtime.stdout.write(formatJson({ keyLinkId: id, deleted: true }));
       else
         runtime.stdout.write(
@@ -55,7 +50,7 @@ export function registerCryptoShreddingCommands(program: Command, runtime: CliRu
     .argument('<id...>', 'data subject ids')
     .action(async (ids: string[], _options: unknown, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-      const user = session(ctx);
+      const user = ctx.session;
       const results: { dataSubject: string; deletedKeyLinks: number }[] = [];
       // One at a time, printing as we go: on a failure the lines above say which ids are already done.
       for (const dataSubject of ids) {

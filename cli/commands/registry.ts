@@ -9,7 +9,6 @@ import {
   commandContext,
   type GlobalOptions,
 } from '../runtime';
-import { UserSession } from '../user-session';
 
 /**
  * The schema and event-contract registry, as the original CLI v1 had it: `strm create schema REF
@@ -92,13 +91,9 @@ function contractDetails(contract: ContractRecord): string {
   return formatKeyValues(pairs);
 }
 
-function run(
-  runtime: CliRuntime,
-  command: Command,
-  body: (ctx: CommandContext, session: UserSession) => Promise<void>,
-) {
+function run(runtime: CliRuntime, command: Command, body: (ctx: CommandContext) => Promise<void>) {
   const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-  return body(ctx, new UserSession(ctx.api, ctx.context.dir));
+  return body(ctx);
 }
 
 export function registerRegistryCommands(program: Command, runtime: CliRuntime): void {
@@ -112,10 +107,10 @@ export function registerRegistryCommands(program: Command, runtime: CliRuntime):
     .requiredOption('--definition <file>', 'the Avro schema (.avsc) or JSON Schema document')
     .option('--type <type>', 'AVRO or JSONSCHEMA (default: guessed from the definition)')
     .action((ref: string, options: { definition: string; type?: string }, command: Command) =>
-      run(runtime, command, async (ctx, session) => {
+      run(runtime, command, async (ctx) => {
         const definition = readDefinition(options.definition);
         const schema = { ref, type: schemaTypeOf(definition, options.type), definition };
-        const created = await session.call((token) => ctx.api.createSchema(token, schema));
+        const created = await ctx.session.call((token) => ctx.api.createSchema(token, schema));
         out(ctx, created, () => `Created schema ${created.ref} (${created.type})\n`);
       }),
     );
@@ -127,9 +122,9 @@ export function registerRegistryCommands(program: Command, runtime: CliRuntime):
     .requiredOption('--schema <ref>', 'the schema its events use')
     .requiredOption('--definition <file>', 'JSON: {keyField, piiFields, validations, dataSubjectField}')
     .action((ref: string, options: { schema: string; definition: string }, command: Command) =>
-      run(runtime, command, async (ctx, session) => {
+      run(runtime, command, async (ctx) => {
         const body = { ...readDefinition(options.definition), ref, schemaRef: options.schema };
-        const created = await session.call((token) => ctx.api.createContract(token, body));
+        const created = await ctx.session.call((token) => ctx.api.createContract(token, body));
         out(ctx, created, () => `Created event contract ${created.ref} on schema ${created.schemaRef}\n`);
       }),
     );
@@ -138,8 +133,8 @@ export function registerRegistryCommands(program: Command, runtime: CliRuntime):
     .command('schemas')
     .description('the built-in schemas and your own')
     .action((_options: unknown, command: Command) =>
-      run(runtime, command, async (ctx, session) => {
-        const schemas = await session.call((token) => ctx.api.listSchemas(token));
+      run(runtime, command, async (ctx) => {
+        const schemas = await ctx.session.call((token) => ctx.api.listSchemas(token));
         out(ctx, schemas, () => schemaRows(schemas));
       }),
     );
@@ -148,8 +143,8 @@ export function registerRegistryCommands(program: Command, runtime: CliRuntime):
     .command('event-contracts')
     .description('the built-in event contracts and your own')
     .action((_options: unknown, command: Command) =>
-      run(runtime, command, async (ctx, session) => {
-        const contracts = await session.call((token) => ctx.api.listContracts(token));
+      run(runtime, command, async (ctx) => {
+        const contracts = await ctx.session.call((token) => ctx.api.listContracts(token));
         out(ctx, contracts, () => contractRows(contracts));
       }),
     );
@@ -159,8 +154,8 @@ export function registerRegistryCommands(program: Command, runtime: CliRuntime):
     .description('one schema with its definition')
     .argument('<ref>', 'handle/name/version (or clickstream)')
     .action((ref: string, _options: unknown, command: Command) =>
-      run(runtime, command, async (ctx, session) => {
-        const schema = await session.call((token) => ctx.api.getSchema(token, ref));
+      run(runtime, command, async (ctx) => {
+        const schema = await ctx.session.call((token) => ctx.api.getSchema(token, ref));
         out(
           ctx,
           schema,
@@ -178,8 +173,8 @@ export function registerRegistryCommands(program: Command, runtime: CliRuntime):
     .description('one event contract')
     .argument('<ref>', 'handle/name/version')
     .action((ref: string, _options: unknown, command: Command) =>
-      run(runtime, command, async (ctx, session) => {
-        const contract = await session.call((token) => ctx.api.getContract(token, ref));
+      run(runtime, command, async (ctx) => {
+        const contract = await ctx.session.call((token) => ctx.api.getContract(token, ref));
         out(ctx, contract, () => contractDetails(contract));
       }),
     );
@@ -196,8 +191,8 @@ export function registerRegistryCommands(program: Command, runtime: CliRuntime):
       .description(`delete one ${noun} version (not while it is in use)`)
       .argument('<ref>', 'handle/name/version')
       .action((ref: string, _options: unknown, command: Command) =>
-        run(runtime, command, async (ctx, session) => {
-          await session.call((token) => remove(ctx, token, ref));
+        run(runtime, command, async (ctx) => {
+          await ctx.session.call((token) => remove(ctx, token, ref));
           runtime.stdout.write(`Deleted ${noun} ${ref}\n`);
         }),
       );

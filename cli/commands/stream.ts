@@ -2,15 +2,9 @@ import type { Command } from 'commander';
 import { ApiError, type ConsentLevelType, type CreateStreamRequest } from '../api-client';
 import { formatStreamExporters } from '../batch-exporter-output';
 import { formatCreatedStream, formatJson, formatStreamDetails, formatStreamList } from '../output';
-import {
-  CliError,
-  type CliRuntime,
-  type CommandContext,
-  commandContext,
-  type GlobalOptions,
-} from '../runtime';
+import { CliError, type CliRuntime, commandContext, type GlobalOptions } from '../runtime';
 import { assertSaveKeepsOtherStacks, deleteSavedStream, saveStream } from '../saved-entities';
-import { UserSession } from '../user-session';
+import { printSecretShownOnce } from '../secret-shown-once';
 
 /** Commander collector for `--levels 1,3 --levels 5` → [1, 3, 5]. */
 export function collectLevels(value: string, previous: number[] = []): number[] {
@@ -72,10 +66,6 @@ export function createStreamRequest(
   if (options.description !== undefined) request.description = options.description;
   if (options.tags !== undefined && options.tags.length > 0) request.tags = options.tags;
   return request;
-}
-
-function session(ctx: CommandContext): UserSession {
-  return new UserSession(ctx.api, ctx.context.dir);
 }
 
 /**
@@ -140,30 +130,21 @@ export function registerStreamCommands(program: Command, runtime: CliRuntime): v
       if (options.save && name !== undefined) {
         assertSaveKeepsOtherStacks(ctx.context.dir, name, apiUrl, ctx.context.name);
       }
-      const created = await session(ctx)
+      const created = await ctx.session
         .call((token) => ctx.api.createStream(token, request))
         .catch((error: unknown) => {
           throw explainCreateFailure(error, name, options);
         });
-      // The secret exists only in this response: a failed save must not swallow it.
-      let savedFile: string | undefined;
-      let saveError: unknown;
-      if (options.save) {
-        try {
-          assertSaveKeepsOtherStacks(ctx.context.dir, created.stream.name, apiUrl, ctx.context.name);
-          savedFile = saveStream(ctx.context.dir, { ...created, apiUrl });
-        } catch (error) {
-          saveError = error;
-        }
-      }
-      if (ctx.output === 'json') runtime.stdout.write(formatJson(created));
-      else runtime.stdout.write(formatCreatedStream(created, savedFile));
-      if (saveError !== undefined) {
-        throw new CliError(
-          `The stream was created, but its credentials could not be saved (${(saveError as Error).message}). ` +
-            'Keep the client secret printed above: it is not shown again.',
-        );
-      }
+      printSecretShownOnce(ctx, created, {
+        save: options.save
+          ? () => {
+              assertSaveKeepsOtherStacks(ctx.context.dir, created.stream.name, apiUrl, ctx.context.name);
+              return saveStream(ctx.context.dir, { ...created, apiUrl });
+            }
+          : undefined,
+        table: (savedFile) => formatCreatedStream(created, savedFile),
+        notSaved: 'The stream was created, but its credentials could not be saved',
+      });
     });
 
   const list = program.command('list').description('list entities');
@@ -172,7 +153,7 @@ export function registerStreamCommands(program: Command, runtime: CliRuntime): v
     .description('list your streams')
     .action(async (_options: unknown, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-      const streams = await session(ctx).call((token) => ctx.api.listStreams(token));
+      const streams = await ctx.session.call((token) => ctx.api.listStreams(token));
       if (ctx.output === 'json') runtime.stdout.write(formatJson({ streams }));
       else runtime.stdout.write(formatStreamList(streams));
     });
@@ -184,7 +165,7 @@ export function registerStreamCommands(program: Command, runtime: CliRuntime): v
     .argument('<name>', 'stream name')
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-      const result = await session(ctx).call((token) => ctx.api.getStream(token, name));
+      const result = await ctx.session.call((token) => ctx.api.getStream(token, name));
       if (ctx.output === 'json') runtime.stdout.write(formatJson(result));
       else
         runtime.stdout.write(
@@ -201,7 +182,7 @@ export function registerStreamCommands(program: Command, runtime: CliRuntime): v
     .option('-r, --recursive', 'also delete its derived streams and batch exporters', false)
     .action(async (name: string, options: { recursive: boolean }, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-      const result = await session(ctx)
+      const result = await ctx.session
         .call((token) => ctx.api.deleteStream(token, name, options.recursive))
         .catch((error: unknown) => {
           if (error instanceof ApiError && error.status === 409 && !options.recursive) {
@@ -221,5 +202,12 @@ export function registerStreamCommands(program: Command, runtime: CliRuntime): v
               ? `Deleted batch exporters: ${result.deletedBatchExporters.join(', ')}\n`
               : ''),
         );
+      if (deleted.length > 0) runtime.stderr.write(KEY_LINKS_KEPT_NOTE);
     });
 }
+
+/** Deleting a stream shreds nothing: said after every delete, so nobody takes it for a forget. */
+const KEY_LINKS_KEPT_NOTE =
+  'Note: the key links of deleted streams are kept, so the events they accepted stay decryptable while the ' +
+  'source stream retains them. To shred data, delete key links or data subjects (strm delete key-link, ' +
+  'strm delete data-subject) before deleting their stream.\n';

@@ -8,7 +8,6 @@ import {
   type UsageWindowRow,
   usageRows,
 } from '../usage-report';
-import { UserSession } from '../user-session';
 import { verb } from './verbs';
 
 interface UsageFlags {
@@ -56,7 +55,7 @@ export function registerUsageCommand(program: Command, runtime: CliRuntime): voi
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>(), ['table', 'csv', 'json']);
       const timeZone = timeZoneOf(runtime.env);
       const plan = planUsage(flags, Date.now(), timeZone);
-      const buckets = await new UserSession(ctx.api, ctx.context.dir).call((token) =>
+      const buckets = await ctx.session.call((token) =>
         ctx.api.streamUsage(token, stream, {
           from: new Date(plan.fromMs).toISOString(),
           until: new Date(plan.untilMs).toISOString(),

@@ -2,19 +2,8 @@ import type { Command } from 'commander';
 import { ApiError } from '../api-client';
 import { formatJson, formatTable } from '../output';
 import { readPasswords } from '../password-prompt';
-import {
-  CliError,
-  type CliRuntime,
-  type CommandContext,
-  commandContext,
-  type GlobalOptions,
-} from '../runtime';
-import { UserSession } from '../user-session';
+import { CliError, type CliRuntime, commandContext, type GlobalOptions } from '../runtime';
 import { verb } from './verbs';
-
-function session(ctx: CommandContext): UserSession {
-  return new UserSession(ctx.api, ctx.context.dir);
-}
 
 /** `strm create user EMAIL`, `strm list users`, `strm delete user EMAIL`: the users (teammates) of your account. */
 export function registerUserCommands(program: Command, runtime: CliRuntime): void {
@@ -30,7 +19,7 @@ export function registerUserCommands(program: Command, runtime: CliRuntime): voi
         stderr: runtime.stderr,
         fields: [{ envVar: 'STRM_NEW_PASSWORD', prompt: `Password for ${email}: ` }],
       });
-      const user = await session(ctx)
+      const user = await ctx.session
         .call((token) => ctx.api.createUser(token, email, password))
         .catch((error: unknown) => {
           if (error instanceof ApiError && error.status === 409) {
@@ -52,7 +41,7 @@ export function registerUserCommands(program: Command, runtime: CliRuntime): voi
     .description('the users of your account')
     .action(async (_options: unknown, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-      const users = await session(ctx).call((token) => ctx.api.listUsers(token));
+      const users = await ctx.session.call((token) => ctx.api.listUsers(token));
       if (ctx.output === 'json') runtime.stdout.write(formatJson({ users }));
       else {
         runtime.stdout.write(
@@ -70,7 +59,7 @@ export function registerUserCommands(program: Command, runtime: CliRuntime): voi
     .argument('<email>', "the teammate's email address")
     .action(async (email: string, _options: unknown, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
-      await session(ctx)
+      await ctx.session
         .call((token) => ctx.api.deleteUser(token, email))
         .catch((error: unknown) => {
           if (error instanceof ApiError && error.status === 409) {

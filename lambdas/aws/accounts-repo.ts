@@ -8,23 +8,26 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { AccountRecord, AccountUser } from '../core/accounts';
 import { ConflictError, ForbiddenError } from '../core/errors';
+import type { StoredAccount } from '../use-cases/management/ports';
 import { wonConditionalWrite } from './conditional-write';
 import { queryAll } from './query-all';
 
 /**
  * Users are `pk=email#<lower-case email>, sk=account` items (the login; several may share an
  * `accountId`). Each also has a membership item `pk=account#<accountId>, sk=user#<email>` so an account's
- * users can be listed, and a removed user leaves `pk=email#<email>, sk=removed#<accountId>` behind until
- * it is added again, so that its unexpired access tokens are refused.
+ * users can be listed; a login written since then says so (`listed: true`). The first user of an account
+ * from before teammates has no membership item until its first login (`backfillMembership`).
  */
 const ACCOUNT_SK = 'account';
+const loginKey = (email: string) => ({ pk: `email#${email}`, sk: ACCOUNT_SK });
 const membershipKey = (accountId: string, email: string) => ({
   pk: `account#${accountId}`,
   sk: `user#${email}`,
 });
-const removedKey = (accountId: string, email: string) => ({
-  pk: `email#${email}`,
-  sk: `removed#${accountId}`,
+const membershipItem = (user: AccountRecord) => ({
+  ...membershipKey(user.accountId, user.email),
+  email: user.email,
+  createdAt: user.createdAt,
 });
 /** Claimed with a conditional put while the first account is created in bootstrap mode. */
 const BOOTSTRAP_CLAIM_KEY = { pk: 'bootstrap#claim', sk: 'claim' };
@@ -40,104 +43,90 @@ export class AccountsRepo {
   /**
    * Adds a user with `user.accountId` (a new account's first one, or a teammate); ConflictError when the
    * email is taken. The login item is the conditional write; the membership item follows, and when it
-   * cannot be written the login is taken back, so no user exists that its account cannot list. `addedBy`
-   * (the user adding a teammate) gets its membership item too: accounts from before teammates lack it.
+   * cannot be written the login is taken back, so no user exists that its account cannot list.
    */
-  async addUser(user: AccountRecord, addedBy?: AccountRecord): Promise<void> {
+  async addUser(user: AccountRecord): Promise<void> {
     const { doc, table } = this.opts;
+    const { listed: _ignored, ...record } = user as StoredAccount;
     const stored = await wonConditionalWrite(() =>
       doc.send(
         new PutCommand({
           TableName: table,
-          Item: { pk: `email#${user.email}`, sk: ACCOUNT_SK, ...user },
+          Item: { ...loginKey(user.email), ...record, listed: true },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
     );
     if (!stored) throw new ConflictError('an account with this email already exists');
     try {
-      const membership = {
-        ...membershipKey(user.accountId, user.email),
-        email: user.email,
-        createdAt: user.createdAt,
-      };
-      await doc.send(new PutCommand({ TableName: table, Item: membership }));
-      if (addedBy && addedBy.accountId === user.accountId) {
-        const key = membershipKey(addedBy.accountId, addedBy.email);
-        const item = { ...key, email: addedBy.email, createdAt: addedBy.createdAt };
-        await doc.send(new PutCommand({ TableName: table, Item: item }));
-      }
-      await doc.send(new DeleteCommand({ TableName: table, Key: removedKey(user.accountId, user.email) }));
+      await doc.send(new PutCommand({ TableName: table, Item: membershipItem(user) }));
     } catch (error) {
-      await doc.send(
-        new DeleteCommand({ TableName: table, Key: { pk: `email#${user.email}`, sk: ACCOUNT_SK } }),
-      );
+      await doc.send(new DeleteCommand({ TableName: table, Key: loginKey(user.email) }));
       throw error;
     }
   }
 
   /**
-   * The users of an account, by email. Accounts from before teammates have no membership item for their
-   * first user: `known` (the caller, who is a user of it) is listed in any case.
+   * Writes the membership item of a user from before teammates (its login not `listed`), then marks the
+   * login listed, so this happens once. When the login is gone or belongs to another account by then (the
+   * user was removed meanwhile), the membership item is taken back: a removed user is never listed.
    */
-  async listUsers(accountId: string, known?: AccountRecord): Promise<AccountUser[]> {
+  async backfillMembership(user: AccountRecord): Promise<void> {
+    const { doc, table } = this.opts;
+    await doc.send(new PutCommand({ TableName: table, Item: membershipItem(user) }));
+    const marked = await wonConditionalWrite(() =>
+      doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: loginKey(user.email),
+          UpdateExpression: 'SET listed = :listed',
+          ConditionExpression: 'accountId = :accountId',
+          ExpressionAttributeValues: { ':listed': true, ':accountId': user.accountId },
+        }),
+      ),
+    );
+    if (!marked) {
+      await doc.send(new DeleteCommand({ TableName: table, Key: membershipKey(user.accountId, user.email) }));
+    }
+  }
+
+  /** The users of an account (its membership items), by email. */
+  async listUsers(accountId: string): Promise<AccountUser[]> {
     const items = await queryAll(this.opts.doc, {
       TableName: this.opts.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)',
       ExpressionAttributeValues: { ':pk': `account#${accountId}`, ':user': 'user#' },
       ConsistentRead: true,
     });
-    const users = new Map(
-      items.map((item) => [
-        String(item.email),
-        { email: String(item.email), createdAt: String(item.createdAt) },
-      ]),
-    );
-    if (known && known.accountId === accountId && !users.has(known.email)) {
-      users.set(known.email, { email: known.email, createdAt: known.createdAt });
-    }
-    return [...users.values()].sort((a, b) => a.email.localeCompare(b.email));
+    return items
+      .map((item) => ({ email: String(item.email), createdAt: String(item.createdAt) }))
+      .sort((a, b) => a.email.localeCompare(b.email));
   }
 
   /**
-   * Removes a user of the account: its login (only if it belongs to this account), then its membership,
-   * leaving the removed marker. False when the email is no user of the account.
+   * Removes a user of the account: its login (only if it belongs to this account), then its membership.
+   * False when the email is no user of the account. Its sessions are the caller's business.
    */
-  async removeUser(accountId: string, email: string, removedAt: string): Promise<boolean> {
+  async removeUser(accountId: string, email: string): Promise<boolean> {
     const { doc, table } = this.opts;
     const removed = await wonConditionalWrite(() =>
       doc.send(
         new DeleteCommand({
           TableName: table,
-          Key: { pk: `email#${email}`, sk: ACCOUNT_SK },
+          Key: loginKey(email),
           ConditionExpression: 'accountId = :accountId',
           ExpressionAttributeValues: { ':accountId': accountId },
         }),
       ),
     );
     if (!removed) return false;
-    await doc.send(
-      new PutCommand({ TableName: table, Item: { ...removedKey(accountId, email), accountId, removedAt } }),
-    );
     await doc.send(new DeleteCommand({ TableName: table, Key: membershipKey(accountId, email) }));
     return true;
   }
 
-  /** Whether this user was removed from this account (and not added again since). */
-  async isRemoved(accountId: string, email: string): Promise<boolean> {
+  async getByEmail(email: string): Promise<StoredAccount | undefined> {
     const result = await this.opts.doc.send(
-      new GetCommand({ TableName: this.opts.table, Key: removedKey(accountId, email), ConsistentRead: true }),
-    );
-    return result.Item !== undefined;
-  }
-
-  async getByEmail(email: string): Promise<AccountRecord | undefined> {
-    const result = await this.opts.doc.send(
-      new GetCommand({
-        TableName: this.opts.table,
-        Key: { pk: `email#${email}`, sk: ACCOUNT_SK },
-        ConsistentRead: true,
-      }),
+      new GetCommand({ TableName: this.opts.table, Key: loginKey(email), ConsistentRead: true }),
     );
     const item = result.Item;
     if (!item) return undefined;
@@ -146,6 +135,7 @@ export class AccountsRepo {
       email: item.email,
       passwordHash: item.passwordHash,
       createdAt: item.createdAt,
+      listed: item.listed === true,
     };
   }
 
@@ -178,7 +168,7 @@ export class AccountsRepo {
       this.opts.doc.send(
         new UpdateCommand({
           TableName: this.opts.table,
-          Key: { pk: `email#${email}`, sk: ACCOUNT_SK },
+          Key: loginKey(email),
           UpdateExpression: 'SET passwordHash = :hash',
           ConditionExpression: 'accountId = :accountId',
           ExpressionAttributeValues: { ':hash': passwordHash, ':accountId': accountId },

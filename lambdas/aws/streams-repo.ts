@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../core/errors';
 import type { StreamRecord } from '../core/stream-definition';
+import type { NewCredential } from '../use-cases/management/ports';
 import { wonConditionalWrite } from './conditional-write';
 import { queryAll } from './query-all';
 
@@ -141,12 +142,14 @@ export class StreamsRepo {
   /**
    * Gives an existing stream one more client credential: the credential item first (it alone issues no
    * token: the token endpoint also needs the stream to list it), then the stream's list, conditional on the
-   * stream still existing. The updated record; undefined when the stream does not exist.
+   * stream still existing and listing fewer than `maxCredentials`. The updated record; undefined when the
+   * stream does not exist or is full.
    */
   async addCredential(
     accountId: string,
     name: string,
-    credential: { clientId: string; secretHash: string; createdAt: string },
+    credential: NewCredential,
+    opts: { maxCredentials?: number } = {},
   ): Promise<StreamRecord | undefined> {
     const { doc, table } = this.opts;
     await doc.send(
@@ -156,6 +159,9 @@ export class StreamsRepo {
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+    const listed: StreamRecord['credentials'][number] = { clientId: credential.clientId };
+    if (credential.expiresAt !== undefined) listed.expiresAt = credential.expiresAt;
+    const max = opts.maxCredentials;
     let updated: Record<string, unknown> | undefined;
     const stored = await wonConditionalWrite(async () => {
       const result = await doc.send(
@@ -163,8 +169,15 @@ export class StreamsRepo {
           TableName: table,
           Key: streamKey(accountId, name),
           UpdateExpression: 'SET credentials = list_append(if_not_exists(credentials, :none), :added)',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':none': [], ':added': [{ clientId: credential.clientId }] },
+          ConditionExpression:
+            max === undefined
+              ? 'attribute_exists(pk)'
+              : 'attribute_exists(pk) AND (attribute_not_exists(credentials) OR size(credentials) < :max)',
+          ExpressionAttributeValues: {
+            ':none': [],
+            ':added': [listed],
+            ...(max === undefined ? {} : { ':max': max }),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -204,7 +217,10 @@ export class StreamsRepo {
         return true;
       }
     }
-    throw new Error('could not remove the credential: the stream kept changing');
+    throw new ConflictError(
+      `stream ${name} kept changing while its credential was removed; try again`,
+      'concurrent_change',
+    );
   }
 
   async getCredential(clientId: string): Promise<StreamCredential | undefined> {

@@ -78,8 +78,8 @@ export class UserSessionsRepo {
     );
   }
 
-  /** Ends every session of a user; how many there were. */
-  async revokeAll(email: string): Promise<number> {
+  /** Ends every session of a user; the ids of the sessions ended. */
+  async revokeAll(email: string): Promise<string[]> {
     const items = await queryAll(this.opts.doc, {
       TableName: this.opts.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -91,7 +91,7 @@ export class UserSessionsRepo {
         new DeleteCommand({ TableName: this.opts.table, Key: { pk: String(item.pk), sk: String(item.sk) } }),
       );
     }
-    return items.length;
+    return items.map((item) => String(item.sessionId));
   }
 }
 

@@ -11,7 +11,8 @@ export type ErrorKind =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'too_many_requests'
-  | 'decryption_failed';
+  | 'decryption_failed'
+  | 'unavailable';
 
 /** Base of the typed errors: a kind (→ HTTP status via http-status.ts), a stable code and a safe message. */
 export class AppError extends Error {
@@ -86,6 +87,28 @@ export class TooManyRequestsError extends AppError {
   ) {
     super('too_many_requests', code, message);
   }
+}
+
+/**
+ * Something the request needs is briefly unavailable, through no fault of the caller (503): retrying after
+ * `retryAfterSeconds` (the `Retry-After` header) will do.
+ */
+export class ServiceUnavailableError extends AppError {
+  constructor(
+    message: string,
+    code: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('unavailable', code, message);
+  }
+}
+
+/** When a client should come back after this error (seconds), if the error says. */
+export function retryAfterSecondsOf(error: unknown): number | undefined {
+  if (error instanceof TooManyRequestsError || error instanceof ServiceUnavailableError) {
+    return error.retryAfterSeconds;
+  }
+  return undefined;
 }
 
 /** A ciphertext failed authentication, is malformed, or names another key. Never carries key material. */

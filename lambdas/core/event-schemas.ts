@@ -3,6 +3,7 @@ import { canonicalBuiltinRef } from './builtin-refs';
 import { isContractRef, LEGACY_CLICKSTREAM_ID } from './contracts';
 import { ValidationError } from './errors';
 import { isJsonObject } from './field-path';
+import { tooDeeplyNested, valueNestingDepth } from './json-text';
 
 /**
  * Event schemas: the shape of an event as its producer serialises it, named by `Strm-Schema-Ref`
@@ -41,13 +42,14 @@ export function findBuiltinSchema(ref: string): EventSchema | undefined {
   return BUILTIN_BY_REF.get(canonicalBuiltinRef(ref, (canonical) => BUILTIN_BY_REF.has(canonical)));
 }
 
-/** Whether a ref names a built-in schema. */
-export function isBuiltinSchemaRef(ref: string): boolean {
-  return findBuiltinSchema(ref) !== undefined;
-}
-
 /** Schema definitions are documents, not data: this bounds what a registry item and a compile may cost. */
 export const MAX_SCHEMA_DEFINITION_BYTES = 64 * 1024;
+/**
+ * How deep a definition may nest: an Avro schema of an event nested as deep as ingest allows (64 levels)
+ * takes about four levels per event level. Compilers (Ajv, avsc) recurse over the definition: bounded
+ * here, a schema is refused with this reason instead of a stack overflow.
+ */
+export const MAX_SCHEMA_DEFINITION_DEPTH = 256;
 
 const SCHEMA_TYPES: Readonly<Record<string, SchemaType>> = {
   AVRO: 'AVRO',
@@ -79,6 +81,10 @@ export function parseSchemaRequest(input: unknown): EventSchema {
   const type = parseSchemaType(input.type);
   if (!isJsonObject(input.definition)) {
     throw new ValidationError('schema.definition must be a JSON object (an Avro schema or a JSON Schema)');
+  }
+  // Before anything recursive (JSON.stringify, the compilers) touches it.
+  if (valueNestingDepth(input.definition, MAX_SCHEMA_DEFINITION_DEPTH) > MAX_SCHEMA_DEFINITION_DEPTH) {
+    throw tooDeeplyNested('schema.definition', MAX_SCHEMA_DEFINITION_DEPTH);
   }
   if (Buffer.byteLength(JSON.stringify(input.definition)) > MAX_SCHEMA_DEFINITION_BYTES) {
     throw new ValidationError(`schema.definition is larger than ${MAX_SCHEMA_DEFINITION_BYTES} bytes`);

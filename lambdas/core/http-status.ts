@@ -11,6 +11,7 @@ const STATUS: Record<ErrorKind, number> = {
   too_many_requests: 429,
   // A ciphertext sent by a caller that does not verify is the caller's problem, not ours.
   decryption_failed: 400,
+  unavailable: 503,
 };
 
 /** The HTTP status for an error; anything that is not an `AppError` is an internal error (500). */

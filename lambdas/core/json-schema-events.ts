@@ -29,6 +29,10 @@ function validatorOf(schema: EventSchema): ValidateFunction {
     const { $id: _ignored, ...definition } = schema.definition;
     validate = ajv.compile(definition);
   } catch (error) {
+    // Bounded definitions (core/event-schemas.ts) should never get here; say so rather than quote V8.
+    if (error instanceof RangeError) {
+      throw new ValidationError(`schema ${schema.ref} nests too deeply to compile`);
+    }
     throw new ValidationError(`schema ${schema.ref} is not a valid JSON Schema: ${(error as Error).message}`);
   }
   validators.set(schema, validate);

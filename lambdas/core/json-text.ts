@@ -49,15 +49,21 @@ export function jsonNestingDepth(text: string, limit = Number.POSITIVE_INFINITY)
   return deepest;
 }
 
+/** JSON text that does not parse (a ValidationError of its own, so a reader can word it its way). */
+export class MalformedJsonError extends ValidationError {}
+
+/** The ValidationError for a value nested deeper than `maxDepth` (text or parsed value alike). */
+export function tooDeeplyNested(what: string, maxDepth: number): ValidationError {
+  return new ValidationError(`${what} nests arrays and objects more than ${maxDepth} levels deep`);
+}
+
 /** Parses JSON text after checking its nesting; ValidationError naming `what` on either failure. */
 export function parseJsonText(text: string, what = 'body', maxDepth = MAX_JSON_DEPTH): unknown {
-  if (jsonNestingDepth(text, maxDepth) > maxDepth) {
-    throw new ValidationError(`JSON ${what} nests arrays and objects more than ${maxDepth} levels deep`);
-  }
+  if (jsonNestingDepth(text, maxDepth) > maxDepth) throw tooDeeplyNested(`JSON ${what}`, maxDepth);
   try {
     return JSON.parse(text);
   } catch {
-    throw new ValidationError(`malformed JSON ${what}`);
+    throw new MalformedJsonError(`malformed JSON ${what}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BatchedLoader } from './batched-loader';
 import { CachedLoader } from './cached-loader';
+import { ServiceUnavailableError } from './errors';
 import type { KeyLinkScope } from './key-link-scope';
 import { unwrapKey, wrapKey } from './key-wrap';
 import { keyedHash } from './keyed-hash';
@@ -86,6 +87,8 @@ const DELETION_LOG_OVERLAP_MS = 10_000;
 const DELETION_LOG_FIRST_LOOKBACK_MS = 60_000;
 /** Ids seen in the log are refused for this long (covers a link deleted from the store just after its entry). */
 const DENIED_FOR_MS = 2 * 60_000;
+/** A deletion removes the link's pointer right after logging it: a second is enough to come back. */
+const BEING_DELETED_RETRY_SECONDS = 1;
 
 interface CachedLink {
   record: KeyLinkRecord;
@@ -262,7 +265,13 @@ export class KeyLinkResolver {
 
     const winner = await this.store.createIfAbsent(candidate, now);
     // Only while a deletion is half done (its pointer not yet removed): fail this one, never use the link.
-    if (this.isDenied(winner.keyLinkId)) throw new Error('the current key link is being deleted; retry');
+    if (this.isDenied(winner.keyLinkId)) {
+      throw new ServiceUnavailableError(
+        'the current key link is being deleted; retry',
+        'key_link_being_deleted',
+        BEING_DELETED_RETRY_SECONDS,
+      );
+    }
     const aead =
       winner.keyLinkId === candidate.keyLinkId ? new TinkDeterministicAead(key) : await this.open(winner);
     return this.remember(winner, aead);

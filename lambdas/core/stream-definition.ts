@@ -26,8 +26,11 @@ export interface StreamRecord {
   keyRotationHours?: number;
   /** ISO 8601. */
   createdAt: string;
-  /** Client ids only; the secret appears once, in the create response. */
-  credentials: { clientId: string }[];
+  /**
+   * Client ids only; the secret appears once, in the create response. `expiresAt` (ISO 8601): a
+   * temporary credential, refused from then on (core/stream-status.ts `streamAcceptsClient`).
+   */
+  credentials: { clientId: string; expiresAt?: string }[];
 }
 
 /** `POST /v1/streams` body. */
@@ -116,6 +119,77 @@ function parseKeyRotationHours(input: unknown): number {
   return input;
 }
 
+/** What every stream has, parsed before its kind decides the rest. */
+interface CommonFields {
+  description: string;
+  tags: string[];
+  /** Whether the request names consent levels (a non-empty list, or anything else that is not absent). */
+  hasLevels: boolean;
+}
+
+/** A source stream: a name of its own; no consent levels or masked fields; its key rotation. */
+function validateSourceStream(req: Record<string, unknown>, common: CommonFields): StreamDefinition {
+  if (isAbsent(req.name)) throw new ValidationError('You must provide a name when creating a source stream');
+  const name = checkStreamName(req.name, 'name');
+  if (common.hasLevels) {
+    throw new ValidationError('consentLevels are only allowed for derived streams (set linkedStream)');
+  }
+  if (!isAbsent(req.maskedFields)) {
+    throw new ValidationError('maskedFields are only allowed for derived streams (set linkedStream)');
+  }
+  return {
+    name,
+    description: common.description,
+    tags: common.tags,
+    enabled: true,
+    keyRotationHours: parseKeyRotationHours(req.keyRotationHours),
+  };
+}
+
+/** The source a derived stream names must be the caller's, and itself a source stream. */
+function checkDerivableSource(linkedStream: string, source: StreamRecord | undefined): void {
+  if (!source || source.name !== linkedStream) {
+    throw new ValidationError(`linkedStream '${linkedStream}' does not exist`);
+  }
+  if (source.linkedStream !== undefined) {
+    throw new ValidationError(
+      `linkedStream '${linkedStream}' is a derived stream; derive from a source stream`,
+    );
+  }
+}
+
+/** A derived stream: its source, a consent rule, a name (by default from both), optional masked fields. */
+function validateDerivedStream(
+  req: Record<string, unknown>,
+  common: CommonFields,
+  source: StreamRecord | undefined,
+  newSeed: () => string,
+): StreamDefinition {
+  const linkedStream = checkStreamName(req.linkedStream, 'linkedStream');
+  if (!common.hasLevels) throw new ValidationError('You need consent levels when creating a derived stream');
+  const rule = parseConsentRule(req.consentLevels, req.consentLevelType);
+  if (req.keyRotationHours !== undefined && req.keyRotationHours !== null) {
+    throw new ValidationError('keyRotationHours applies only to source streams');
+  }
+  checkDerivableSource(linkedStream, source);
+  const name = isAbsent(req.name)
+    ? defaultDerivedStreamName(linkedStream, rule)
+    : checkStreamName(req.name, 'name');
+  if (isAbsent(req.name) && !isValidStreamName(name)) {
+    throw new ValidationError(`the default name '${name}' is not a valid stream name; provide a name`);
+  }
+  return {
+    name,
+    linkedStream,
+    consentLevels: [...rule.levels],
+    consentLevelType: rule.type,
+    description: common.description,
+    tags: common.tags,
+    enabled: true,
+    ...(isAbsent(req.maskedFields) ? {} : { maskedFields: parseMaskedFields(req.maskedFields, newSeed) }),
+  };
+}
+
 /**
  * Validates a `POST /v1/streams` body. `existing.source` is the stream named by `linkedStream` in the caller's
  * account (undefined when there is none). Throws ValidationError naming the field. A `consentLevelType` on a
@@ -127,63 +201,15 @@ export function validateStreamCreate(
   opts: { newSeed?: () => string } = {},
 ): StreamDefinition {
   if (!isJsonObject(req)) throw new ValidationError('request body must be a JSON object');
-  const description = parseDescription(req.description);
-  const tags = parseTags(req.tags);
-  const hasLevels = !(
-    isAbsent(req.consentLevels) ||
-    (Array.isArray(req.consentLevels) && req.consentLevels.length === 0)
-  );
-
-  if (isAbsent(req.linkedStream)) {
-    if (isAbsent(req.name))
-      throw new ValidationError('You must provide a name when creating a source stream');
-    const name = checkStreamName(req.name, 'name');
-    if (hasLevels)
-      throw new ValidationError('consentLevels are only allowed for derived streams (set linkedStream)');
-    if (!isAbsent(req.maskedFields)) {
-      throw new ValidationError('maskedFields are only allowed for derived streams (set linkedStream)');
-    }
-    return {
-      name,
-      description,
-      tags,
-      enabled: true,
-      keyRotationHours: parseKeyRotationHours(req.keyRotationHours),
-    };
-  }
-
-  const linkedStream = checkStreamName(req.linkedStream, 'linkedStream');
-  if (!hasLevels) throw new ValidationError('You need consent levels when creating a derived stream');
-  const rule = parseConsentRule(req.consentLevels, req.consentLevelType);
-  if (req.keyRotationHours !== undefined && req.keyRotationHours !== null) {
-    throw new ValidationError('keyRotationHours applies only to source streams');
-  }
-  const source = existing.source;
-  if (!source || source.name !== linkedStream) {
-    throw new ValidationError(`linkedStream '${linkedStream}' does not exist`);
-  }
-  if (source.linkedStream !== undefined) {
-    throw new ValidationError(
-      `linkedStream '${linkedStream}' is a derived stream; derive from a source stream`,
-    );
-  }
-  const name = isAbsent(req.name)
-    ? defaultDerivedStreamName(linkedStream, rule)
-    : checkStreamName(req.name, 'name');
-  if (isAbsent(req.name) && !isValidStreamName(name)) {
-    throw new ValidationError(`the default name '${name}' is not a valid stream name; provide a name`);
-  }
-  const definition: StreamDefinition = {
-    name,
-    linkedStream,
-    consentLevels: [...rule.levels],
-    consentLevelType: rule.type,
-    description,
-    tags,
-    enabled: true,
+  const common: CommonFields = {
+    description: parseDescription(req.description),
+    tags: parseTags(req.tags),
+    hasLevels: !(
+      isAbsent(req.consentLevels) ||
+      (Array.isArray(req.consentLevels) && req.consentLevels.length === 0)
+    ),
   };
-  if (!isAbsent(req.maskedFields)) {
-    definition.maskedFields = parseMaskedFields(req.maskedFields, opts.newSeed ?? generateMaskSeed);
-  }
-  return definition;
+  return isAbsent(req.linkedStream)
+    ? validateSourceStream(req, common)
+    : validateDerivedStream(req, common, existing.source, opts.newSeed ?? generateMaskSeed);
 }

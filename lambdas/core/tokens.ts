@@ -19,14 +19,19 @@ export interface StreamClaims {
 /**
  * A read-only stream token: a signed-in user reads one of the account's streams (the console's WebSocket)
  * without the stream's credentials. It names one incarnation of the stream (its `createdAt`), so a stream
- * deleted and created again under the same name does not honour it. Ingest and the token endpoint never
- * accept it (they verify `typ: stream` / `stream-refresh` only).
+ * deleted and created again under the same name does not honour it, and the user's sign-in session, so
+ * it is refused once that session has ended. Ingest and the token endpoint never accept it (they verify
+ * `typ: stream` / `stream-refresh` only).
  */
 export interface StreamReadClaims {
   accountId: string;
   stream: string;
   /** The stream record's `createdAt` (ISO 8601) when the token was issued. */
   streamCreatedAt: string;
+  /** The user the token was issued to (a session is found by email and id). */
+  email: string;
+  /** The user's sign-in session (`sid`): a logout, password change or removal ends the token with it. */
+  sessionId: string;
 }
 
 /** What may open a subscriber connection: a stream client's access token, or a read-only token. */
@@ -124,7 +129,13 @@ export class TokenService {
   /** A read-only token (5 min, no refresh token) for one incarnation of one of the account's streams. */
   async issueStreamReadToken(c: StreamReadClaims): Promise<{ accessToken: string; expiresIn: number }> {
     const expiresIn = TOKEN_LIFETIME_SECONDS['stream-read'];
-    const claims = { accountId: c.accountId, stream: c.stream, streamCreatedAt: c.streamCreatedAt };
+    const claims = {
+      accountId: c.accountId,
+      stream: c.stream,
+      streamCreatedAt: c.streamCreatedAt,
+      email: c.email,
+      sid: c.sessionId,
+    };
     return { accessToken: await this.sign(c.accountId, claims, 'stream-read', expiresIn), expiresIn };
   }
 
@@ -254,10 +265,13 @@ function streamClaimsOf(payload: JWTPayload): StreamClaims {
 function streamReadClaimsOf(payload: JWTPayload): StreamReadClaims {
   const accountId = requireString(payload, 'accountId');
   if (payload.sub !== accountId) throw new UnauthorizedError('invalid token', 'invalid_token');
+  // A read token without a session (issued before they named one) could not be ended: invalid.
   return {
     accountId,
     stream: requireString(payload, 'stream'),
     streamCreatedAt: requireString(payload, 'streamCreatedAt'),
+    email: requireString(payload, 'email'),
+    sessionId: requireString(payload, 'sid'),
   };
 }
 

@@ -4,6 +4,7 @@ import { dynamoDocumentClient } from '../aws/clients';
 import { requiredEnv } from '../aws/config';
 import { StreamsRepo } from '../aws/streams-repo';
 import { getTokenService } from '../aws/system-secrets';
+import { UserSessionsRepo } from '../aws/user-sessions-repo';
 import { lambdaEntryPoint } from '../runtime/entry-point';
 import {
   type AuthorizeSubscriberPorts,
@@ -64,9 +65,11 @@ export function createWsAuthorizerHandler(deps: WsAuthorizerDeps): WsAuthorizerH
   };
 }
 
-export const handler = lambdaEntryPoint('ws-authorizer', () =>
-  createWsAuthorizerHandler({
-    streams: new StreamsRepo({ doc: dynamoDocumentClient(), table: requiredEnv('STREAMS_TABLE') }),
+export const handler = lambdaEntryPoint('ws-authorizer', () => {
+  const doc = dynamoDocumentClient();
+  return createWsAuthorizerHandler({
+    streams: new StreamsRepo({ doc, table: requiredEnv('STREAMS_TABLE') }),
+    sessions: new UserSessionsRepo({ doc, table: requiredEnv('ACCOUNTS_TABLE') }),
     tokens: getTokenService,
-  }),
-);
+  });
+});

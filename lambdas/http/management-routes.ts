@@ -26,14 +26,9 @@ import { signUp } from '../use-cases/management/sign-up';
 import { createCredential, deleteCredential } from '../use-cases/management/stream-credentials';
 import { streamUsage } from '../use-cases/management/stream-usage';
 import { createStream, deleteStreamTree, getStream, listStreams } from '../use-cases/management/streams';
-import {
-  addTeammate,
-  listTeammates,
-  refuseRemovedUser,
-  removeTeammate,
-} from '../use-cases/management/teammates';
+import { addTeammate, listTeammates, removeTeammate } from '../use-cases/management/teammates';
 import { logIn, logOut, refreshSession, requireLiveSession } from '../use-cases/management/user-sessions';
-import { readJsonBody } from './json-body';
+import { readJsonBody, readOptionalJsonBody } from './json-body';
 import { bearerToken } from './request';
 import { json, noContent } from './responses';
 import type { Route } from './router';
@@ -190,8 +185,8 @@ function credentialRoutes(ports: ManagementPorts): Routes {
       method: 'POST',
       path: '/v1/streams/:name/credentials',
       auth: true,
-      run: async ({ caller, params }) =>
-        json(201, await createCredential(ports, caller.accountId, params.name)),
+      run: async ({ event, caller, params }) =>
+        json(201, await createCredential(ports, caller.accountId, params.name, readOptionalJsonBody(event))),
     },
     {
       method: 'DELETE',
@@ -321,8 +316,7 @@ function consoleRoutes(ports: ManagementPorts): Routes {
       method: 'POST',
       path: '/v1/streams/:name/read-token',
       auth: true,
-      run: async ({ caller, params }) =>
-        json(200, await issueReadToken(ports, caller.accountId, params.name)),
+      run: async ({ caller, params }) => json(200, await issueReadToken(ports, caller, params.name)),
     },
     {
       method: 'GET',
@@ -390,15 +384,13 @@ function sourceIpOf(event: APIGatewayProxyEventV2): string | undefined {
 
 /**
  * The caller of an authenticated management route: a valid user access token whose session is still live
- * (not logged out, not ended by a password change or a reused refresh token) of a user who has not
- * been removed from its account, else 401.
+ * (not logged out, not ended by a password change, a reused refresh token or the user's removal from its
+ * account), else 401. One session read per call, nothing else.
  */
-export function authenticateUser(ports: Pick<ManagementPorts, 'tokens' | 'sessions' | 'accounts'>) {
+export function authenticateUser(ports: Pick<ManagementPorts, 'tokens' | 'sessions'>) {
   return async (event: APIGatewayProxyEventV2): Promise<UserClaims> => {
     const token = bearerToken(event);
     if (!token) throw new UnauthorizedError('missing bearer token', 'missing_token');
-    const caller = await requireLiveSession(ports, await (await ports.tokens()).verifyUserToken(token));
-    await refuseRemovedUser(ports, caller);
-    return caller;
+    return requireLiveSession(ports, await (await ports.tokens()).verifyUserToken(token));
   };
 }

@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { OAuthError } from '../core/errors';
+import { OAuthError, PayloadTooLargeError, ValidationError } from '../core/errors';
 import { isJsonObject } from '../core/field-path';
 import type { StreamTokenGrant } from '../use-cases/issue-stream-token';
-import { bodyBytes, header } from './request';
+import { parseJsonBody, readBodyText } from './json-body';
+import { header } from './request';
 
 /**
  * Reading an OAuth2 token request (RFC 6749 §3.2, §4.4.2, §6): parameters from an
@@ -88,10 +89,17 @@ function requestParameters(event: APIGatewayProxyEventV2): Parameters {
 
 function bodyText(event: APIGatewayProxyEventV2): string {
   try {
-    return bodyBytes(event, MAX_TOKEN_REQUEST_BYTES).toString('utf8');
-  } catch {
-    throw invalidRequest('request body is too large');
+    return readBodyText(event, MAX_TOKEN_REQUEST_BYTES);
+  } catch (error) {
+    throw asInvalidRequest(error);
   }
+}
+
+/** A body reader's refusal as the token endpoint answers it. */
+function asInvalidRequest(error: unknown): unknown {
+  if (error instanceof PayloadTooLargeError) return invalidRequest('request body is too large');
+  if (error instanceof ValidationError) return invalidRequest(error.message);
+  return error;
 }
 
 function formParameters(raw: string): Parameters {
@@ -109,9 +117,11 @@ function formParameters(raw: string): Parameters {
 function jsonParameters(raw: string): Parameters {
   let body: unknown;
   try {
-    body = JSON.parse(raw);
-  } catch {
-    throw invalidRequest('request body must be valid JSON or application/x-www-form-urlencoded');
+    body = parseJsonBody(raw, {
+      malformed: 'request body must be valid JSON or application/x-www-form-urlencoded',
+    });
+  } catch (error) {
+    throw asInvalidRequest(error);
   }
   if (!isJsonObject(body)) throw invalidRequest('request body must be a JSON object');
   const params = new Map<string, string>();

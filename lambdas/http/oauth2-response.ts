@@ -2,7 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { OAuthError, TooManyRequestsError } from '../core/errors';
 import { httpStatusOf } from '../core/http-status';
 import type { IssuedTokens } from '../core/tokens';
-import { json } from './responses';
+import { json, retryAfterHeaders } from './responses';
 
 /** OAuth2 token-endpoint responses (RFC 6749 §5.1, §5.2); the error status comes from http-status.ts. */
 
@@ -37,7 +37,7 @@ export function rateLimitedResponse(error: TooManyRequestsError): APIGatewayProx
   return json(
     httpStatusOf(error),
     { error: error.code, error_description: error.message },
-    { 'retry-after': String(error.retryAfterSeconds) },
+    retryAfterHeaders(error),
   );
 }
 

@@ -24,9 +24,12 @@ export function bodyBytes(event: APIGatewayProxyEventV2, limit = MAX_BODY_BYTES)
   return bytes;
 }
 
+/** The token of an `Authorization: Bearer <token>` value (scheme in any case), if it is one. */
+export function bearerTokenOf(authorization: string | undefined): string | undefined {
+  return authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+}
+
 /** The bearer token of the Authorization header, if any. */
 export function bearerToken(event: APIGatewayProxyEventV2): string | undefined {
-  const value = header(event, 'authorization');
-  const match = value?.match(/^Bearer\s+(\S+)\s*$/i);
-  return match?.[1];
+  return bearerTokenOf(header(event, 'authorization'));
 }

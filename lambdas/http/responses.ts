@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { AppError, TooManyRequestsError } from '../core/errors';
+import { AppError, retryAfterSecondsOf } from '../core/errors';
 import { httpStatusOf } from '../core/http-status';
 
 /** HTTP API (payload v2) responses; error bodies take their status from the one mapping in http-status.ts. */
@@ -23,10 +23,14 @@ export function noContent(): APIGatewayProxyStructuredResultV2 {
   return { statusCode: 204 };
 }
 
-/** `Retry-After` (whole seconds, at least 1) for an error that says when to come back. */
-function retryAfterHeaders(error: unknown): Record<string, string> {
-  if (!(error instanceof TooManyRequestsError)) return {};
-  return { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterSeconds))) };
+/**
+ * `Retry-After` (whole seconds, at least 1) for an error that says when to come back; no header for any
+ * other error. The one spelling of the header for every API (management, ingest, token endpoints).
+ */
+export function retryAfterHeaders(error: unknown): Record<string, string> {
+  const seconds = retryAfterSecondsOf(error);
+  if (seconds === undefined) return {};
+  return { 'retry-after': String(Math.max(1, Math.ceil(seconds))) };
 }
 
 /** Management-API error body: `{"error":{"code","message"}}`; internal errors never leak their message. */

@@ -1,11 +1,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { OAuthError } from '../core/errors';
+import { OAuthError, PayloadTooLargeError, ValidationError } from '../core/errors';
 import { isJsonObject } from '../core/field-path';
 import type { IssuedTokens } from '../core/tokens';
 import type { StreamTokenGrant } from '../use-cases/issue-stream-token';
+import { readJsonBody } from './json-body';
 import { MAX_TOKEN_REQUEST_BYTES } from './oauth2-request';
 import { expiresAt } from './oauth2-response';
-import { bodyBytes } from './request';
 import { json } from './responses';
 
 /**
@@ -19,13 +19,16 @@ import { json } from './responses';
 const invalidRequest = (description: string) => new OAuthError('invalid_request', description);
 
 function jsonBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
+  const notAnObject = 'request body must be a JSON object';
   let body: unknown;
   try {
-    body = JSON.parse(bodyBytes(event, MAX_TOKEN_REQUEST_BYTES).toString('utf8'));
-  } catch {
-    throw invalidRequest('request body must be a JSON object');
+    body = readJsonBody(event, { limit: MAX_TOKEN_REQUEST_BYTES, malformed: notAnObject });
+  } catch (error) {
+    if (error instanceof PayloadTooLargeError) throw invalidRequest('request body is too large');
+    if (error instanceof ValidationError) throw invalidRequest(error.message);
+    throw error;
   }
-  if (!isJsonObject(body)) throw invalidRequest('request body must be a JSON object');
+  if (!isJsonObject(body)) throw invalidRequest(notAnObject);
   return body;
 }
 

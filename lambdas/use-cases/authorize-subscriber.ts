@@ -1,7 +1,8 @@
 import type { StreamsRepo } from '../aws/streams-repo';
+import type { UserSessionsRepo } from '../aws/user-sessions-repo';
 import { AppError, errorName } from '../core/errors';
 import { isStreamActive, streamAcceptsClient, streamReaderId } from '../core/stream-status';
-import type { SubscriberToken, TokenService } from '../core/tokens';
+import type { StreamReadClaims, SubscriberToken, TokenService } from '../core/tokens';
 
 /**
  * Whether a WebSocket subscriber with this stream token may connect, and to which stream.
@@ -15,11 +16,15 @@ import type { SubscriberToken, TokenService } from '../core/tokens';
  * unavailable) are thrown, so the caller can fail the request and the client can retry.
  *
  * A read-only token (a signed-in user's, for the console) carries no client id; it names the stream's
- * incarnation instead (`streamCreatedAt`), and the connection is stored under the stream's reader id
- * (core/stream-status.ts `streamReaderId`), which egress accepts for as long as that incarnation lives.
+ * incarnation instead (`streamCreatedAt`) and the user's sign-in session, which must still be live (a
+ * logout, password change or removal from the account ends it). The connection is stored under the
+ * session's reader id of that incarnation (core/stream-status.ts `streamReaderId`): egress accepts it for
+ * as long as the incarnation lives, and management ends it with the session.
  */
 export interface AuthorizeSubscriberPorts {
   streams: Pick<StreamsRepo, 'get'>;
+  /** The users' sign-in sessions (a read token's session must be live). */
+  sessions: Pick<UserSessionsRepo, 'get'>;
   tokens: () => Promise<Pick<TokenService, 'verifySubscriberToken'>>;
 }
 
@@ -34,7 +39,7 @@ export interface Subscriber {
 /**
  * Allow with the subscriber, or Deny with a reason for the log: `missing_token`, `token_service_unavailable`
  * (with the failure's `errorName`, never its message), the token service's code (`invalid_token`,
- * `token_expired`), `stream_gone`, `client_not_of_stream`.
+ * `token_expired`), `stream_gone`, `client_not_of_stream`, `session_ended` (a read token's session).
  */
 export type SubscriberAuthorization =
   | { allowed: true; subscriber: Subscriber }
@@ -73,10 +78,17 @@ export async function authorizeSubscriber(
   } else {
     // A read token of an earlier stream under this name reads nothing of the new one.
     if (stream.createdAt !== verified.claims.streamCreatedAt) return deny('stream_gone');
-    subscriberId = streamReaderId(stream);
+    if (!(await isSessionLive(ports, verified.claims))) return deny('session_ended');
+    subscriberId = streamReaderId(stream, verified.claims.sessionId);
   }
   return {
     allowed: true,
     subscriber: { accountId: claims.accountId, stream: claims.stream, clientId: subscriberId },
   };
+}
+
+/** Whether the sign-in session a read token names is still live, and of the token's account. */
+async function isSessionLive(ports: AuthorizeSubscriberPorts, claims: StreamReadClaims): Promise<boolean> {
+  const session = await ports.sessions.get(claims.email, claims.sessionId);
+  return session !== undefined && session.accountId === claims.accountId;
 }

@@ -1,5 +1,5 @@
 import type { StreamCredential, StreamsRepo } from '../aws/streams-repo';
-import { isClientId, verifyClientSecret } from '../core/client-secrets';
+import { hashClientSecret, isClientId, verifyClientSecret } from '../core/client-secrets';
 import { OAuthError, TooManyRequestsError, UnauthorizedError } from '../core/errors';
 import type { StreamRecord } from '../core/stream-definition';
 import { isStreamActive, streamAcceptsClient } from '../core/stream-status';
@@ -27,8 +27,8 @@ export interface StreamTokenPorts {
   tokens: () => Promise<Pick<TokenService, 'issueStreamTokens' | 'verifyStreamRefreshToken'>>;
   /** The account's billing id, put into the tokens (created on first use for older accounts). */
   billingIds: BillingIdStore;
-  /** Per client id: 0 to go ahead, else seconds to wait (core/rate-limit.ts); none means unlimited. */
-  rateLimit?: { take(clientId: string): number };
+  /** Per key (see `limitRate`): 0 to go ahead, else seconds to wait (core/rate-limit.ts); none: unlimited. */
+  rateLimit?: { take(key: string): number };
   now?: () => number;
 }
 
@@ -45,6 +45,7 @@ export async function issueStreamToken(
     grant.grantType === 'client_credentials'
       ? await clientCredentialsClaims(ports, grant)
       : await refreshTokenClaims(ports, grant.refreshToken);
+  if (grant.grantType === 'client_credentials') limitRate(ports, issuanceKey(claims.clientId));
   const billingId = await accountBillingId(ports, claims.accountId);
   const withBilling = { ...claims, billingId };
   const tokens = await (await ports.tokens()).issueStreamTokens(withBilling);
@@ -52,11 +53,17 @@ export async function issueStreamToken(
 }
 
 /**
- * A refresh storm (a client that asks for a token in a loop) is refused per client id before any table
- * is read, so one broken client cannot take the token endpoint down for everyone.
+ * A token storm (a client that asks for a token in a loop) is refused before any table is read, so one
+ * broken client cannot take the token endpoint down for everyone. Client ids are not secret, so the
+ * buckets are keyed on what the caller has shown: a client-credentials request spends, before any read,
+ * the bucket of its client id AND a prefix of its secret's hash (a stranger guessing secrets for someone's
+ * client id spends only the buckets of its own guesses), and once the secret verified, the client's
+ * issuance bucket; a refresh grant spends the issuance bucket once its token's signature verified (only
+ * whoever got tokens for the client has one). So the owner's looping client is limited on both grants,
+ * and nobody else can keep the owner at 429.
  */
-function limitRate(ports: StreamTokenPorts, clientId: string): void {
-  const waitSeconds = ports.rateLimit?.take(clientId) ?? 0;
+function limitRate(ports: StreamTokenPorts, key: string): void {
+  const waitSeconds = ports.rateLimit?.take(key) ?? 0;
   if (waitSeconds > 0) {
     throw new TooManyRequestsError(
       'too many token requests for this client; retry later',
@@ -73,7 +80,7 @@ async function clientCredentialsClaims(
 ): Promise<StreamClaims> {
   const invalidClient = new OAuthError('invalid_client', 'unknown client or wrong secret');
   if (!isClientId(grant.clientId)) throw invalidClient;
-  limitRate(ports, grant.clientId);
+  limitRate(ports, attemptKey(grant.clientId, grant.clientSecret));
   const credential = await ports.streams.getCredential(grant.clientId);
   if (!credential || !verifyClientSecret(grant.clientSecret, credential.secretHash)) throw invalidClient;
   const stream = await activeStreamOf(ports, credential);
@@ -88,7 +95,7 @@ async function clientCredentialsClaims(
 /** The credential (and its stream) may have been deleted, or the stream recreated, since the token was issued. */
 async function refreshTokenClaims(ports: StreamTokenPorts, refreshToken: string): Promise<StreamClaims> {
   const claims = await verifiedRefreshClaims(ports, refreshToken);
-  limitRate(ports, claims.clientId);
+  limitRate(ports, issuanceKey(claims.clientId));
   const credential = await ports.streams.getCredential(claims.clientId);
   const stream = credential && (await activeStreamOf(ports, credential));
   if (
@@ -102,6 +109,17 @@ async function refreshTokenClaims(ports: StreamTokenPorts, refreshToken: string)
   return claimsOf(credential, stream);
 }
 
+/** 96 bits of the secret's SHA-256: tells guesses apart, and is never logged or stored. */
+const SECRET_HASH_PREFIX_CHARS = 16;
+
+function attemptKey(clientId: string, clientSecret: string): string {
+  return `attempt:${clientId}:${hashClientSecret(clientSecret).slice(0, SECRET_HASH_PREFIX_CHARS)}`;
+}
+
+function issuanceKey(clientId: string): string {
+  return `issue:${clientId}`;
+}
+
 async function verifiedRefreshClaims(ports: StreamTokenPorts, refreshToken: string): Promise<StreamClaims> {
   const tokens = await ports.tokens();
   try {
@@ -113,13 +131,14 @@ async function verifiedRefreshClaims(ports: StreamTokenPorts, refreshToken: stri
   }
 }
 
-/** The credential's stream, if it is active and still accepts the credential's client. */
+/** The credential's stream, if it is active and still accepts the credential's (unexpired) client. */
 async function activeStreamOf(
   ports: StreamTokenPorts,
   credential: StreamCredential,
 ): Promise<StreamRecord | undefined> {
   const stream = await ports.streams.get(credential.accountId, credential.streamName);
-  if (!stream || !isStreamActive(stream) || !streamAcceptsClient(stream, credential.clientId))
+  const nowMs = ports.now?.() ?? Date.now();
+  if (!stream || !isStreamActive(stream) || !streamAcceptsClient(stream, credential.clientId, nowMs))
     return undefined;
   return stream;
 }

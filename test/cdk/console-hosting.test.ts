@@ -1,19 +1,20 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { CONSOLE_CONTENT_SECURITY_POLICY } from '../../console/security-headers';
-import { resourcesOf, type SynthesizedStack, synthPrivacyStreams } from './synth-stack';
+import { type SynthesizedTemplates, synthesizedTemplates } from './synth-once';
+import { resourcesOf } from './synth-stack';
 
 /** The console's nested stack: private bucket behind CloudFront (OAC), the APIs behind the same distribution. */
 
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 const ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
 
-let synthesized: SynthesizedStack;
+let synthesized: SynthesizedTemplates;
 let nested: Template;
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation is untyped JSON
 let config: any;
 beforeAll(() => {
-  synthesized = synthPrivacyStreams({ bundle: false });
-  nested = Template.fromStack(synthesized.stack.console);
+  synthesized = synthesizedTemplates();
+  nested = synthesized.console;
   config = Object.values(resourcesOf(nested, 'AWS::CloudFront::Distribution'))[0]!.Properties
     .DistributionConfig;
 });

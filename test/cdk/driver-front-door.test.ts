@@ -1,17 +1,17 @@
-import { Template } from 'aws-cdk-lib/assertions';
-import { resourcesOf, type SynthesizedStack, synthPrivacyStreams } from './synth-stack';
+import { type SynthesizedTemplates, synthesizedTemplates } from './synth-once';
+import { resourcesOf } from './synth-stack';
 
 /**
  * What the original STRM drivers need of the deployed stack's front door (the CloudFront distribution the
  * console also uses): HTTP/2 to the client, every method of POST /event and the token endpoints to the
  * HTTP API, the `/ws` upgrade to the WebSocket API's stage, and its URL as the `EdgeUrl` output.
  */
-let synthesized: SynthesizedStack;
+let synthesized: SynthesizedTemplates;
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation is untyped JSON
 let config: any;
 beforeAll(() => {
-  synthesized = synthPrivacyStreams({ bundle: false });
-  const nested = Template.fromStack(synthesized.stack.console);
+  synthesized = synthesizedTemplates();
+  const nested = synthesized.console;
   config = Object.values(resourcesOf(nested, 'AWS::CloudFront::Distribution'))[0]!.Properties
     .DistributionConfig;
 });
@@ -36,7 +36,7 @@ describe('the front door for the original drivers', () => {
   });
 
   it('is the EdgeUrl output: https and the distribution’s domain, no path', () => {
-    const edge = Template.fromStack(synthesized.stack).findOutputs('EdgeUrl').EdgeUrl;
+    const edge = synthesized.template.findOutputs('EdgeUrl').EdgeUrl;
     expect(JSON.stringify(edge.Value)).toMatch(/"https:\/\/",.*Distribution[0-9A-F]*DomainName/);
     expect(JSON.stringify(edge.Value)).not.toContain('/console');
   });

@@ -1,4 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
+import { synthesizedTemplates } from './synth-once';
 import { HANDLERS, logicalIdsOf, resourcesOf, synthPrivacyStreams } from './synth-stack';
 
 /** The exports bucket, its access logs, the export tick's schedule, and who may touch S3 how. */
@@ -11,7 +12,7 @@ interface Statement {
 
 let template: Template;
 beforeAll(() => {
-  template = synthPrivacyStreams({ bundle: false }).template;
+  template = synthesizedTemplates().template;
 });
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
@@ -103,6 +104,15 @@ describe('the exports bucket', () => {
       .LifecycleConfiguration.Rules;
     // Assess
     expect(rules).toContainEqual({ Id: 'exported-files', ExpirationInDays: 400, Status: 'Enabled' });
+  });
+
+  it('keeps the access logs (which hold every download URL, expired) 90 days', () => {
+    // Act
+    const logs = resourcesOf(template, 'AWS::S3::Bucket')[logsBucketId(template)]!;
+    // Assess
+    expect(logs.Properties.LifecycleConfiguration.Rules).toEqual([
+      { Id: 'access-logs', ExpirationInDays: 90, Status: 'Enabled' },
+    ]);
   });
 
   it('logs server access to the access-logs bucket, which takes log delivery by bucket policy only', () => {

@@ -1,5 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { HANDLERS, logicalIdsOf, synthPrivacyStreams } from './synth-stack';
+import { synthesizedTemplates } from './synth-once';
+import { HANDLERS, logicalIdsOf } from './synth-stack';
 
 interface Statement {
   Effect: string;
@@ -9,7 +10,7 @@ interface Statement {
 
 let template: Template;
 beforeAll(() => {
-  template = synthPrivacyStreams({ bundle: false }).template;
+  template = synthesizedTemplates().template;
 });
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
@@ -117,8 +118,13 @@ describe('each function can do only what its handler does', () => {
     expect(holders('kinesis:GetRecords', stream('DerivedEvents'))).toEqual(['egress', 'exporter']);
   });
 
-  it('management reads and writes accounts; token and sts only get and create account items (billing ids); only management reads the bootstrap secret', () => {
-    expect(holders('dynamodb:GetItem', table('Accounts'))).toEqual(['token', 'sts', 'management']);
+  it('management reads and writes accounts; token and sts only get and create account items (billing ids); ws-authorizer only gets (sessions); only management reads the bootstrap secret', () => {
+    expect(holders('dynamodb:GetItem', table('Accounts'))).toEqual([
+      'token',
+      'sts',
+      'management',
+      'ws-authorizer',
+    ]);
     expect(holders('dynamodb:PutItem', table('Accounts'))).toEqual(['token', 'sts', 'management']);
     for (const action of ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
       expect(holders(action, table('Accounts'))).toEqual(['management']);

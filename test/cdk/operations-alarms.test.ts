@@ -2,6 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { ITERATOR_AGE_MINUTES, ITERATOR_AGE_THRESHOLD_MS } from '../../lib/operations-alarms';
 import { TOPOLOGY } from '../../lib/topology';
 import { deadLetterQueueIds, expectedAlarms, hasAlarm, missingAlarms } from './alarm-coverage';
+import { synthesizedTemplates } from './synth-once';
 import { type Resource, resourcesOf, synthPrivacyStreams } from './synth-stack';
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation is untyped JSON
@@ -10,7 +11,7 @@ type TemplateJson = { Resources: Record<string, any> };
 let template: Template;
 let json: TemplateJson;
 beforeAll(() => {
-  template = synthPrivacyStreams({ bundle: false }).template;
+  template = synthesizedTemplates().template;
   json = template.toJSON() as TemplateJson;
 });
 

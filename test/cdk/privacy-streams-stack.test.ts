@@ -3,21 +3,14 @@ import * as path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { constructId } from '../../lib/construct-ids';
 import { TOPOLOGY } from '../../lib/topology';
-import {
-  HANDLERS,
-  logicalIdsOf,
-  type Resource,
-  resourcesOf,
-  routeTargetOf,
-  type SynthesizedStack,
-  synthPrivacyStreams,
-} from './synth-stack';
+import { type SynthesizedTemplates, synthesizedTemplates } from './synth-once';
+import { HANDLERS, logicalIdsOf, type Resource, resourcesOf, routeTargetOf } from './synth-stack';
 
-// One synthesis with real esbuild bundling of all eight handlers (proves offline bundling works).
-let synthesized: SynthesizedStack;
+// The run's one synthesis, with real esbuild bundling of every handler (proves offline bundling works).
+let synthesized: SynthesizedTemplates;
 let template: Template;
 beforeAll(() => {
-  synthesized = synthPrivacyStreams();
+  synthesized = synthesizedTemplates();
   template = synthesized.template;
 });
 
@@ -161,7 +154,7 @@ describe('Lambda functions', () => {
 
   it.each(HANDLERS)('%s is bundled by esbuild into an asset with a source map', (handler) => {
     const hash = functionProps(handler).Code.S3Key.replace(/\.zip$/, '');
-    const assetDir = path.join(synthesized.app.outdir, `asset.${hash}`);
+    const assetDir = path.join(synthesized.outdir, `asset.${hash}`);
     expect(fs.readdirSync(assetDir).sort()).toEqual(['index.js', 'index.js.map']);
     expect(fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8')).toMatch(
       /sourceMappingURL=index\.js\.map/,
@@ -172,7 +165,7 @@ describe('Lambda functions', () => {
     // Prepare
     const hash = functionProps('ingest').Code.S3Key.replace(/\.zip$/, '');
     // Act
-    const bundle = fs.readFileSync(path.join(synthesized.app.outdir, `asset.${hash}`, 'index.js'), 'utf8');
+    const bundle = fs.readFileSync(path.join(synthesized.outdir, `asset.${hash}`, 'index.js'), 'utf8');
     // Assess: esbuild's keepNames registers each class under its source name.
     expect(bundle).toMatch(/static\{\w+\(this,"ValidationError"\)\}/);
   });
@@ -261,8 +254,9 @@ describe('Lambda functions', () => {
     expect(Object.keys(env).sort()).toEqual(['CONNECTIONS_TABLE', 'STREAMS_TABLE', 'WS_CALLBACK_URL']);
   });
 
-  it('ws-authorizer gets the streams and key-links tables, the key and the token issuer', () => {
+  it('ws-authorizer gets the streams, key-links and accounts (sessions) tables, the key and the token issuer', () => {
     expect(withoutCommon('ws-authorizer')).toEqual({
+      ACCOUNTS_TABLE: table('Accounts'),
       STREAMS_TABLE: table('Streams'),
       KEY_LINKS_TABLE: table('KeyLinks'),
       KMS_KEY_ID: key(),
@@ -369,13 +363,19 @@ describe('HTTP API', () => {
       (r) => !r.Properties.RouteKey.startsWith('$'),
     );
     expect(http).toHaveLength(8);
-    for (const integration of Object.values(resources('AWS::ApiGatewayV2::Integration'))) {
-      if (integration.Properties.PayloadFormatVersion !== undefined) {
-        expect(integration.Properties).toMatchObject({
-          IntegrationType: 'AWS_PROXY',
-          PayloadFormatVersion: '2.0',
-        });
-      }
+    // Every integration of the HTTP API (the WebSocket API's have no payload format).
+    const httpApiId = Object.keys(resources('AWS::ApiGatewayV2::Api')).find(
+      (id) => resources('AWS::ApiGatewayV2::Api')[id].Properties.ProtocolType === 'HTTP',
+    )!;
+    const integrations = Object.values(resources('AWS::ApiGatewayV2::Integration')).filter(
+      (i) => i.Properties.ApiId.Ref === httpApiId,
+    );
+    expect(integrations.length).toBeGreaterThan(0);
+    for (const integration of integrations) {
+      expect(integration.Properties).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+      });
     }
   });
 
@@ -472,6 +472,6 @@ describe('stack outputs', () => {
   });
 
   it('names the stack after the prefix, so cdk-outputs.json is keyed by it', () => {
-    expect(synthesized.stack.stackName).toBe('privacy-streams');
+    expect(synthesized.stackName).toBe('privacy-streams');
   });
 });

@@ -12,14 +12,15 @@ export interface SynthesizedStack {
 
 /**
  * Builds the app exactly as bin/app.ts does (stack + cdk-nag packs) with the given context values.
- * `bundle: false` skips esbuild (the entry files must still exist) for tests that only read IAM or nag.
+ * `bundle: false` skips esbuild (the entry files must still exist) for tests that only read IAM or nag;
+ * `outdir` is where the cloud assembly goes (a temporary directory if not given).
  */
 export function synthPrivacyStreams(
-  opts: { bundle?: boolean; context?: Record<string, unknown> } = {},
+  opts: { bundle?: boolean; context?: Record<string, unknown>; outdir?: string } = {},
 ): SynthesizedStack {
   const context: Record<string, unknown> = { ...opts.context };
   if (opts.bundle === false) context['aws:cdk:bundling-stacks'] = [];
-  const app = new App({ context });
+  const app = new App({ context, outdir: opts.outdir });
   const stack = addPrivacyStreams(app);
   return { app, stack, template: Template.fromStack(stack) };
 }

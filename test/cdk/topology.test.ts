@@ -4,7 +4,8 @@ import { constructId } from '../../lib/construct-ids';
 import { environmentOf } from '../../lib/function-environment';
 import { DEFAULT_CONFIG } from '../../lib/stack-config';
 import { FUNCTION_NAMES, TOPOLOGY } from '../../lib/topology';
-import { logicalIdsOf, type Resource, resourcesOf, routeTargetOf, synthPrivacyStreams } from './synth-stack';
+import { synthesizedTemplates } from './synth-once';
+import { logicalIdsOf, type Resource, resourcesOf, routeTargetOf } from './synth-stack';
 
 /**
  * The synthesised stack is the topology: every function, route, table, stream and event-source mapping
@@ -13,7 +14,7 @@ import { logicalIdsOf, type Resource, resourcesOf, routeTargetOf, synthPrivacySt
 
 let template: Template;
 beforeAll(() => {
-  template = synthPrivacyStreams({ bundle: false }).template;
+  template = synthesizedTemplates().template;
 });
 
 const functionNamed = (name: string): [string, Resource] => {

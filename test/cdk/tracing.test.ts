@@ -1,4 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
+import { synthesizedTemplates } from './synth-once';
 import { HANDLERS, resourcesOf, synthPrivacyStreams } from './synth-stack';
 
 interface Statement {
@@ -33,7 +34,7 @@ const tracingModes = (template: Template) =>
 let off: Template;
 let active: Template;
 beforeAll(() => {
-  off = synthPrivacyStreams({ bundle: false }).template;
+  off = synthesizedTemplates().template;
   active = synthPrivacyStreams({ bundle: false, context: { tracing: 'active' } }).template;
 });
 

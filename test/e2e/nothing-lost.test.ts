@@ -1,15 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type KinesisClient,
-  ListShardsCommand,
-} from '@aws-sdk/client-kinesis';
 import { localEndpointOfEnv, localKinesisClient } from '../../local/local-clients';
 import { LOCAL_STREAMS } from '../../local/resources';
 import { type LocalStack, startLocalStack } from '../../local/stack';
+import { createStream, readAllRecords, signedInUser, streamToken } from '../support/stack-api';
 
 /**
  * Nothing acknowledged is lost: events answered 204 are each in the source stream once and, after the
@@ -25,52 +20,6 @@ const CONSENTS: number[][] = [[], [0], [0, 1], [1]];
 interface Envelope {
   stream: string;
   event: { url: string; strmMeta: { consentLevels: number[] } };
-}
-
-async function post<T>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`POST ${url} → ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
-async function streamToken(apiUrl: string, clientId: string, clientSecret: string): Promise<string> {
-  const response = await fetch(`${apiUrl}/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: clientSecret,
-    }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
-/** Every record of a Kinesis stream, from the beginning of each shard. */
-async function readAll(kinesis: KinesisClient, streamName: string): Promise<Envelope[]> {
-  const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
-  const out: Envelope[] = [];
-  for (const shard of Shards) {
-    let { ShardIterator } = await kinesis.send(
-      new GetShardIteratorCommand({
-        StreamName: streamName,
-        ShardId: shard.ShardId,
-        ShardIteratorType: 'TRIM_HORIZON',
-      }),
-    );
-    while (ShardIterator) {
-      const page = await kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 1000 }));
-      for (const record of page.Records ?? [])
-        out.push(JSON.parse(Buffer.from(record.Data!).toString('utf8')));
-      if (!page.Records?.length) break;
-      ShardIterator = page.NextShardIterator;
-    }
-  }
-  return out;
 }
 
 function eventBody(id: number): unknown {
@@ -114,22 +63,11 @@ describe('nothing acknowledged is lost across a decrypter restart', () => {
       // slow, shared machine takes longer than that to send. What is acknowledged is checked either way.
       backpressure: { maxIteratorAgeMs: Number.POSITIVE_INFINITY },
     });
-    const email = 'restart@example.com';
-    await post(`${stack.apiUrl}/v1/accounts`, { email, password: PASSWORD });
-    const { accessToken } = await post<{ accessToken: string }>(`${stack.apiUrl}/v1/auth/login`, {
-      email,
-      password: PASSWORD,
-    });
-    const auth = { authorization: `Bearer ${accessToken}` };
-    type Created = { credentials: { clientId: string; clientSecret: string } };
-    const source = await post<Created>(`${stack.apiUrl}/v1/streams`, { name: 'winston' }, auth);
-    await post(`${stack.apiUrl}/v1/streams`, { linkedStream: 'winston', consentLevels: [0] }, auth);
-    await post(`${stack.apiUrl}/v1/streams`, { linkedStream: 'winston', consentLevels: [1] }, auth);
-    const token = await streamToken(
-      stack.apiUrl,
-      source.credentials.clientId,
-      source.credentials.clientSecret,
-    );
+    const { accessToken } = await signedInUser(stack.apiUrl, 'restart@example.com', PASSWORD);
+    const source = await createStream(stack.apiUrl, accessToken, { name: 'winston' });
+    await createStream(stack.apiUrl, accessToken, { linkedStream: 'winston', consentLevels: [0] });
+    await createStream(stack.apiUrl, accessToken, { linkedStream: 'winston', consentLevels: [1] });
+    const token = await streamToken(stack.apiUrl, source);
 
     const send = async (from: number, to: number) => {
       let next = from;
@@ -171,11 +109,11 @@ describe('nothing acknowledged is lost across a decrypter restart', () => {
     const deadline = Date.now() + 60_000;
     do {
       await new Promise((r) => setTimeout(r, 250));
-      derivedRecords = await readAll(kinesis, LOCAL_STREAMS.derivedEvents);
+      derivedRecords = await readAllRecords<Envelope>(kinesis, LOCAL_STREAMS.derivedEvents);
     } while (derivedRecords.length < expectedDerived && Date.now() < deadline);
     await new Promise((r) => setTimeout(r, 1_000));
-    derivedRecords = await readAll(kinesis, LOCAL_STREAMS.derivedEvents);
-    sourceRecords = await readAll(kinesis, LOCAL_STREAMS.sourceEvents);
+    derivedRecords = await readAllRecords<Envelope>(kinesis, LOCAL_STREAMS.derivedEvents);
+    sourceRecords = await readAllRecords<Envelope>(kinesis, LOCAL_STREAMS.sourceEvents);
     kinesis.destroy();
   }, 180_000);
 

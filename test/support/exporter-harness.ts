@@ -9,6 +9,7 @@ import type { ExportTickReport } from '../../lambdas/use-cases/export/export-tic
 import { StoredKeyLinkKeys } from '../../lambdas/use-cases/export/key-link-keys';
 import type { EventSource, ShardRecord } from '../../lambdas/use-cases/export/ports';
 import { scheduledEvent } from '../../local/local-schedules';
+import { batchExporterRecord } from './batch-exporter-records';
 import { kinesisEvent } from './data-path-events';
 import { InMemoryExportObjects } from './fakes/in-memory-export-objects';
 import { InMemoryExportStateStore } from './fakes/in-memory-export-state-store';
@@ -63,21 +64,14 @@ export function exporterHarness() {
 
   /** An exporter as management stores it; created an hour ago unless given (so it is known everywhere). */
   const exporter = (overrides: Partial<BatchExporterRecord> = {}): BatchExporterRecord => {
-    const record: BatchExporterRecord = {
+    const record = batchExporterRecord({
       exporterId: randomUUID(),
       name: `${overrides.stream ?? 'winston'}-export`,
-      accountId: 'acct-1',
-      stream: 'winston',
-      source: 'sourceEvents',
-      kind: 'events',
-      interval: 60,
-      pathPrefix: '',
-      includeExistingEvents: false,
       bucket: STAGING_BUCKET,
       streamCreatedAt: new Date(now - 2 * 3600_000).toISOString(),
       createdAt: new Date(now - 3600_000).toISOString(),
       ...overrides,
-    };
+    });
     void exporters.create(record);
     return record;
   };

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { TokenService } from '../../lambdas/core/tokens';
 import { createManagementHandler, type ManagementDeps } from '../../lambdas/handlers/management';
 import { InMemoryAccountsRepo } from './fakes/in-memory-accounts-repo';
 import { InMemoryBillingIdsRepo } from './fakes/in-memory-billing-ids-repo';
@@ -24,54 +25,63 @@ export const MANAGEMENT_NOW = Date.parse('2025-01-01T12:00:00.000Z');
 export const EXPORTS_BUCKET = 'ps-exports';
 export const GRANTED_BUCKET = 'deployer-bucket';
 
+/** The ports every test wiring of the management handler gives itself: all but these. */
+type SharedDefaults = 'tokens' | 'signupMode' | 'bootstrapSecret';
+
+/**
+ * The real management handler over the given stores, with what every test wiring shares: open sign-up, no
+ * bootstrap secret, and `tokens` as the token service. `overrides` replaces any port.
+ */
+export function managementHandlerOver(
+  ports: Omit<ManagementDeps, SharedDefaults>,
+  tokens: TokenService,
+  overrides: Partial<ManagementDeps> = {},
+) {
+  return createManagementHandler({
+    ...ports,
+    tokens: async () => tokens,
+    signupMode: 'open',
+    bootstrapSecret: async () => undefined,
+    ...overrides,
+  });
+}
+
 /**
  * The real management handler (createManagementHandler) over in-memory fakes, the real TokenService with
  * a fixed key, a fixed lookup secret and clock, and a recording logger. `overrides` replaces any port.
  */
 export function managementApi(overrides: Partial<ManagementDeps> = {}) {
-  const accounts = new InMemoryAccountsRepo();
   const sessions = new InMemorySessionsRepo({ now: () => MANAGEMENT_NOW });
-  const loginAttempts = new InMemoryLoginAttemptsRepo();
-  const streams = new InMemoryStreamsRepo();
-  const contracts = new InMemoryContractsRepo();
-  const usage = new InMemoryUsageRepo();
-  const keyLinks = new InMemoryKeyLinkStore();
-  const keks = new InMemoryKeyEncryptionKeys();
-  const connections = new InMemoryConnectionsRepo({ now: () => MANAGEMENT_NOW });
-  const sockets = new RecordingConnectionPoster();
-  const billingIds = new InMemoryBillingIdsRepo();
-  const schemas = new InMemorySchemasRepo();
-  const exporters = new InMemoryExportersRepo();
-  const exportFiles = new InMemoryExportObjects([EXPORTS_BUCKET, GRANTED_BUCKET], {
-    now: () => MANAGEMENT_NOW,
-  });
+  const stores = {
+    accounts: new InMemoryAccountsRepo(),
+    sessions,
+    loginAttempts: new InMemoryLoginAttemptsRepo(),
+    streams: new InMemoryStreamsRepo(),
+    contracts: new InMemoryContractsRepo(),
+    usage: new InMemoryUsageRepo(),
+    keyLinks: new InMemoryKeyLinkStore(),
+    keks: new InMemoryKeyEncryptionKeys(),
+    connections: new InMemoryConnectionsRepo({ now: () => MANAGEMENT_NOW }),
+    sockets: new RecordingConnectionPoster(),
+    billingIds: new InMemoryBillingIdsRepo(),
+    schemas: new InMemorySchemasRepo(),
+    exporters: new InMemoryExportersRepo(),
+    exportFiles: new InMemoryExportObjects([EXPORTS_BUCKET, GRANTED_BUCKET], { now: () => MANAGEMENT_NOW }),
+  };
   const tokens = testTokenService();
   const lookupSecret = new Uint8Array(32).fill(9);
   const log = recordingLogger('management');
-  const handler = createManagementHandler({
-    accounts,
-    sessions,
-    loginAttempts,
-    streams,
-    contracts,
-    usage,
-    keyLinks,
-    keks,
-    connections,
-    sockets,
-    billingIds,
-    schemas,
-    exporters,
-    exportFiles,
-    exportSetup: { buckets: { default: EXPORTS_BUCKET, granted: [GRANTED_BUCKET] } },
-    tokens: async () => tokens,
-    lookupSecret: async () => lookupSecret,
-    signupMode: 'open',
-    bootstrapSecret: async () => undefined,
-    now: () => MANAGEMENT_NOW,
-    logger: log.logger,
-    ...overrides,
-  });
+  const handler = managementHandlerOver(
+    {
+      ...stores,
+      exportSetup: { buckets: { default: EXPORTS_BUCKET, granted: [GRANTED_BUCKET] } },
+      lookupSecret: async () => lookupSecret,
+      now: () => MANAGEMENT_NOW,
+      logger: log.logger,
+    },
+    tokens,
+    overrides,
+  );
 
   /**
    * An access token of an account user with a live session (the account need not be stored: the token
@@ -96,28 +106,7 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
     return tokens.issueUserTokens({ accountId, email, sessionId }, { refreshTokenId });
   };
 
-  return {
-    handler,
-    accounts,
-    sessions,
-    loginAttempts,
-    streams,
-    contracts,
-    usage,
-    keyLinks,
-    keks,
-    connections,
-    sockets,
-    billingIds,
-    schemas,
-    exporters,
-    exportFiles,
-    tokens,
-    lookupSecret,
-    log,
-    userToken,
-    userSession,
-  };
+  return { handler, ...stores, tokens, lookupSecret, log, userToken, userSession };
 }
 
 export interface ManagementRequest {

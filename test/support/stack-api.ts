@@ -128,9 +128,9 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
 }
 
 /** Every record of a Kinesis stream from the start of each shard, as parsed envelopes. */
-export async function readAllRecords(kinesis: KinesisClient, streamName: string): Promise<unknown[]> {
+export async function readAllRecords<T = unknown>(kinesis: KinesisClient, streamName: string): Promise<T[]> {
   const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
-  const out: unknown[] = [];
+  const out: T[] = [];
   for (const shard of Shards) {
     let { ShardIterator } = await kinesis.send(
       new GetShardIteratorCommand({

@@ -78,6 +78,11 @@ export const management = {
     s.call<{ accessToken: string; expiresAt: number }>('POST', `/v1/streams/${seg(name)}/read-token`),
   createCredential: (s: Session, name: string) =>
     s.call<{ credentials: Credentials }>('POST', `/v1/streams/${seg(name)}/credentials`),
+  /** A credential the server refuses after `expiresInSeconds`, so one whose tab closed does not linger. */
+  createTemporaryCredential: (s: Session, name: string, expiresInSeconds: number) =>
+    s.call<{ credentials: Credentials }>('POST', `/v1/streams/${seg(name)}/credentials`, {
+      body: { expiresInSeconds },
+    }),
   deleteCredential: (s: Session, name: string, clientId: string) =>
     s.call<void>('DELETE', `/v1/streams/${seg(name)}/credentials/${seg(clientId)}`),
   contracts: (s: Session) => s.call<{ contracts: Contract[] }>('GET', '/v1/contracts'),

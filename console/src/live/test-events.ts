@@ -45,3 +45,11 @@ export function testEvents(plan: TestRunPlan, runId: string): TestEvent[] {
     event: schema.build(`${runId}-${i % plan.sessions}`, [...choices[i % choices.length]!], random),
   }));
 }
+
+/**
+ * How long a test run's temporary credential lives: the run (one event per `sendIntervalMs`) plus ten
+ * minutes. The panel deletes it after the run; the expiry covers a tab closed mid-run, which cannot.
+ */
+export function temporaryCredentialSeconds(eventCount: number, sendIntervalMs: number): number {
+  return Math.ceil((eventCount * sendIntervalMs) / 1000) + 600;
+}

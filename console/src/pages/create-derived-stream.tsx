@@ -11,6 +11,7 @@ import { useConsole } from '../app-context';
 import { ErrorText } from '../components/error-text';
 import { displayPath } from '../live/event-fields';
 import { describeRule } from '../live/exclusion';
+import { useAsyncAction } from '../use-async-action';
 
 /** `"0, 2"` → [0, 2]; anything that is not a list of non-negative integers → undefined. */
 export function parseLevels(text: string): number[] | undefined {
@@ -41,8 +42,7 @@ export function CreateDerivedStream(props: {
   const [name, setName] = useState('');
   const [contracts, setContracts] = useState<Contract[]>([]);
   const [contractRef, setContractRef] = useState('streammachine/clickstream/1.0.0');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAsyncAction();
 
   useEffect(() => {
     management.contracts(session).then((r) => setContracts(r.contracts), setError);
@@ -51,15 +51,13 @@ export function CreateDerivedStream(props: {
   const rule = useMemo(() => ruleOf(type, levelsText), [type, levelsText]);
   const contract = contracts.find((c) => c.ref === contractRef);
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
     if (!rule) {
       setError(new Error(type === 'CUMULATIVE' ? 'Give exactly one level, e.g. 1' : 'Give levels like 0, 2'));
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       const created = await management.createStream(session, {
         linkedStream: chosenSource,
         consentLevels: [...rule.levels],
@@ -68,11 +66,7 @@ export function CreateDerivedStream(props: {
       });
       setName('');
       props.onCreated(created.stream, created.credentials);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -3,6 +3,7 @@ import { ApiError } from '../api/http';
 import { signUp } from '../api/management';
 import { Session, type SessionDeps } from '../api/session';
 import { ErrorText } from '../components/error-text';
+import { useAsyncAction } from '../use-async-action';
 
 /** Sign in, or create an account (then sign in). What every request without a session gets. */
 export function SignInPage(props: { deps: SessionDeps; notice?: string; onSignedIn: (s: Session) => void }) {
@@ -10,14 +11,13 @@ export function SignInPage(props: { deps: SessionDeps; notice?: string; onSigned
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [bootstrapSecret, setBootstrapSecret] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAsyncAction((err) =>
+    err instanceof ApiError && err.status === 401 ? new Error('Wrong email or password.') : err,
+  );
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       if (mode === 'sign-up') {
         await signUp(props.deps.fetch, {
           email,
@@ -26,10 +26,7 @@ export function SignInPage(props: { deps: SessionDeps; notice?: string; onSigned
         });
       }
       props.onSignedIn(await Session.signIn(props.deps, email, password));
-    } catch (err) {
-      setError(err instanceof ApiError && err.status === 401 ? new Error('Wrong email or password.') : err);
-      setBusy(false);
-    }
+    });
   };
 
   const signUpMode = mode === 'sign-up';

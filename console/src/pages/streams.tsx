@@ -6,6 +6,7 @@ import { ConfirmDialog, Dialog } from '../components/dialog';
 import { ErrorText } from '../components/error-text';
 import { consentRuleOf, describeRule } from '../live/exclusion';
 import { hrefOf } from '../routes';
+import { useAsyncAction } from '../use-async-action';
 import { CreateDerivedStream } from './create-derived-stream';
 
 /** A source stream with its derived streams and the exporters of each. */
@@ -153,21 +154,14 @@ function Exporters(props: { list: BatchExporter[] | undefined }) {
 function CreateSourceStream(props: { onCreated: (s: StreamRecord, c: Credentials) => void }) {
   const { session } = useConsole();
   const [name, setName] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
+  const { busy, error, run } = useAsyncAction();
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       const created = await management.createStream(session, { name: name.trim() });
       setName('');
       props.onCreated(created.stream, created.credentials);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form class="panel" onSubmit={submit} aria-labelledby="create-source-title">
@@ -246,7 +240,7 @@ function DeleteStreamDialog(props: {
 }) {
   const { session } = useConsole();
   const [recursive, setRecursive] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { error, setError, run } = useAsyncAction();
   const stream = props.stream;
   const close = () => {
     setRecursive(false);
@@ -255,12 +249,10 @@ function DeleteStreamDialog(props: {
   };
   const confirm = async () => {
     if (!stream) return;
-    try {
+    await run(async () => {
       await management.deleteStream(session, stream.name, recursive);
       close();
-    } catch (err) {
-      setError(err);
-    }
+    });
   };
   return (
     <ConfirmDialog

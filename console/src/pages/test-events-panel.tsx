@@ -4,7 +4,7 @@ import { type Credentials, management } from '../api/management';
 import { TestProducer } from '../api/test-producer';
 import { useConsole } from '../app-context';
 import { ErrorText } from '../components/error-text';
-import { DEFAULT_TEST_CONSENT_CHOICES, testEvents } from '../live/test-events';
+import { DEFAULT_TEST_CONSENT_CHOICES, temporaryCredentialSeconds, testEvents } from '../live/test-events';
 
 const CONSENT_CHOICES = ['', '0', '0/1', '0/1/2', '0/1/2/3'];
 /** Pause between two test events, so the rows arrive one by one. */
@@ -16,7 +16,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * "Send test events": a small simulation into the source stream, with the consent levels the user picks,
  * sent with the stream's credentials (those created in this tab, pasted ones, or a temporary credential
- * that is deleted again after the run).
+ * that is deleted again after the run, and expires by itself should the tab close first).
  */
 export function TestEventsPanel(props: { source: string }) {
   const { session, credentials } = useConsole();
@@ -38,7 +38,11 @@ export function TestEventsPanel(props: { source: string }) {
     temporary: boolean,
   ): Promise<{ creds: Credentials; cleanup?: () => Promise<void> }> => {
     if (!temporary) return { creds: known ?? pasted };
-    const { credentials: creds } = await management.createCredential(session, props.source);
+    const { credentials: creds } = await management.createTemporaryCredential(
+      session,
+      props.source,
+      temporaryCredentialSeconds(count, SEND_INTERVAL_MS),
+    );
     return { creds, cleanup: () => management.deleteCredential(session, props.source, creds.clientId) };
   };
 

@@ -11,6 +11,7 @@ import {
   type UsageRange,
   usageWindow,
 } from '../usage/usage-series';
+import { useAsyncAction } from '../use-async-action';
 
 /** Events per stream over time, and the key links seen in this session with export and crypto-shredding. */
 export function UsagePage() {
@@ -108,7 +109,7 @@ function KeyLinksSection() {
   const { session, keyLinks, keyLinksVersion, keyLinksChanged } = useConsole();
   const [metadata, setMetadata] = useState<Record<string, KeyLinkMetadata | 'gone'>>({});
   const [pending, setPending] = useState<PendingAction | undefined>();
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAsyncAction();
   const [shredded, setShredded] = useState<string[]>([]);
   // The context's keyLinksVersion changes when the log does, which renders this again.
   const links = keyLinks.list();
@@ -126,8 +127,7 @@ function KeyLinksSection() {
   const confirm = async () => {
     if (!pending) return;
     setPending(undefined);
-    setError(undefined);
-    try {
+    await run(async () => {
       if (pending.kind === 'export') {
         const exported = await management.exportKeyLink(session, pending.keyLinkId);
         download(`key-link-${pending.keyLinkId}.json`, exported.keyset);
@@ -137,9 +137,7 @@ function KeyLinksSection() {
         setMetadata((all) => ({ ...all, [pending.keyLinkId]: 'gone' }));
         keyLinksChanged();
       }
-    } catch (err) {
-      setError(err);
-    }
+    });
   };
 
   return (

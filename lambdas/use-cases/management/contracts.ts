@@ -90,7 +90,9 @@ async function checkContractSchema(
 /**
  * `DELETE /v1/contracts/{handle}/{name}/{version}`. A built-in contract cannot be deleted (409); a contract
  * in use — one whose fields a stream of the account masks (its `maskedFields` name the ref) — neither
- * (409 `contract_in_use`); another account's or an unknown one is 404.
+ * (409 `contract_in_use`); another account's or an unknown one is 404. A deleted contract is refused for
+ * new events (within the 30 s ingest caches it), while the events already accepted under it are still
+ * derived (the store keeps it for the decrypter: aws/contracts-repo.ts), and its ref is never reused.
  */
 export async function deleteContract(ports: ContractPorts, accountId: string, ref: string): Promise<void> {
   if (findBuiltinContract(ref)) throw new ConflictError(`contract ${ref} is built in`, 'builtin_contract');

@@ -2,16 +2,20 @@ import { parsePasswordChange } from '../../core/accounts';
 import { ForbiddenError, UnauthorizedError } from '../../core/errors';
 import { hashPassword, verifyPassword } from '../../core/passwords';
 import type { UserClaims } from '../../core/tokens';
+import { endSessionConnections } from './end-connections';
 import { recordFailedSignIn, recordSuccessfulSignIn, refuseWhileBackingOff } from './login-backoff';
 import type { ManagementPorts } from './ports';
 
-type PasswordPorts = Pick<ManagementPorts, 'accounts' | 'sessions' | 'loginAttempts' | 'now' | 'audit'>;
+type PasswordPorts = Pick<
+  ManagementPorts,
+  'accounts' | 'sessions' | 'loginAttempts' | 'now' | 'audit' | 'streams' | 'connections' | 'sockets'
+>;
 
 /**
  * `POST /v1/auth/password` with `{currentPassword, newPassword}`: the current password must be right (a
  * wrong one counts as a failed sign-in, with the same backoff), the new one must meet the policy. Then
- * every session of the user is revoked, this one too: refresh tokens stop working and access tokens are
- * refused from the next call on.
+ * every session of the user is revoked, this one too: refresh tokens stop working, access and read tokens
+ * are refused from the next call on, and the user's console connections end.
  */
 export async function changePassword(
   ports: PasswordPorts,
@@ -36,5 +40,10 @@ export async function changePassword(
     throw new UnauthorizedError('the session has ended; sign in again', 'invalid_token');
   }
   const revoked = await ports.sessions.revokeAll(account.email);
-  ports.audit.info('password changed', { accountId: account.accountId, sessionsRevoked: revoked });
+  const connectionsEnded = await endSessionConnections(ports, account.accountId, revoked);
+  ports.audit.info('password changed', {
+    accountId: account.accountId,
+    sessionsRevoked: revoked.length,
+    connectionsEnded,
+  });
 }

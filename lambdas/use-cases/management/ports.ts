@@ -16,26 +16,38 @@ import type { BillingIdStore } from '../account-billing-id';
  * What the management use cases need from the outside world, as interfaces the AWS adapters (and the
  * in-memory fakes of the tests) satisfy. Each use case takes the `Pick` of these it uses.
  */
+/** A stored user: the login, and whether its account lists it (a membership item exists). */
+export interface StoredAccount extends AccountRecord {
+  /** False only for the first user of an account from before teammates, until its first login. */
+  listed: boolean;
+}
+
 export interface AccountStore {
   /** ConflictError when the email is taken. */
   create(account: AccountRecord): Promise<void>;
   /** Creates the first account under an atomic claim; ForbiddenError when the claim is taken. */
   createFirst(account: AccountRecord): Promise<void>;
-  getByEmail(email: string): Promise<AccountRecord | undefined>;
+  getByEmail(email: string): Promise<StoredAccount | undefined>;
   hasAnyAccount(): Promise<boolean>;
-  /**
-   * Adds a further user (teammate) to `user.accountId`; ConflictError when the email is taken. `addedBy`
-   * is listed from then on too (the first user of an account from before teammates was not).
-   */
-  addUser(user: AccountRecord, addedBy?: AccountRecord): Promise<void>;
-  /** The users of an account by email; `known` (a user of it) is listed even without a membership item. */
-  listUsers(accountId: string, known?: AccountRecord): Promise<AccountUser[]>;
-  /** Removes a user of the account (false when the email is none of its users), marking it removed. */
-  removeUser(accountId: string, email: string, removedAt: string): Promise<boolean>;
-  /** Whether the user was removed from the account (and not added again): its tokens are refused. */
-  isRemoved(accountId: string, email: string): Promise<boolean>;
+  /** Adds a further user (teammate) to `user.accountId`, listed; ConflictError when the email is taken. */
+  addUser(user: AccountRecord): Promise<void>;
+  /** Lists a user from before teammates in its account (once: its login is `listed` from then on). */
+  backfillMembership(user: AccountRecord): Promise<void>;
+  /** The users of an account by email. */
+  listUsers(accountId: string): Promise<AccountUser[]>;
+  /** Removes a user's login and membership (false when the email is none of the account's users). */
+  removeUser(accountId: string, email: string): Promise<boolean>;
   /** Replaces the password hash of the account under this email, if it still has that account id; false if not. */
   updatePasswordHash(email: string, accountId: string, passwordHash: string): Promise<boolean>;
+}
+
+/** A client credential about to be stored: only the secret's hash. */
+export interface NewCredential {
+  clientId: string;
+  secretHash: string;
+  createdAt: string;
+  /** ISO 8601: a temporary credential, refused from then on. */
+  expiresAt?: string;
 }
 
 export interface StreamStore {
@@ -46,11 +58,15 @@ export interface StreamStore {
   create(record: StreamRecord, credential: { clientId: string; secretHash: string }): Promise<void>;
   /** Deletes the stream and its credentials; a missing stream is a no-op. */
   delete(accountId: string, name: string): Promise<void>;
-  /** Adds a client credential to a stream; the updated record, undefined when the stream does not exist. */
+  /**
+   * Adds a client credential to a stream (`expiresAt`: a temporary one); the updated record, undefined
+   * when the stream does not exist or already lists `maxCredentials`.
+   */
   addCredential(
     accountId: string,
     name: string,
-    credential: { clientId: string; secretHash: string; createdAt: string },
+    credential: NewCredential,
+    opts?: { maxCredentials?: number },
   ): Promise<StreamRecord | undefined>;
   /** Removes a client credential from a stream (its tokens stop working); false when the stream has no such client. */
   removeCredential(accountId: string, name: string, clientId: string): Promise<boolean>;
@@ -63,8 +79,8 @@ export interface SessionStore {
   /** Replaces the refresh token id if it still is `from` (false when another refresh got there first). */
   rotate(email: string, sessionId: string, from: string, to: string, expiresAt: number): Promise<boolean>;
   revoke(email: string, sessionId: string): Promise<void>;
-  /** Ends every session of a user; how many. */
-  revokeAll(email: string): Promise<number>;
+  /** Ends every session of a user; the ids of the sessions ended. */
+  revokeAll(email: string): Promise<string[]>;
 }
 
 /** Failed sign-ins by key (`account#<email>`, `source#<ip>`), shared by every instance. */

@@ -72,18 +72,9 @@ export async function getStream(
  * `DELETE /v1/streams/{name}`: a source stream with derived streams, or a stream with batch exporters (of
  * its own or of its derived streams), is refused (409) unless `recursive`; then the exporters go first,
  * the derived streams next, the source last, each stream with its credentials, and then its WebSocket
- * subscribers are ended (a subscriber never outlives its stream). The stream names deleted, in that order.
+ * subscribers are ended (a subscriber never outlives its stream). Answers the stream names deleted, in that
+ * order, and the batch exporters deleted.
  */
-export async function deleteStream(
-  ports: DeletePorts,
-  accountId: string,
-  name: string,
-  opts: { recursive: boolean },
-): Promise<string[]> {
-  return (await deleteStreamTree(ports, accountId, name, opts)).streams;
-}
-
-/** deleteStream, also answering the names of the batch exporters it deleted. */
 export async function deleteStreamTree(
   ports: DeletePorts,
   accountId: string,

@@ -1,10 +1,14 @@
 import { type AccountUser, normalizeEmail, parseSignUpRequest } from '../../core/accounts';
-import { ConflictError, NotFoundError, UnauthorizedError } from '../../core/errors';
+import { ConflictError, NotFoundError } from '../../core/errors';
 import { hashPassword } from '../../core/passwords';
 import type { UserClaims } from '../../core/tokens';
+import { endSessionConnections } from './end-connections';
 import type { ManagementPorts } from './ports';
 
-type TeammatePorts = Pick<ManagementPorts, 'accounts' | 'now' | 'audit'>;
+type TeammatePorts = Pick<
+  ManagementPorts,
+  'accounts' | 'sessions' | 'streams' | 'connections' | 'sockets' | 'now' | 'audit'
+>;
 
 /**
  * Teammates: further users of the caller's account, added by a user of it. This is how people join an
@@ -17,33 +21,34 @@ type TeammatePorts = Pick<ManagementPorts, 'accounts' | 'now' | 'audit'>;
  * caller's account. ConflictError when the email has an account (any account: an email is one login).
  */
 export async function addTeammate(
-  ports: TeammatePorts,
+  ports: Pick<TeammatePorts, 'accounts' | 'now' | 'audit'>,
   caller: UserClaims,
   body: unknown,
 ): Promise<{ accountId: string; email: string }> {
   const request = parseSignUpRequest(body);
-  const self = await ports.accounts.getByEmail(caller.email);
-  const user = {
+  await ports.accounts.addUser({
     accountId: caller.accountId,
     email: request.email,
     passwordHash: await hashPassword(request.password),
     createdAt: new Date(ports.now()).toISOString(),
-  };
-  await ports.accounts.addUser(user, self?.accountId === caller.accountId ? self : undefined);
+  });
   ports.audit.info('user added', { accountId: caller.accountId });
   return { accountId: caller.accountId, email: request.email };
 }
 
 /** `GET /v1/users`: the users of the caller's account, by email. */
-export async function listTeammates(ports: TeammatePorts, caller: UserClaims): Promise<AccountUser[]> {
-  const self = await ports.accounts.getByEmail(caller.email);
-  return ports.accounts.listUsers(caller.accountId, self);
+export async function listTeammates(
+  ports: Pick<TeammatePorts, 'accounts'>,
+  caller: UserClaims,
+): Promise<AccountUser[]> {
+  return ports.accounts.listUsers(caller.accountId);
 }
 
 /**
  * `DELETE /v1/users/{email}`: removes a user of the caller's account; the caller cannot remove itself
- * (409), another account's user or an unknown email is 404. The removed user's access tokens are refused
- * from the next call on (see `refuseRemovedUser`), and its refresh tokens no longer find its login.
+ * (409), another account's user or an unknown email is 404. The login goes first (no new session can
+ * start), then every session of the user (its refresh, access and read tokens are refused from the next
+ * call on), then its console connections. Added again later, the user starts with no session at all.
  */
 export async function removeTeammate(
   ports: TeammatePorts,
@@ -57,21 +62,14 @@ export async function removeTeammate(
       'cannot_remove_self',
     );
   }
-  const removed = await ports.accounts.removeUser(
-    caller.accountId,
-    email,
-    new Date(ports.now()).toISOString(),
-  );
-  if (!removed) throw new NotFoundError('no such user in this account');
-  ports.audit.info('user removed', { accountId: caller.accountId });
-}
-
-/** Refuses the token of a user who was removed from the account since it was issued (401). */
-export async function refuseRemovedUser(
-  ports: Pick<ManagementPorts, 'accounts'>,
-  caller: UserClaims,
-): Promise<void> {
-  if (await ports.accounts.isRemoved(caller.accountId, caller.email)) {
-    throw new UnauthorizedError('this user was removed from the account', 'invalid_token');
+  if (!(await ports.accounts.removeUser(caller.accountId, email))) {
+    throw new NotFoundError('no such user in this account');
   }
+  const revoked = await ports.sessions.revokeAll(email);
+  const connectionsEnded = await endSessionConnections(ports, caller.accountId, revoked);
+  ports.audit.info('user removed', {
+    accountId: caller.accountId,
+    sessionsRevoked: revoked.length,
+    connectionsEnded,
+  });
 }

@@ -4,6 +4,7 @@ import { UnauthorizedError, ValidationError } from '../../core/errors';
 import { isJsonObject } from '../../core/field-path';
 import { decoyPasswordHash, verifyPassword } from '../../core/passwords';
 import { TOKEN_LIFETIME_SECONDS, type UserClaims, type UserRefreshClaims } from '../../core/tokens';
+import { endSessionConnections } from './end-connections';
 import { recordFailedSignIn, recordSuccessfulSignIn, refuseWhileBackingOff } from './login-backoff';
 import type { ManagementPorts } from './ports';
 
@@ -19,7 +20,15 @@ export interface UserSession {
 
 type SessionPorts = Pick<
   ManagementPorts,
-  'accounts' | 'sessions' | 'loginAttempts' | 'tokens' | 'now' | 'audit'
+  | 'accounts'
+  | 'sessions'
+  | 'loginAttempts'
+  | 'tokens'
+  | 'now'
+  | 'audit'
+  | 'streams'
+  | 'connections'
+  | 'sockets'
 >;
 
 const invalidToken = () => new UnauthorizedError('invalid token', 'invalid_token');
@@ -29,6 +38,7 @@ const newId = () => randomBytes(16).toString('base64url');
  * `POST /v1/auth/login` with `{email, password}`: a new session. An unknown email and a wrong password are
  * the same 401, and cost the same time (a missing account is verified against a decoy hash). After a few
  * failures the account and the source must wait (429 with Retry-After, use-cases/.../login-backoff.ts).
+ * A user from before teammates is listed in its account from its first login on.
  */
 export async function logIn(ports: SessionPorts, body: unknown, sourceIp?: string): Promise<UserSession> {
   const request = parseLoginRequest(body);
@@ -41,57 +51,53 @@ export async function logIn(ports: SessionPorts, body: unknown, sourceIp?: strin
     throw new UnauthorizedError('invalid email or password', 'invalid_credentials');
   }
   await recordSuccessfulSignIn(ports, attempt);
+  if (!account.listed) await ports.accounts.backfillMembership(account);
   const sessionId = newId();
   const refreshTokenId = newId();
+  const claims = { accountId: account.accountId, email: account.email, sessionId };
   await ports.sessions.create({
-    sessionId,
-    accountId: account.accountId,
-    email: account.email,
+    ...claims,
     refreshTokenId,
     createdAt: ports.now(),
     expiresAt: refreshExpiry(ports),
   });
-  return issue(ports, { accountId: account.accountId, email: account.email, sessionId }, refreshTokenId);
+  // A removal between the password check and the new session ended every session but this one: look again.
+  if (!(await isStillUser(ports, claims))) {
+    await ports.sessions.revoke(claims.email, sessionId);
+    throw new UnauthorizedError('invalid email or password', 'invalid_credentials');
+  }
+  return issue(ports, claims, refreshTokenId);
 }
 
 /**
  * `POST /v1/auth/refresh` with `{refreshToken}`: new tokens and a NEW refresh token; the one sent is used
  * up. A used-up refresh token sent again means it was copied: the whole session is revoked (the thief's
- * and the owner's tokens alike) and 401 `invalid_token` answered. The account must still exist under its
- * email with the same id.
+ * and the owner's tokens alike, and its console connections) and 401 `invalid_token` answered. The
+ * account must still exist under its email with the same id, which is checked before anything rotates.
  */
 export async function refreshSession(ports: SessionPorts, body: unknown): Promise<UserSession> {
   const claims = await refreshClaimsOf(ports, body);
-  if (!claims.sessionId || !claims.tokenId) throw invalidToken();
-  const session = await ports.sessions.get(claims.email, claims.sessionId);
+  const { sessionId, tokenId } = claims;
+  if (!sessionId || !tokenId) throw invalidToken();
+  const session = await ports.sessions.get(claims.email, sessionId);
   if (!session || session.accountId !== claims.accountId) throw invalidToken();
+  if (!(await isStillUser(ports, claims))) throw invalidToken();
   const nextTokenId = newId();
   const rotated =
-    session.refreshTokenId === claims.tokenId &&
-    (await ports.sessions.rotate(
-      claims.email,
-      claims.sessionId,
-      claims.tokenId,
-      nextTokenId,
-      refreshExpiry(ports),
-    ));
+    session.refreshTokenId === tokenId &&
+    (await ports.sessions.rotate(claims.email, sessionId, tokenId, nextTokenId, refreshExpiry(ports)));
   if (!rotated) {
-    await ports.sessions.revoke(claims.email, claims.sessionId);
+    await endSession(ports, { ...claims, sessionId });
     ports.audit.info('refresh token reused; session revoked', { accountId: claims.accountId });
     throw invalidToken();
   }
-  const account = await ports.accounts.getByEmail(claims.email);
-  if (!account || account.accountId !== claims.accountId) throw invalidToken();
-  return issue(
-    ports,
-    { accountId: account.accountId, email: account.email, sessionId: claims.sessionId },
-    nextTokenId,
-  );
+  return issue(ports, { accountId: claims.accountId, email: claims.email, sessionId }, nextTokenId);
 }
 
 /**
  * `POST /v1/auth/logout` with `{refreshToken}`: revokes that token's session (its refresh tokens stop
- * working, its access tokens are refused). Idempotent: an unknown, expired or invalid token is fine too.
+ * working, its access and read tokens are refused, its console connections end). Idempotent: an unknown,
+ * expired or invalid token is fine too.
  */
 export async function logOut(ports: SessionPorts, body: unknown): Promise<void> {
   let claims: UserRefreshClaims;
@@ -102,8 +108,20 @@ export async function logOut(ports: SessionPorts, body: unknown): Promise<void> 
     throw error;
   }
   if (!claims.sessionId) return;
+  const connectionsEnded = await endSession(ports, { ...claims, sessionId: claims.sessionId });
+  ports.audit.info('signed out', { accountId: claims.accountId, connectionsEnded });
+}
+
+/** Revokes one session, then ends its console connections; how many connections. */
+async function endSession(ports: SessionPorts, claims: UserClaims & { sessionId: string }): Promise<number> {
   await ports.sessions.revoke(claims.email, claims.sessionId);
-  ports.audit.info('signed out', { accountId: claims.accountId });
+  return endSessionConnections(ports, claims.accountId, [claims.sessionId]);
+}
+
+/** Whether the user still has its login, in the same account (a removed user has none). */
+async function isStillUser(ports: Pick<SessionPorts, 'accounts'>, claims: UserClaims): Promise<boolean> {
+  const account = await ports.accounts.getByEmail(claims.email);
+  return account !== undefined && account.accountId === claims.accountId;
 }
 
 /**

@@ -18,12 +18,14 @@ import { UserSessionsRepo } from '../../../lambdas/aws/user-sessions-repo';
 import { generateClientCredentials, hashClientSecret } from '../../../lambdas/core/client-secrets';
 import type { StreamRecord } from '../../../lambdas/core/stream-definition';
 import { TokenService } from '../../../lambdas/core/tokens';
-import { createManagementHandler, type ManagementDeps } from '../../../lambdas/handlers/management';
+import type { ManagementDeps } from '../../../lambdas/handlers/management';
 import { createTokenHandler } from '../../../lambdas/handlers/token';
 import { createWsAuthorizerHandler } from '../../../lambdas/handlers/ws-authorizer';
 import { startTestEmulators, type TestEmulators } from '../../support/emulators';
 import { InMemoryExportObjects } from '../../support/fakes/in-memory-export-objects';
 import { RecordingConnectionPoster } from '../../support/fakes/recording-connection-poster';
+import { managementHandlerOver } from '../../support/management-api';
+import { streamRecord } from '../../support/stream-records';
 
 /** The exports bucket the management handler is told about (file listings use an in-memory S3 here). */
 const LOCAL_EXPORTS_BUCKET = 'ps-exports';
@@ -72,19 +74,22 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
       kid: SIGNING_KEY_ID,
       issuer: ISSUER,
     });
-    const accounts = new AccountsRepo({ doc, table: tables.accounts });
-    const sessions = new UserSessionsRepo({ doc, table: tables.accounts });
-    const loginAttempts = new LoginAttemptsRepo({ doc, table: tables.accounts });
-    const billingIds = new BillingIdsRepo({ doc, table: tables.accounts });
-    const schemas = new SchemasRepo({ doc, table: tables.contracts });
-    const streams = new StreamsRepo({ doc, table: tables.streams });
-    const contracts = new ContractsRepo({ doc, table: tables.contracts });
-    const usage = new UsageRepo({ doc: doc, table: tables.usage });
-    const keyLinks = new DynamoKeyLinkStore({ doc: doc, table: tables.keyLinks });
-    const keks = new KmsKeyEncryptionKeys({ doc, kms, table: tables.keyLinks, kmsKeyId });
-    const connections = new ConnectionsRepo({ doc, table: tables.connections });
-    const sockets = new RecordingConnectionPoster();
-
+    const stores = {
+      accounts: new AccountsRepo({ doc, table: tables.accounts }),
+      sessions: new UserSessionsRepo({ doc, table: tables.accounts }),
+      loginAttempts: new LoginAttemptsRepo({ doc, table: tables.accounts }),
+      billingIds: new BillingIdsRepo({ doc, table: tables.accounts }),
+      schemas: new SchemasRepo({ doc, table: tables.contracts }),
+      streams: new StreamsRepo({ doc, table: tables.streams }),
+      contracts: new ContractsRepo({ doc, table: tables.contracts }),
+      usage: new UsageRepo({ doc, table: tables.usage }),
+      keyLinks: new DynamoKeyLinkStore({ doc, table: tables.keyLinks }),
+      keks: new KmsKeyEncryptionKeys({ doc, kms, table: tables.keyLinks, kmsKeyId }),
+      connections: new ConnectionsRepo({ doc, table: tables.connections }),
+      sockets: new RecordingConnectionPoster(),
+      exporters: new ExportersRepo({ doc, table: tables.exporters }),
+    };
+    const { streams, billingIds, sessions } = stores;
     return {
       emulators,
       doc,
@@ -92,42 +97,20 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
       tables,
       secrets,
       tokens,
-      accounts,
-      billingIds,
-      sessions,
-      loginAttempts,
-      streams,
-      contracts,
-      usage,
-      keyLinks,
-      keks,
-      connections,
-      sockets,
+      ...stores,
       management: (overrides = {}) =>
-        createManagementHandler({
-          accounts,
-          sessions,
-          loginAttempts,
-          streams,
-          contracts,
-          usage,
-          keyLinks,
-          keks,
-          connections,
-          sockets,
-          billingIds,
-          schemas,
-          exporters: new ExportersRepo({ doc, table: tables.exporters }),
-          exportFiles: new InMemoryExportObjects([LOCAL_EXPORTS_BUCKET]),
-          exportSetup: { buckets: { default: LOCAL_EXPORTS_BUCKET, granted: [] } },
-          tokens: async () => tokens,
-          lookupSecret: () => secrets.get('lookup-hash'),
-          signupMode: 'open',
-          bootstrapSecret: async () => undefined,
-          ...overrides,
-        }),
+        managementHandlerOver(
+          {
+            ...stores,
+            exportFiles: new InMemoryExportObjects([LOCAL_EXPORTS_BUCKET]),
+            exportSetup: { buckets: { default: LOCAL_EXPORTS_BUCKET, granted: [] } },
+            lookupSecret: () => secrets.get('lookup-hash'),
+          },
+          tokens,
+          overrides,
+        ),
       token: createTokenHandler({ streams, billingIds, tokens: async () => tokens }),
-      wsAuthorizer: createWsAuthorizerHandler({ streams, tokens: async () => tokens }),
+      wsAuthorizer: createWsAuthorizerHandler({ streams, sessions, tokens: async () => tokens }),
       close: () => emulators.stop(),
     };
   } catch (err) {
@@ -193,17 +176,7 @@ export function bodyOf(result: APIGatewayProxyStructuredResultV2): any {
 /** A source stream with one credential, stored through the real repository (secret hashed, as management does). */
 export async function givenStream(env: ControlPlaneEnv, overrides: Partial<StreamRecord> = {}) {
   const { clientId, clientSecret } = generateClientCredentials();
-  const record: StreamRecord = {
-    name: `s-${randomUUID().slice(0, 8)}`,
-    accountId: randomUUID(),
-    description: '',
-    tags: [],
-    enabled: true,
-    keyRotationHours: 24,
-    createdAt: new Date().toISOString(),
-    credentials: [{ clientId }],
-    ...overrides,
-  };
+  const record = streamRecord({ credentials: [{ clientId }], ...overrides });
   await env.streams.create(record, { clientId, secretHash: hashClientSecret(clientSecret) });
   return { record, clientId, clientSecret };
 }

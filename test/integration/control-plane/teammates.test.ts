@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { hashPassword } from '../../../lambdas/core/passwords';
 import { bodyOf, type ControlPlaneEnv, httpEvent, startControlPlaneEnv } from './control-plane-env';
 
-/** Teammates on the real accounts table (dynalite): membership items, removal markers, lists per account. */
+/** Teammates on the real accounts table (dynalite): membership items, sessions ended on removal, lists per account. */
 let env: ControlPlaneEnv;
 let api: ReturnType<ControlPlaneEnv['management']>;
 
@@ -61,7 +63,18 @@ describe('teammates on the accounts table', () => {
     expect(removed.statusCode).toBe(204);
     expect(afterRemoval.statusCode).toBe(401);
     expect((bodyOf(listedByAnn).users as { email: string }[]).map((u) => u.email)).toEqual([ann.email]);
-    expect(await env.accounts.isRemoved(other.accountId, bob)).toBe(false);
+    // Nothing of the removed user is left: no login, no marker, no session.
+    const leftUnderEmail = await env.doc.send(
+      new QueryCommand({
+        TableName: env.tables.accounts,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `email#${bob}` },
+        ConsistentRead: true,
+      }),
+    );
+    expect(leftUnderEmail.Items).toEqual([]);
+    expect(await env.sessions.revokeAll(bob)).toEqual([]);
+    expect(await env.accounts.getByEmail(other.email)).toMatchObject({ accountId: other.accountId });
   });
 
   it("does not remove another account's user", async () => {
@@ -75,5 +88,47 @@ describe('teammates on the accounts table', () => {
     // Assess
     expect(res.statusCode).toBe(404);
     expect((await env.accounts.getByEmail(carol.email))?.accountId).toBe(carol.accountId);
+  });
+});
+
+describe('users from before teammates on the accounts table', () => {
+  it('are listed from their first login on, once', async () => {
+    // Prepare
+    const address = email();
+    const accountId = randomUUID();
+    await env.doc.send(
+      new PutCommand({
+        TableName: env.tables.accounts,
+        // A login as sign-up wrote it before teammates: no membership item, no `listed`.
+        Item: {
+          pk: `email#${address}`,
+          sk: 'account',
+          accountId,
+          email: address,
+          passwordHash: await hashPassword(PASSWORD),
+          createdAt: '2024-01-01T00:00:00.000Z',
+        },
+      }),
+    );
+    const before = await env.accounts.listUsers(accountId);
+    // Act
+    const token = await loggedIn(address);
+    await loggedIn(address);
+    const listed = await api(httpEvent({ method: 'GET', path: '/v1/users', token }));
+    // Assess
+    expect(before).toEqual([]);
+    expect(bodyOf(listed).users).toEqual([{ email: address, createdAt: '2024-01-01T00:00:00.000Z' }]);
+    expect((await env.accounts.getByEmail(address))?.listed).toBe(true);
+  });
+
+  it('are not listed when removed while the backfill runs', async () => {
+    // Prepare
+    const address = email();
+    const accountId = randomUUID();
+    const user = { accountId, email: address, passwordHash: 'x', createdAt: '2024-01-01T00:00:00.000Z' };
+    // Act: the login is gone by the time the backfill marks it.
+    await env.accounts.backfillMembership(user);
+    // Assess
+    expect(await env.accounts.listUsers(accountId)).toEqual([]);
   });
 });

@@ -172,6 +172,7 @@ describe('WebSocket $connect authorizer', () => {
     );
     const authorize = createWsAuthorizerHandler({
       streams: env.streams,
+      sessions: env.sessions,
       tokens: async () => {
         throw accessDenied;
       },

@@ -3,8 +3,8 @@ import { S3ExportObjects } from '../../../lambdas/aws/export-objects';
 import { ExportStateRepo } from '../../../lambdas/aws/export-state-repo';
 import { ExportersRepo } from '../../../lambdas/aws/exporters-repo';
 import { KinesisShardReader } from '../../../lambdas/aws/kinesis-shard-reader';
-import type { BatchExporterRecord } from '../../../lambdas/core/batch-exporter';
 import { initialShardState } from '../../../lambdas/core/export-state';
+import { batchExporterRecord } from '../../support/batch-exporter-records';
 import { startTestEmulators, type TestEmulators } from '../../support/emulators';
 
 /** The export adapters against the in-process emulators (dynalite, kinesalite, the local S3 API). */
@@ -15,21 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => emu.stop());
 
-const exporter = (overrides: Partial<BatchExporterRecord> = {}): BatchExporterRecord => ({
-  exporterId: 'e-1',
-  name: 'winston-export',
-  accountId: 'acct-1',
-  stream: 'winston',
-  source: 'sourceEvents',
-  kind: 'events',
-  interval: 60,
-  pathPrefix: '',
-  includeExistingEvents: false,
-  bucket: 'ps-exports',
-  streamCreatedAt: '2025-01-01T00:00:00.000Z',
-  createdAt: '2025-01-02T00:00:00.000Z',
-  ...overrides,
-});
+const exporter = batchExporterRecord;
 
 describe('ExportersRepo', () => {
   it('refuses a second exporter of a name, finds exporters by stream, and tracks the new ones', async () => {

@@ -1,5 +1,5 @@
-import { connect, constants } from 'node:http2';
-import { connect as tcpConnect } from 'node:net';
+import { type ClientHttp2Session, connect, constants, type SecureClientSessionOptions } from 'node:http2';
+import { type Socket, connect as tcpConnect } from 'node:net';
 import { HTTP2_PREFACE } from '../../../local/front-door';
 import { type Gateway, type GatewayHandlers, startGateway } from '../../../local/gateway';
 import { allowPolicy } from '../../support/authorizer-policy';
@@ -37,6 +37,17 @@ function frameTypes(bytes: Buffer): number[] {
   return types;
 }
 
+/** Whether `emitter` closes within `ms` (the timer is cleared either way, so nothing is left running). */
+function closedWithin(emitter: { once(event: 'close', listener: () => void): unknown }, ms: number) {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    emitter.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
 async function servesEvents(gateway: Gateway): Promise<void> {
   const response = await h2Exchange(gateway.url, { ':method': 'POST', ':path': '/event' }, '{}');
   expect(response.status).toBe(204);
@@ -51,6 +62,19 @@ describe('the local gateway over HTTP/2 (h2c)', () => {
       handlers,
       http2: { maxConcurrentStreams: 4, sessionIdleMs: 300, requestTimeoutMs: 300, streamIdleMs: 300 },
     });
+  });
+
+  /** The sessions and sockets a test opened: destroyed after it, whether it passed or not. */
+  const opened: (ClientHttp2Session | Socket)[] = [];
+  const session = (options?: SecureClientSessionOptions) => {
+    const client = connect(gateway.url, options);
+    client.on('error', () => undefined);
+    opened.push(client);
+    return client;
+  };
+
+  afterEach(() => {
+    for (const client of opened.splice(0)) client.destroy();
   });
 
   afterAll(async () => {
@@ -79,17 +103,15 @@ describe('the local gateway over HTTP/2 (h2c)', () => {
   it('ends a session that sends garbage after the preface, and keeps serving', async () => {
     // Prepare
     const socket = tcpConnect(gateway.port, '127.0.0.1');
+    opened.push(socket);
     await new Promise((resolve) => socket.once('connect', resolve));
     // Act: the preface, then bytes that are no valid frame (a SETTINGS frame of the wrong length).
     socket.write(Buffer.concat([HTTP2_PREFACE, Buffer.from([0, 0, 5, 4, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5])]));
     let received = Buffer.alloc(0);
-    const closed = await new Promise<boolean>((resolve) => {
-      socket.on('data', (chunk: Buffer) => {
-        received = Buffer.concat([received, chunk]);
-      });
-      socket.once('close', () => resolve(true));
-      setTimeout(() => resolve(false), 2000);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
     });
+    const closed = await closedWithin(socket, 2000);
     // Assess
     expect(closed).toBe(true);
     expect(frameTypes(received)).toContain(GOAWAY);
@@ -101,12 +123,11 @@ describe('the local gateway over HTTP/2 (h2c)', () => {
     slow = new Promise((resolve) => {
       release = resolve;
     });
-    const session = connect(gateway.url);
-    session.on('error', () => undefined);
-    await new Promise((resolve) => session.once('remoteSettings', resolve));
+    const client = session();
+    await new Promise((resolve) => client.once('remoteSettings', resolve));
     // Act: ignore the advertised limit (4), as a hostile client would, and open 8 streams at once.
     const outcomes = Array.from({ length: 8 }, () => {
-      const request = session.request({ ':method': 'GET', ':path': '/v1/me', ':scheme': 'https' });
+      const request = client.request({ ':method': 'GET', ':path': '/v1/me', ':scheme': 'https' });
       return new Promise<string>((resolve) => {
         request.on('response', (headers) => resolve(String(headers[':status'])));
         request.on('error', () => resolve(`reset ${request.rstCode}`));
@@ -121,30 +142,25 @@ describe('the local gateway over HTTP/2 (h2c)', () => {
     expect(results.filter((r) => r === '200').length).toBeGreaterThanOrEqual(4);
     expect(results.every((r) => r === '200' || r === `reset ${constants.NGHTTP2_REFUSED_STREAM}`)).toBe(true);
     const again = await new Promise<string>((resolve) => {
-      const request = session.request({ ':method': 'GET', ':path': '/v1/me', ':scheme': 'https' });
+      const request = client.request({ ':method': 'GET', ':path': '/v1/me', ':scheme': 'https' });
       request.on('response', (headers) => resolve(String(headers[':status'])));
       request.end();
     });
     expect(again).toBe('200');
-    session.close();
   });
 
   it('closes the idle session of a client that never reads its responses, and keeps serving others', async () => {
     // Prepare: a tiny window, no reading.
-    const session = connect(gateway.url, { settings: { initialWindowSize: 1024 } });
-    session.on('error', () => undefined);
+    const client = session({ settings: { initialWindowSize: 1024 } });
     for (let i = 0; i < 3; i++) {
-      const request = session.request({ ':method': 'GET', ':path': '/ready', ':scheme': 'https' });
+      const request = client.request({ ':method': 'GET', ':path': '/ready', ':scheme': 'https' });
       request.on('error', () => undefined);
       request.pause();
       request.end();
     }
     // Act
     await servesEvents(gateway);
-    const closed = await new Promise<boolean>((resolve) => {
-      session.once('close', () => resolve(true));
-      setTimeout(() => resolve(false), 3000);
-    });
+    const closed = await closedWithin(client, 3000);
     // Assess
     expect(closed).toBe(true);
     await servesEvents(gateway);
@@ -152,9 +168,8 @@ describe('the local gateway over HTTP/2 (h2c)', () => {
 
   it('resets a request whose body never ends', async () => {
     // Prepare
-    const session = connect(gateway.url);
-    session.on('error', () => undefined);
-    const request = session.request({ ':method': 'POST', ':path': '/event', ':scheme': 'https' });
+    const client = session();
+    const request = client.request({ ':method': 'POST', ':path': '/event', ':scheme': 'https' });
     // Act: half a body, never ended.
     request.write('{"strmMeta":');
     const code = await new Promise<number>((resolve) => {
@@ -163,7 +178,6 @@ describe('the local gateway over HTTP/2 (h2c)', () => {
     });
     // Assess
     expect(code).toBe(constants.NGHTTP2_CANCEL);
-    session.close();
     await servesEvents(gateway);
   });
 });

@@ -6,7 +6,7 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import WebSocket from 'ws';
-import { isLoopback } from '../../../local/connections-endpoint';
+import { isLoopback } from '../../../local/connections-server';
 import { type Gateway, type GatewayHandlers, loggablePath, startGateway } from '../../../local/gateway';
 import type { LambdaHandler } from '../../../local/lambda-invoke';
 import { newLocalCredentials } from '../../../local/local-account';

@@ -87,30 +87,36 @@ function standInHandlers(seen: Seen, decrypterWorks: () => boolean, envOf: EnvOf
 }
 
 describe('local stack', () => {
+  // Each test starts its own stack on its own data directory (no test relies on another's).
   let dataDir: string;
   let stack: LocalStack | undefined;
   const fast = { pollIntervalMs: 20, retryDelayMs: 20, maxRetryAttempts: 10_000 };
   const envOf: EnvOf = (name) => stack!.environmentOf(name);
 
-  beforeAll(() => {
+  /** A stack with the stand-in handlers on this test's data directory. */
+  const startStandIn = (seen: Seen, decrypterWorks: () => boolean) =>
+    startLocalStack({
+      port: 0,
+      dataDir,
+      quiet: true,
+      log: () => undefined,
+      handlers: standInHandlers(seen, decrypterWorks, envOf),
+      eventSourceMapping: fast,
+    });
+
+  beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'ps-stack-'));
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await stack?.stop();
+    stack = undefined;
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('runs ingest → decrypter → egress with the environment the handlers need', async () => {
     const seen: Seen = { decrypted: [], egress: {} };
-    stack = await startLocalStack({
-      port: 0,
-      dataDir,
-      quiet: true,
-      log: () => undefined,
-      handlers: standInHandlers(seen, () => true, envOf),
-      eventSourceMapping: fast,
-    });
+    stack = await startStandIn(seen, () => true);
     // Each variable is checked on the function that needs it: functions get only their own.
     expect(stack.environmentOf('management')).toMatchObject({
       ACCOUNTS_TABLE: LOCAL_TABLES.accounts,
@@ -155,21 +161,16 @@ describe('local stack', () => {
   });
 
   it('refuses a second stack on the same data directory while the first runs', async () => {
+    // Prepare
+    stack = await startStandIn({ decrypted: [], egress: {} }, () => true);
+    // Act, Assess
     await expect(startLocalStack({ port: 0, dataDir, log: () => undefined })).rejects.toThrow(/in use/);
   });
 
   it('keeps tables, keys and unconsumed events across a restart on the same data directory', async () => {
-    await stack!.stop();
     const seen: Seen = { decrypted: [], egress: {} };
     let decrypterWorks = false;
-    stack = await startLocalStack({
-      port: 0,
-      dataDir,
-      quiet: true,
-      log: () => undefined,
-      handlers: standInHandlers(seen, () => decrypterWorks, envOf),
-      eventSourceMapping: fast,
-    });
+    stack = await startStandIn(seen, () => decrypterWorks);
     const keyBefore = stack.environmentOf('ingest').KMS_KEY_ID;
     const dynamo = localDynamoClient(localEndpointOfEnv(stack.environmentOf('management'), 'DYNAMODB'));
     await dynamo.send(
@@ -189,14 +190,7 @@ describe('local stack', () => {
     await stack.stop();
 
     decrypterWorks = true;
-    stack = await startLocalStack({
-      port: 0,
-      dataDir,
-      quiet: true,
-      log: () => undefined,
-      handlers: standInHandlers(seen, () => decrypterWorks, envOf),
-      eventSourceMapping: fast,
-    });
+    stack = await startStandIn(seen, () => decrypterWorks);
     await eventually(() => seen.decrypted.length >= 1, 'the unconsumed event');
     expect(seen.decrypted).toEqual(['{"n":2}']);
     expect(stack.environmentOf('ingest').KMS_KEY_ID).toBe(keyBefore);

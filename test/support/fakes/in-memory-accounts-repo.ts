@@ -1,6 +1,7 @@
 import type { AccountsRepo } from '../../../lambdas/aws/accounts-repo';
 import type { AccountRecord, AccountUser } from '../../../lambdas/core/accounts';
 import { ConflictError, ForbiddenError } from '../../../lambdas/core/errors';
+import type { StoredAccount } from '../../../lambdas/use-cases/management/ports';
 
 type AccountsRepoSurface = Pick<
   AccountsRepo,
@@ -9,9 +10,9 @@ type AccountsRepoSurface = Pick<
   | 'getByEmail'
   | 'hasAnyAccount'
   | 'addUser'
+  | 'backfillMembership'
   | 'listUsers'
   | 'removeUser'
-  | 'isRemoved'
   | 'updatePasswordHash'
 >;
 
@@ -19,8 +20,8 @@ type AccountsRepoSurface = Pick<
  * In-memory stand-in for the accounts table with the adapter's semantics: an email is taken once
  * (ConflictError), the first account in bootstrap mode is created under a one-time claim (ForbiddenError
  * `signup_closed` once it is taken; released again when creating the account fails), reads return copies.
- * Users of an account are listed by membership (as the table's membership items), a removed user is
- * marked until it is added again.
+ * Users of an account are listed by membership (as the table's membership items); a login is `listed`
+ * exactly when its membership exists; removing a user takes both away.
  */
 export class InMemoryAccountsRepo implements AccountsRepoSurface {
   readonly accounts = new Map<string, AccountRecord>();
@@ -30,53 +31,47 @@ export class InMemoryAccountsRepo implements AccountsRepoSurface {
   readonly calls: Record<string, number> = {};
   /** `<accountId>/<email>` of the users an account lists (the table's membership items). */
   readonly members = new Set<string>();
-  /** `<accountId>/<email>` of removed users. */
-  readonly removed = new Set<string>();
 
   async create(account: AccountRecord): Promise<void> {
     this.count('create');
     await this.store(account);
   }
 
-  async addUser(user: AccountRecord, addedBy?: AccountRecord): Promise<void> {
+  async addUser(user: AccountRecord): Promise<void> {
     this.count('addUser');
     await this.store(user);
-    if (addedBy && addedBy.accountId === user.accountId) this.members.add(memberKey(addedBy));
   }
 
-  async listUsers(accountId: string, known?: AccountRecord): Promise<AccountUser[]> {
+  async backfillMembership(user: AccountRecord): Promise<void> {
+    this.count('backfillMembership');
+    if (this.accounts.get(user.email)?.accountId === user.accountId) this.members.add(memberKey(user));
+  }
+
+  async listUsers(accountId: string): Promise<AccountUser[]> {
     this.count('listUsers');
     const users = [...this.accounts.values()].filter(
-      (account) =>
-        account.accountId === accountId &&
-        (this.members.has(memberKey(account)) || account.email === known?.email),
+      (account) => account.accountId === accountId && this.members.has(memberKey(account)),
     );
     return users
       .map(({ email, createdAt }) => ({ email, createdAt }))
       .sort((a, b) => a.email.localeCompare(b.email));
   }
 
-  async removeUser(accountId: string, email: string, _removedAt: string): Promise<boolean> {
+  async removeUser(accountId: string, email: string): Promise<boolean> {
     this.count('removeUser');
     const account = this.accounts.get(email);
     if (!account || account.accountId !== accountId) return false;
     this.accounts.delete(email);
     this.members.delete(memberKey(account));
-    this.removed.add(memberKey(account));
     return true;
-  }
-
-  async isRemoved(accountId: string, email: string): Promise<boolean> {
-    this.count('isRemoved');
-    return this.removed.has(memberKey({ accountId, email }));
   }
 
   private async store(account: AccountRecord): Promise<void> {
     if (this.accounts.has(account.email))
       throw new ConflictError('an account with this email already exists');
-    this.accounts.set(account.email, { ...account });
+    const { listed: _ignored, ...record } = account as StoredAccount;
+    this.accounts.set(account.email, record);
     this.members.add(memberKey(account));
-    this.removed.delete(memberKey(account));
   }
 
   async createFirst(account: AccountRecord): Promise<void> {
@@ -91,10 +86,10 @@ export class InMemoryAccountsRepo implements AccountsRepoSurface {
     }
   }
 
-  async getByEmail(email: string): Promise<AccountRecord | undefined> {
+  async getByEmail(email: string): Promise<StoredAccount | undefined> {
     this.count('getByEmail');
     const account = this.accounts.get(email);
-    return account ? { ...account } : undefined;
+    return account ? { ...account, listed: this.members.has(memberKey(account)) } : undefined;
   }
 
   async hasAnyAccount(): Promise<boolean> {

@@ -43,10 +43,10 @@ export class InMemorySessionsRepo implements SessionsRepoSurface {
     this.sessions.delete(key(email, sessionId));
   }
 
-  async revokeAll(email: string): Promise<number> {
+  async revokeAll(email: string): Promise<string[]> {
     const mine = [...this.sessions.values()].filter((s) => s.email === email);
     for (const s of mine) this.sessions.delete(key(s.email, s.sessionId));
-    return mine.length;
+    return mine.map((s) => s.sessionId);
   }
 
   /** The live sessions of a user. */

@@ -17,7 +17,7 @@ type StreamsRepoSurface = Pick<
 /**
  * In-memory stand-in for the streams table with the adapter's semantics: a name clash on create is a
  * ConflictError, deleting a stream deletes its credentials, a credential is added to / removed from a
- * stream's list together with its item, reads return copies. For unit tests of
+ * stream's list together with its item (not beyond `maxCredentials`), reads return copies. For unit tests of
  * handlers and use cases (no emulator, no network).
  */
 export class InMemoryStreamsRepo implements StreamsRepoSurface {
@@ -69,12 +69,16 @@ export class InMemoryStreamsRepo implements StreamsRepoSurface {
   async addCredential(
     accountId: string,
     name: string,
-    credential: { clientId: string; secretHash: string; createdAt: string },
+    credential: { clientId: string; secretHash: string; createdAt: string; expiresAt?: string },
+    opts: { maxCredentials?: number } = {},
   ): Promise<StreamRecord | undefined> {
     this.count('addCredential');
     const stream = this.streams.get(key(accountId, name));
     if (!stream) return undefined;
-    stream.credentials = [...(stream.credentials ?? []), { clientId: credential.clientId }];
+    const listed = stream.credentials ?? [];
+    if (opts.maxCredentials !== undefined && listed.length >= opts.maxCredentials) return undefined;
+    const added = credential.expiresAt === undefined ? {} : { expiresAt: credential.expiresAt };
+    stream.credentials = [...listed, { clientId: credential.clientId, ...added }];
     this.credentials.set(credential.clientId, {
       clientId: credential.clientId,
       secretHash: credential.secretHash,

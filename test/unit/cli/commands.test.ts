@@ -1,26 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { StreamRecord } from '../../../cli/api-client';
+import { writeConfigFile } from '../../../cli/config';
 import { saveStream } from '../../../cli/saved-entities';
-import { readSavedLogin, writeSavedLogin } from '../../../cli/user-session';
-import { localContextDir, runStrm, tempConfigDir } from './run-cli';
-import { closedPortUrl, fakeJwt, ScriptedApi } from './scripted-api';
+import { DEFAULT_MAX_IN_FLIGHT } from '../../../cli/sim-runner';
+import { readSavedLogin } from '../../../cli/user-session';
+import { localContextDir, runStrm } from './run-cli';
+import { closedPortUrl, fakeJwt, type ScriptedResponse } from './scripted-api';
+import { scriptedCli, signIn } from './scripted-cli';
 
-let api: ScriptedApi;
-let apiUrl: string;
-let dir: string;
-let env: NodeJS.ProcessEnv;
-
-beforeEach(async () => {
-  api = new ScriptedApi();
-  apiUrl = await api.start();
-  dir = tempConfigDir();
-  env = { STRM_CONFIG_PATH: dir, STRM_API_URL: apiUrl, STRM_PASSWORD: 'correct horse' };
-});
-afterEach(async () => {
-  await api.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const cli = scriptedCli({ env: { STRM_PASSWORD: 'correct horse' } });
 
 function streamRecord(overrides: Partial<StreamRecord> = {}): StreamRecord {
   return {
@@ -34,23 +23,14 @@ function streamRecord(overrides: Partial<StreamRecord> = {}): StreamRecord {
   };
 }
 
-function loggedIn(): void {
-  writeSavedLogin(localContextDir(dir), {
-    email: 'you@example.com',
-    accountId: 'acc-1',
-    apiUrl,
-    accessToken: 'user-access',
-    refreshToken: 'user-refresh',
-    expiresAt: Math.floor(Date.now() / 1000) + 3600,
-  });
-}
+const loggedIn = () => signIn(cli);
 
 function savedStreamFile(name: string): string {
-  return path.join(localContextDir(dir), 'saved-entities', 'Stream', `${name}.json`);
+  return path.join(localContextDir(cli.dir), 'saved-entities', 'Stream', `${name}.json`);
 }
 
 function saveCredentials(stream: StreamRecord): void {
-  saveStream(localContextDir(dir), {
+  saveStream(localContextDir(cli.dir), {
     stream,
     credentials: { clientId: `cid-${stream.name}`, clientSecret: `secret-${stream.name}` },
   });
@@ -58,7 +38,7 @@ function saveCredentials(stream: StreamRecord): void {
 
 /** Scripts POST /auth/token: tokens for known client ids, with the stream and derived claims. */
 function scriptStreamTokens(streams: Record<string, { derived: boolean }>): void {
-  api.on('POST /auth/token', (request) => {
+  cli.api.on('POST /auth/token', (request) => {
     const form = new URLSearchParams(request.body);
     const name = (form.get('client_id') ?? '').replace(/^cid-/, '');
     const stream = streams[name];
@@ -82,10 +62,10 @@ function scriptStreamTokens(streams: Record<string, { derived: boolean }>): void
 
 describe('strm auth', () => {
   it('signup sends the email and the password from STRM_PASSWORD', async () => {
-    api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
-    const result = await runStrm(['auth', 'signup', 'you@example.com'], { env });
+    cli.api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
+    const result = await runStrm(['auth', 'signup', 'you@example.com'], { env: cli.env });
     expect(result.code).toBe(0);
-    expect(JSON.parse(api.requestsTo('POST /v1/accounts')[0].body)).toEqual({
+    expect(JSON.parse(cli.api.requestsTo('POST /v1/accounts')[0].body)).toEqual({
       email: 'you@example.com',
       password: 'correct horse',
     });
@@ -93,33 +73,84 @@ describe('strm auth', () => {
   });
 
   it('signup reads the password from one line of piped stdin without STRM_PASSWORD', async () => {
-    api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
-    const { STRM_PASSWORD: _unused, ...noPassword } = env;
+    cli.api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
+    const { STRM_PASSWORD: _unused, ...noPassword } = cli.env;
     const result = await runStrm(['auth', 'signup', 'you@example.com'], {
       env: noPassword,
       stdin: 'piped pw\nextra\n',
     });
     expect(result.code).toBe(0);
-    expect(JSON.parse(api.requestsTo('POST /v1/accounts')[0].body).password).toBe('piped pw');
+    expect(JSON.parse(cli.api.requestsTo('POST /v1/accounts')[0].body).password).toBe('piped pw');
   });
 
   it('signup passes --bootstrap-secret as bootstrapSecret', async () => {
-    api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
-    await runStrm(['auth', 'signup', 'you@example.com', '--bootstrap-secret', 'boot'], { env });
-    expect(JSON.parse(api.requestsTo('POST /v1/accounts')[0].body).bootstrapSecret).toBe('boot');
+    cli.api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
+    await runStrm(['auth', 'signup', 'you@example.com', '--bootstrap-secret', 'boot'], { env: cli.env });
+    expect(JSON.parse(cli.api.requestsTo('POST /v1/accounts')[0].body).bootstrapSecret).toBe('boot');
+  });
+
+  it('signup warns that --bootstrap-secret exposes the secret, and still sends it', async () => {
+    // Prepare
+    cli.api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
+    // Act
+    const result = await runStrm(['auth', 'signup', 'you@example.com', '--bootstrap-secret', 'boot'], {
+      env: cli.env,
+    });
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      /--bootstrap-secret puts the secret in your shell history.*STRM_BOOTSTRAP_SECRET/,
+    );
+    expect(result.stderr).not.toContain('boot\n');
+  });
+
+  it('signup takes the bootstrap secret from STRM_BOOTSTRAP_SECRET, without a warning', async () => {
+    // Prepare
+    cli.api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
+    // Act
+    const result = await runStrm(['auth', 'signup', 'you@example.com'], {
+      env: { ...cli.env, STRM_BOOTSTRAP_SECRET: 'boot-env' },
+    });
+    // Assess
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(cli.api.requestsTo('POST /v1/accounts')[0].body).bootstrapSecret).toBe('boot-env');
+  });
+
+  it('signup on a deployed stack reads the bootstrap secret after the password (prompt or piped stdin)', async () => {
+    // Prepare
+    cli.api.on('POST /v1/accounts', { status: 201, body: { accountId: 'acc-1', email: 'you@example.com' } });
+    writeConfigFile(cli.dir, {
+      currentContext: 'prod',
+      contexts: {
+        prod: { apiUrl: cli.apiUrl, stack: 'strm-prod', bootstrapSecretArn: 'arn:aws:secretsmanager:x' },
+      },
+    });
+    const { STRM_PASSWORD: _unused, STRM_API_URL: _url, ...noSecrets } = cli.env;
+    // Act
+    const result = await runStrm(['auth', 'signup', 'you@example.com'], {
+      env: noSecrets,
+      stdin: 'piped pw\npiped boot\n',
+    });
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(cli.api.requestsTo('POST /v1/accounts')[0].body)).toEqual({
+      email: 'you@example.com',
+      password: 'piped pw',
+      bootstrapSecret: 'piped boot',
+    });
   });
 
   it('signup prints the server message on a clash and exits 1', async () => {
-    api.on('POST /v1/accounts', {
+    cli.api.on('POST /v1/accounts', {
       status: 409,
       body: { error: { code: 'conflict', message: 'account exists' } },
     });
-    const result = await runStrm(['auth', 'signup', 'you@example.com'], { env });
+    const result = await runStrm(['auth', 'signup', 'you@example.com'], { env: cli.env });
     expect(result).toMatchObject({ code: 1, stderr: 'Error: account exists\n' });
   });
 
   it('login saves the tokens (0600) and never prints them', async () => {
-    api.on('POST /v1/auth/login', {
+    cli.api.on('POST /v1/auth/login', {
       status: 200,
       body: {
         accessToken: 'AT-123',
@@ -129,52 +160,52 @@ describe('strm auth', () => {
         email: 'you@example.com',
       },
     });
-    const result = await runStrm(['auth', 'login', 'you@example.com'], { env });
+    const result = await runStrm(['auth', 'login', 'you@example.com'], { env: cli.env });
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(`Logged in as you@example.com (account acc-1) at ${apiUrl}\n`);
-    expect(readSavedLogin(localContextDir(dir), apiUrl)).toMatchObject({
+    expect(result.stdout).toBe(`Logged in as you@example.com (account acc-1) at ${cli.apiUrl}\n`);
+    expect(readSavedLogin(localContextDir(cli.dir), cli.apiUrl)).toMatchObject({
       accessToken: 'AT-123',
       refreshToken: 'RT-456',
     });
     const file = fs
-      .readdirSync(localContextDir(dir))
+      .readdirSync(localContextDir(cli.dir))
       .find((name) => name.startsWith('credentials-')) as string;
-    expect(fs.statSync(path.join(localContextDir(dir), file)).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(localContextDir(cli.dir), file)).mode & 0o777).toBe(0o600);
     expect(result.stdout + result.stderr).not.toMatch(/AT-123|RT-456/);
   });
 
   it('login with a wrong email/password says so, how to retry, and how to sign up', async () => {
-    api.on('POST /v1/auth/login', {
+    cli.api.on('POST /v1/auth/login', {
       status: 401,
       body: { error: { code: 'unauthorized', message: 'invalid login' } },
     });
-    const result = await runStrm(['auth', 'login', 'you@example.com'], { env });
+    const result = await runStrm(['auth', 'login', 'you@example.com'], { env: cli.env });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `Error: That email and password do not match an account at ${apiUrl} (context local). ` +
+      `Error: That email and password do not match an account at ${cli.apiUrl} (context local). ` +
         'Check them and try again: strm auth login you@example.com. ' +
         'No account yet? Create one: strm auth signup you@example.com\n',
     );
   });
 
-  it('show prints email, account id, api url and expiry but not the token; logout forgets the login', async () => {
+  it('show prints email, account id, cli.api url and expiry but not the token; logout forgets the login', async () => {
     loggedIn();
-    const shown = await runStrm(['auth', 'show'], { env });
+    const shown = await runStrm(['auth', 'show'], { env: cli.env });
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/^email:\s+you@example.com$/m);
     expect(shown.stdout).toMatch(/^account id:\s+acc-1$/m);
-    expect(shown.stdout).toContain(apiUrl);
+    expect(shown.stdout).toContain(cli.apiUrl);
     expect(shown.stdout).toMatch(/^token expires at:\s+\d{4}-\d\d-\d\dT/m);
     expect(shown.stdout).not.toContain('user-access');
-    expect((await runStrm(['auth', 'logout'], { env })).code).toBe(0);
-    expect(readSavedLogin(localContextDir(dir), apiUrl)).toBeUndefined();
-    expect((await runStrm(['auth', 'show'], { env })).code).toBe(1);
+    expect((await runStrm(['auth', 'logout'], { env: cli.env })).code).toBe(0);
+    expect(readSavedLogin(localContextDir(cli.dir), cli.apiUrl)).toBeUndefined();
+    expect((await runStrm(['auth', 'show'], { env: cli.env })).code).toBe(1);
   });
 
   it('reports an API that is not running with the npm start hint', async () => {
     const closedUrl = await closedPortUrl();
     const result = await runStrm(['auth', 'login', 'you@example.com'], {
-      env: { ...env, STRM_API_URL: closedUrl },
+      env: { ...cli.env, STRM_API_URL: closedUrl },
     });
     expect(result).toMatchObject({
       code: 1,
@@ -187,7 +218,7 @@ describe('strm create stream', () => {
   beforeEach(loggedIn);
 
   function scriptCreate(name = 'winston', extra: Partial<StreamRecord> = {}) {
-    api.on('POST /v1/streams', (request) => {
+    cli.api.on('POST /v1/streams', (request) => {
       const body = JSON.parse(request.body);
       return {
         status: 201,
@@ -198,14 +229,14 @@ describe('strm create stream', () => {
       };
     });
   }
-  const createBody = () => JSON.parse(api.requestsTo('POST /v1/streams')[0].body);
+  const createBody = () => JSON.parse(cli.api.requestsTo('POST /v1/streams')[0].body);
 
   it('creates a source stream with the user token and saves it with --save', async () => {
     scriptCreate();
-    const result = await runStrm(['create', 'stream', 'winston', '--save'], { env });
+    const result = await runStrm(['create', 'stream', 'winston', '--save'], { env: cli.env });
     expect(result.code).toBe(0);
     expect(createBody()).toEqual({ name: 'winston' });
-    expect(api.requestsTo('POST /v1/streams')[0].headers.authorization).toBe('Bearer user-access');
+    expect(cli.api.requestsTo('POST /v1/streams')[0].headers.authorization).toBe('Bearer user-access');
     const saved = JSON.parse(fs.readFileSync(savedStreamFile('winston'), 'utf8'));
     expect(saved.credentials).toEqual({ clientId: 'cid-winston', clientSecret: 'shown-once' });
     expect(fs.statSync(savedStreamFile('winston')).mode & 0o777).toBe(0o600);
@@ -215,8 +246,8 @@ describe('strm create stream', () => {
 
   it('still prints the one-time secret, and exits 1, when --save cannot write the file', async () => {
     scriptCreate();
-    fs.writeFileSync(path.join(localContextDir(dir), 'saved-entities'), 'not a directory');
-    const result = await runStrm(['create', 'stream', 'winston', '--save'], { env });
+    fs.writeFileSync(path.join(localContextDir(cli.dir), 'saved-entities'), 'not a directory');
+    const result = await runStrm(['create', 'stream', 'winston', '--save'], { env: cli.env });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^client secret:\s+shown-once$/m);
     expect(result.stderr).toMatch(/created, but its credentials could not be saved/);
@@ -231,7 +262,7 @@ describe('strm create stream', () => {
     });
     const result = await runStrm(
       ['create', 'stream', '--derived-from', 'winston', '--levels', '0', '--save'],
-      { env },
+      { env: cli.env },
     );
     expect(result.code).toBe(0);
     expect(createBody()).toEqual({
@@ -247,7 +278,7 @@ describe('strm create stream', () => {
     await runStrm(
       ['create', 'stream', '-D', 'winston', '--levels', '1,3', '-L', '5', '--consent-type', 'granular'],
       {
-        env,
+        env: cli.env,
       },
     );
     expect(createBody()).toEqual({
@@ -259,14 +290,16 @@ describe('strm create stream', () => {
 
   it('sends an explicit name for a derived stream', async () => {
     scriptCreate('marketing');
-    await runStrm(['create', 'stream', 'marketing', '--derived-from', 'winston', '--levels', '1'], { env });
+    await runStrm(['create', 'stream', 'marketing', '--derived-from', 'winston', '--levels', '1'], {
+      env: cli.env,
+    });
     expect(createBody()).toMatchObject({ name: 'marketing', linkedStream: 'winston' });
   });
 
   it('prints the server message on a clash with the name to give instead, exits 1 and keeps the saved file', async () => {
     saveCredentials(streamRecord({ name: 'winston-0', linkedStream: 'winston' }));
     const before = fs.readFileSync(savedStreamFile('winston-0'), 'utf8');
-    api.on('POST /v1/streams', {
+    cli.api.on('POST /v1/streams', {
       status: 409,
       body: { error: { code: 'conflict', message: "stream 'winston-0' already exists" } },
     });
@@ -282,7 +315,7 @@ describe('strm create stream', () => {
         'GRANULAR',
         '--save',
       ],
-      { env },
+      { env: cli.env },
     );
     expect(result).toMatchObject({
       code: 1,
@@ -296,21 +329,21 @@ describe('strm create stream', () => {
   });
 
   it('rejects --derived-from without --levels before calling the API', async () => {
-    const result = await runStrm(['create', 'stream', '--derived-from', 'winston'], { env });
+    const result = await runStrm(['create', 'stream', '--derived-from', 'winston'], { env: cli.env });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/--levels is required/);
-    expect(api.requests).toHaveLength(0);
+    expect(cli.api.requests).toHaveLength(0);
   });
 
   it('rejects levels that are not numbers', async () => {
-    const result = await runStrm(['create', 'stream', '-D', 'winston', '--levels', '1,x'], { env });
+    const result = await runStrm(['create', 'stream', '-D', 'winston', '--levels', '1,x'], { env: cli.env });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Invalid --levels value '1,x'/);
   });
 
   it('prints the API JSON with -o json', async () => {
     scriptCreate();
-    const result = await runStrm(['create', 'stream', 'winston', '-o', 'json'], { env });
+    const result = await runStrm(['create', 'stream', 'winston', '-o', 'json'], { env: cli.env });
     expect(JSON.parse(result.stdout)).toEqual({
       stream: streamRecord(),
       credentials: { clientId: 'cid-winston', clientSecret: 'shown-once' },
@@ -320,11 +353,11 @@ describe('strm create stream', () => {
   it('says to log in first when there is no login', async () => {
     fs.rmSync(
       path.join(
-        localContextDir(dir),
-        fs.readdirSync(localContextDir(dir)).find((f) => f.startsWith('credentials-')) as string,
+        localContextDir(cli.dir),
+        fs.readdirSync(localContextDir(cli.dir)).find((f) => f.startsWith('credentials-')) as string,
       ),
     );
-    const result = await runStrm(['create', 'stream', 'winston'], { env });
+    const result = await runStrm(['create', 'stream', 'winston'], { env: cli.env });
     expect(result).toMatchObject({
       code: 1,
       stderr: 'Error: Not logged in: run strm auth login <email> first\n',
@@ -342,33 +375,36 @@ describe('strm list, get and delete stream', () => {
   });
 
   it('list streams prints a table', async () => {
-    api.on('GET /v1/streams', { status: 200, body: { streams: [streamRecord(), derived] } });
-    const result = await runStrm(['list', 'streams'], { env });
+    cli.api.on('GET /v1/streams', { status: 200, body: { streams: [streamRecord(), derived] } });
+    const result = await runStrm(['list', 'streams'], { env: cli.env });
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+LINKED STREAM\s+CONSENT LEVELS\s+CONSENT TYPE\s+ENABLED$/);
     expect(lines[2]).toMatch(/^winston-0\s+winston\s+0\s+CUMULATIVE\s+true$/);
   });
 
   it('list streams -o json prints the API JSON', async () => {
-    api.on('GET /v1/streams', { status: 200, body: { streams: [streamRecord()] } });
-    const result = await runStrm(['-o', 'json', 'list', 'streams'], { env });
+    cli.api.on('GET /v1/streams', { status: 200, body: { streams: [streamRecord()] } });
+    const result = await runStrm(['-o', 'json', 'list', 'streams'], { env: cli.env });
     expect(JSON.parse(result.stdout)).toEqual({ streams: [streamRecord()] });
   });
 
   it('get stream prints key/value lines and the derived streams', async () => {
-    api.on('GET /v1/streams/winston', { status: 200, body: { stream: streamRecord(), derived: [derived] } });
-    const result = await runStrm(['get', 'stream', 'winston'], { env });
+    cli.api.on('GET /v1/streams/winston', {
+      status: 200,
+      body: { stream: streamRecord(), derived: [derived] },
+    });
+    const result = await runStrm(['get', 'stream', 'winston'], { env: cli.env });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^name:\s+winston$/m);
     expect(result.stdout).toMatch(/^winston-0\s+winston/m);
   });
 
   it('get stream of an unknown stream prints the 404 message', async () => {
-    api.on('GET /v1/streams/nope', {
+    cli.api.on('GET /v1/streams/nope', {
       status: 404,
       body: { error: { code: 'not_found', message: 'stream nope not found' } },
     });
-    const result = await runStrm(['get', 'stream', 'nope'], { env });
+    const result = await runStrm(['get', 'stream', 'nope'], { env: cli.env });
     expect(result).toMatchObject({ code: 1, stderr: 'Error: stream nope not found\n' });
   });
 
@@ -376,38 +412,51 @@ describe('strm list, get and delete stream', () => {
     saveCredentials(streamRecord());
     saveCredentials(derived);
     saveCredentials(streamRecord({ name: 'other' }));
-    api.on('DELETE /v1/streams/winston', { status: 200, body: { deleted: ['winston', 'winston-0'] } });
-    const result = await runStrm(['delete', 'stream', 'winston', '--recursive'], { env });
+    cli.api.on('DELETE /v1/streams/winston', { status: 200, body: { deleted: ['winston', 'winston-0'] } });
+    const result = await runStrm(['delete', 'stream', 'winston', '--recursive'], { env: cli.env });
     expect(result).toMatchObject({ code: 0, stdout: 'Deleted streams: winston, winston-0\n' });
-    expect(api.requestsTo('DELETE /v1/streams/winston')[0].url).toBe('/v1/streams/winston?recursive=true');
+    expect(cli.api.requestsTo('DELETE /v1/streams/winston')[0].url).toBe(
+      '/v1/streams/winston?recursive=true',
+    );
     expect(fs.existsSync(savedStreamFile('winston'))).toBe(false);
     expect(fs.existsSync(savedStreamFile('winston-0'))).toBe(false);
     expect(fs.existsSync(savedStreamFile('other'))).toBe(true);
   });
 
+  it("delete says on stderr that the deleted streams' key links are kept (deleting shreds nothing)", async () => {
+    // Prepare
+    cli.api.on('DELETE /v1/streams/winston', { status: 200, body: { deleted: ['winston'] } });
+    // Act
+    const result = await runStrm(['delete', 'stream', 'winston'], { env: cli.env });
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^Note: the key links of deleted streams are kept/);
+    expect(result.stderr).toContain('strm delete data-subject) before deleting their stream');
+  });
+
   it('delete without --recursive prints the 409 of a stream with derived streams', async () => {
     saveCredentials(streamRecord());
-    api.on('DELETE /v1/streams/winston', {
+    cli.api.on('DELETE /v1/streams/winston', {
       status: 409,
       body: { error: { code: 'conflict', message: 'stream winston has derived streams' } },
     });
-    const result = await runStrm(['delete', 'stream', 'winston'], { env });
+    const result = await runStrm(['delete', 'stream', 'winston'], { env: cli.env });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       'Error: stream winston has derived streams\nTo delete them too: strm delete stream winston --recursive\n',
     );
-    expect(api.requestsTo('DELETE /v1/streams/winston')[0].url).toBe('/v1/streams/winston');
+    expect(cli.api.requestsTo('DELETE /v1/streams/winston')[0].url).toBe('/v1/streams/winston');
     expect(fs.existsSync(savedStreamFile('winston'))).toBe(true);
   });
 });
 
 describe('strm sim run-random', () => {
-  const sim = (...args: string[]) => runStrm(['sim', 'run-random', ...args], { env });
-  const events = () => api.requestsTo('POST /event');
+  const sim = (...args: string[]) => runStrm(['sim', 'run-random', ...args], { env: cli.env });
+  const events = () => cli.api.requestsTo('POST /event');
 
   beforeEach(() => {
     scriptStreamTokens({ winston: { derived: false }, 'winston-0': { derived: true } });
-    api.on('POST /event', { status: 204 });
+    cli.api.on('POST /event', { status: 204 });
   });
 
   it('sends --count legacy clickstream events (the default) with the stream token and prints the banner on stderr', async () => {
@@ -431,7 +480,7 @@ describe('strm sim run-random', () => {
       expect(body.strmMeta).toEqual({ schemaId: 'clickstream', consentLevels: expect.any(Array) });
       expect(body.customer.id).toBe(`customer-${body.producerSessionId}`);
     }
-    expect(api.requestsTo('POST /auth/token')).toHaveLength(1);
+    expect(cli.api.requestsTo('POST /auth/token')).toHaveLength(1);
   });
 
   it('sends clickstream events with eventContractRef for --schema streammachine/clickstream/1.0.0', async () => {
@@ -461,7 +510,7 @@ describe('strm sim run-random', () => {
   it('sends --batch n events per POST /events, --count events in all', async () => {
     // Prepare
     saveCredentials(streamRecord());
-    api.on('POST /events', (request) => {
+    cli.api.on('POST /events', (request) => {
       const sent = JSON.parse(request.body) as unknown[];
       return {
         status: 200,
@@ -478,7 +527,9 @@ describe('strm sim run-random', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/Sending 10 events every 0 ms\./);
     expect(result.stderr).toMatch(/Sent 25 events\n$/);
-    const batches = api.requestsTo('POST /events').map((request) => JSON.parse(request.body) as unknown[]);
+    const batches = cli.api
+      .requestsTo('POST /events')
+      .map((request) => JSON.parse(request.body) as unknown[]);
     expect(batches.map((batch) => batch.length)).toEqual([10, 10, 5]);
     expect(events()).toHaveLength(0);
   });
@@ -487,7 +538,7 @@ describe('strm sim run-random', () => {
     // Prepare
     saveCredentials(streamRecord());
     let calls = 0;
-    api.on('POST /events', (request) => {
+    cli.api.on('POST /events', (request) => {
       const sent = JSON.parse(request.body) as unknown[];
       calls++;
       const status = (index: number) => (calls === 1 && index === 1 ? 429 : 204);
@@ -500,14 +551,16 @@ describe('strm sim run-random', () => {
     // Assess
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/Sent 3 events\n$/);
-    const batches = api.requestsTo('POST /events').map((request) => JSON.parse(request.body) as unknown[]);
+    const batches = cli.api
+      .requestsTo('POST /events')
+      .map((request) => JSON.parse(request.body) as unknown[]);
     expect(batches.map((batch) => batch.length)).toEqual([3, 1]);
   });
 
   it('ends with the first event of a batch the stack refused, after counting the accepted ones', async () => {
     // Prepare
     saveCredentials(streamRecord());
-    api.on('POST /events', (request) => {
+    cli.api.on('POST /events', (request) => {
       const sent = JSON.parse(request.body) as unknown[];
       const results = sent.map((_, index) =>
         index === 2
@@ -548,7 +601,7 @@ describe('strm sim run-random', () => {
         '--schema',
         'strmprivacy/demo/1.0.2',
       ],
-      { env },
+      { env: cli.env },
     );
     expect(result.code).toBe(0);
     expect(events()).toHaveLength(2);
@@ -626,7 +679,7 @@ describe('strm sim run-random', () => {
   it('says how to get credentials when there are none (not logged in: both ways)', async () => {
     const result = await sim('winston', '--count', '1');
     expect(result.stderr).toBe(
-      `Error: No saved credentials for stream winston in context local (${apiUrl}). If the stream exists, ` +
+      `Error: No saved credentials for stream winston in context local (${cli.apiUrl}). If the stream exists, ` +
         'create credentials for it: strm create credentials winston --save; if not, create it: ' +
         'strm create stream winston --save. Or pass --client-id and --client-secret.\n',
     );
@@ -650,29 +703,37 @@ describe('strm sim run-random', () => {
   });
 
   it('ends the run with exit code 1 on the first non-204, printing status and body', async () => {
+    // Prepare: two events accepted; the later ones are held until the sender has as many in flight as it
+    // may, then all refused, so it cannot have sent more by the time it sees a refusal.
     saveCredentials(streamRecord());
-    let received = 0;
-    api.on('POST /event', () => {
-      received += 1;
-      return received >= 3 ? { status: 400, text: "Field: 'url' doesn't match regex" } : { status: 204 };
+    const held: Array<(answer: ScriptedResponse) => void> = [];
+    const refusal: ScriptedResponse = { status: 400, text: "Field: 'url' doesn't match regex" };
+    cli.api.on('POST /event', () => {
+      if (events().length <= 2) return { status: 204 };
+      return new Promise<ScriptedResponse>((answer) => {
+        held.push(answer);
+        if (held.length === DEFAULT_MAX_IN_FLIGHT) for (const release of held) release(refusal);
+      });
     });
+    // Act
     const result = await sim('winston', '--count', '100', '--interval', '0', '--quiet');
+    // Assess
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       /Error: The event gateway answered 400: Field: 'url' doesn't match regex\n$/,
     );
-    expect(events().length).toBeLessThan(100);
+    expect(events()).toHaveLength(2 + DEFAULT_MAX_IN_FLIGHT);
   });
 
   it('stops gracefully when interrupted, with exit code 130', async () => {
     saveCredentials(streamRecord());
     const interrupt = new AbortController();
-    api.on('POST /event', () => {
+    cli.api.on('POST /event', () => {
       interrupt.abort();
       return { status: 204 };
     });
     const result = await runStrm(['sim', 'run-random', 'winston', '--interval', '0', '--quiet'], {
-      env,
+      env: cli.env,
       interrupt: interrupt.signal,
     });
     expect(result.code).toBe(130);
@@ -685,12 +746,14 @@ describe('messages that say what is wrong and what to type next', () => {
 
   it('names --derived-from, not the API field, when the source stream does not exist', async () => {
     // Prepare
-    api.on('POST /v1/streams', {
+    cli.api.on('POST /v1/streams', {
       status: 400,
       body: { error: { code: 'invalid_request', message: "linkedStream 'wintson' does not exist" } },
     });
     // Act
-    const result = await runStrm(['create', 'stream', '--derived-from', 'wintson', '--levels', '0'], { env });
+    const result = await runStrm(['create', 'stream', '--derived-from', 'wintson', '--levels', '0'], {
+      env: cli.env,
+    });
     // Assess
     expect(result.stderr).toBe(
       'Error: Source stream wintson (--derived-from) does not exist. Create it first: ' +
@@ -700,7 +763,7 @@ describe('messages that say what is wrong and what to type next', () => {
 
   it('never shows the API query parameter when a stream has derived streams', async () => {
     // Prepare
-    api.on('DELETE /v1/streams/winston', {
+    cli.api.on('DELETE /v1/streams/winston', {
       status: 409,
       body: {
         error: {
@@ -710,7 +773,7 @@ describe('messages that say what is wrong and what to type next', () => {
       },
     });
     // Act
-    const result = await runStrm(['delete', 'stream', 'winston'], { env });
+    const result = await runStrm(['delete', 'stream', 'winston'], { env: cli.env });
     // Assess
     expect(result.stderr).toBe(
       'Error: stream winston has derived streams (winston-0)\nTo delete them too: strm delete stream winston --recursive\n',
@@ -719,7 +782,7 @@ describe('messages that say what is wrong and what to type next', () => {
 
   it('starts usage errors with Error: like every other message', async () => {
     // Act
-    const result = await runStrm(['list', 'streams', '--nope'], { env });
+    const result = await runStrm(['list', 'streams', '--nope'], { env: cli.env });
     // Assess
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^Error: unknown option '--nope'/);
@@ -732,10 +795,10 @@ describe('strm sim run-random when the stack goes away for a moment', () => {
     scriptStreamTokens({ winston: { derived: false } });
     saveCredentials(streamRecord());
     let calls = 0;
-    api.on('POST /event', () => (++calls <= 3 ? { status: 503, text: 'restarting' } : { status: 204 }));
+    cli.api.on('POST /event', () => (++calls <= 3 ? { status: 503, text: 'restarting' } : { status: 204 }));
     // Act
     const result = await runStrm(['sim', 'run-random', 'winston', '--count', '2', '--interval', '0'], {
-      env,
+      env: cli.env,
     });
     // Assess
     expect(result.code).toBe(0);
@@ -751,9 +814,9 @@ describe('strm sim run-random when the stack goes away for a moment', () => {
     // Prepare
     scriptStreamTokens({ winston: { derived: false } });
     saveCredentials(streamRecord());
-    api.on('POST /event', { status: 204 });
+    cli.api.on('POST /event', { status: 204 });
     // Act
-    const result = await runStrm(['sim', 'run-random', 'winston', '--count', '1'], { env });
+    const result = await runStrm(['sim', 'run-random', 'winston', '--count', '1'], { env: cli.env });
     // Assess
     expect(result.stderr).toMatch(/Sent 1 event\n$/);
   });

@@ -226,6 +226,41 @@ describe('contexts: one per stack', () => {
     expect(JSON.parse(shown.stdout).context).toBe('local');
   });
 
+  it('are deleted after their saved login is logged out on the server', async () => {
+    // Prepare
+    await addDeployedContext();
+    logIn('prod', deployed.url);
+    deployed.api.on('POST /v1/auth/logout', { status: 204 });
+    // Act
+    const result = await strm(['context', 'delete', 'prod']);
+    // Assess
+    expect(result).toMatchObject({ code: 0, stdout: 'Deleted context prod\n' });
+    const logouts = deployed.api.requestsTo('POST /v1/auth/logout');
+    expect(logouts.map((request) => JSON.parse(request.body))).toEqual([{ refreshToken: 'refresh-prod' }]);
+    expect(fs.existsSync(contextDir(dir, 'prod'))).toBe(false);
+  });
+
+  it('are kept while a saved login cannot be logged out on the server, and go with --force', async () => {
+    // Prepare
+    await addDeployedContext();
+    logIn('prod', deployed.url);
+    deployed.api.on('POST /v1/auth/logout', {
+      status: 503,
+      body: { error: { code: 'unavailable', message: 'try later' } },
+    });
+    // Act
+    const refused = await strm(['context', 'delete', 'prod']);
+    const keptDir = fs.existsSync(contextDir(dir, 'prod'));
+    const forced = await strm(['context', 'delete', 'prod', '--force']);
+    // Assess
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`Could not log you@example.com out at ${deployed.url}`);
+    expect(refused.stderr).toContain('strm context delete prod --force');
+    expect(keptDir).toBe(true);
+    expect(forced.code).toBe(0);
+    expect(fs.existsSync(contextDir(dir, 'prod'))).toBe(false);
+  });
+
   it('keep logins, so context import can be repeated for a redeployed stack', async () => {
     // Prepare
     const outputs = path.join(dir, 'cdk-outputs.json');

@@ -1,22 +1,18 @@
-import * as fs from 'node:fs';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { ApiError } from '../../../cli/api-client';
 import { runEgress } from '../../../cli/egress-client';
 import { saveStream } from '../../../cli/saved-entities';
 import { writeSavedLogin } from '../../../cli/user-session';
-import { localContextDir, runStrm, tempConfigDir } from './run-cli';
-import { closedPortUrl, fakeJwt, ScriptedApi } from './scripted-api';
+import { localContextDir, runStrm } from './run-cli';
+import { closedPortUrl, fakeJwt } from './scripted-api';
+import { scriptedCli } from './scripted-cli';
 
-let api: ScriptedApi;
-let apiUrl: string;
-let dir: string;
-let env: NodeJS.ProcessEnv;
+const cli = scriptedCli();
 let tokensIssued: number;
 
-beforeEach(async () => {
-  api = new ScriptedApi();
+beforeEach(() => {
   tokensIssued = 0;
-  api.on('POST /auth/token', (request) => {
+  cli.api.on('POST /auth/token', (request) => {
     const form = new URLSearchParams(request.body);
     if (form.get('client_secret') !== 'secret-winston-0') {
       return {
@@ -34,17 +30,10 @@ beforeEach(async () => {
       },
     };
   });
-  apiUrl = await api.start();
-  dir = tempConfigDir();
-  env = { STRM_CONFIG_PATH: dir, STRM_API_URL: apiUrl };
-  saveStream(localContextDir(dir), {
+  saveStream(localContextDir(cli.dir), {
     stream: { name: 'winston-0', linkedStream: 'winston', consentLevels: [0] },
     credentials: { clientId: 'cid-winston-0', clientSecret: 'secret-winston-0' },
   });
-});
-afterEach(async () => {
-  await api.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const event = (n: number) => ({
@@ -55,7 +44,7 @@ const event = (n: number) => ({
 describe('strm egress', () => {
   it('connects with the stream token and prints each event as one JSON line on stdout', async () => {
     const authorizations: (string | undefined)[] = [];
-    api.acceptWebSockets(
+    cli.api.acceptWebSockets(
       (authorization) => {
         authorizations.push(authorization);
         return { accept: true };
@@ -65,16 +54,18 @@ describe('strm egress', () => {
         socket.send(JSON.stringify(event(2), null, 2));
       },
     );
-    const result = await runStrm(['egress', 'winston-0', '--count', '2'], { env });
+    const result = await runStrm(['egress', 'winston-0', '--count', '2'], { env: cli.env });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(`${JSON.stringify(event(1))}\n${JSON.stringify(event(2))}\n`);
-    expect(result.stderr).toContain(`Listening to stream winston-0 at ${apiUrl.replace('http', 'ws')}/ws`);
+    expect(result.stderr).toContain(
+      `Listening to stream winston-0 at ${cli.apiUrl.replace('http', 'ws')}/ws`,
+    );
     expect(authorizations).toEqual([`Bearer ${fakeJwt({ stream: 'winston-0', derived: true, n: 1 })}`]);
   });
 
   it('asks for batched frames (?batch=true) and prints each event of an array frame as a line of its own', async () => {
     // Prepare
-    api.acceptWebSockets(
+    cli.api.acceptWebSockets(
       () => ({ accept: true }),
       (socket) => {
         socket.send(JSON.stringify([event(1), event(2)]));
@@ -82,21 +73,21 @@ describe('strm egress', () => {
       },
     );
     // Act
-    const result = await runStrm(['egress', 'winston-0', '--count', '3'], { env });
+    const result = await runStrm(['egress', 'winston-0', '--count', '3'], { env: cli.env });
     // Assess
     expect(result.code).toBe(0);
-    expect(api.upgradeUrls).toEqual(['/ws?batch=true']);
+    expect(cli.api.upgradeUrls).toEqual(['/ws?batch=true']);
     expect(result.stdout).toBe([1, 2, 3].map((n) => `${JSON.stringify(event(n))}\n`).join(''));
   });
 
   it('counts events, not frames, for --count', async () => {
     // Prepare
-    api.acceptWebSockets(
+    cli.api.acceptWebSockets(
       () => ({ accept: true }),
       (socket) => socket.send(JSON.stringify([event(1), event(2), event(3)])),
     );
     // Act
-    const result = await runStrm(['egress', 'winston-0', '--count', '2'], { env });
+    const result = await runStrm(['egress', 'winston-0', '--count', '2'], { env: cli.env });
     // Assess
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(`${JSON.stringify(event(1))}\n${JSON.stringify(event(2))}\n`);
@@ -104,7 +95,7 @@ describe('strm egress', () => {
 
   it('reconnects after the server closes the connection', async () => {
     let connections = 0;
-    api.acceptWebSockets(
+    cli.api.acceptWebSockets(
       () => ({ accept: true }),
       (socket: WebSocket) => {
         connections += 1;
@@ -112,7 +103,7 @@ describe('strm egress', () => {
         if (connections === 1) socket.close(1001);
       },
     );
-    const result = await runStrm(['egress', 'winston-0', '--count', '2'], { env });
+    const result = await runStrm(['egress', 'winston-0', '--count', '2'], { env: cli.env });
     expect(result.code).toBe(0);
     expect(
       result.stdout
@@ -124,11 +115,11 @@ describe('strm egress', () => {
   });
 
   it('exits 1 with a clear message when the upgrade is refused with 401', async () => {
-    api.acceptWebSockets(
+    cli.api.acceptWebSockets(
       () => ({ accept: false, status: 401 }),
       () => undefined,
     );
-    const result = await runStrm(['egress', 'winston-0'], { env });
+    const result = await runStrm(['egress', 'winston-0'], { env: cli.env });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       /Error: The WebSocket endpoint refused the connection \(401\): the token is invalid or the credentials belong to another stream than winston-0/,
@@ -136,11 +127,11 @@ describe('strm egress', () => {
   });
 
   it('refuses credentials of another stream before connecting', async () => {
-    saveStream(localContextDir(dir), {
+    saveStream(localContextDir(cli.dir), {
       stream: { name: 'winston' },
       credentials: { clientId: 'cid-winston-0', clientSecret: 'secret-winston-0' },
     });
-    const result = await runStrm(['egress', 'winston'], { env });
+    const result = await runStrm(['egress', 'winston'], { env: cli.env });
     expect(result).toMatchObject({
       code: 1,
       stderr: 'Error: These credentials belong to stream winston-0, not winston\n',
@@ -149,12 +140,12 @@ describe('strm egress', () => {
 
   it('closes and exits 130 when interrupted', async () => {
     const interrupt = new AbortController();
-    api.acceptWebSockets(
+    cli.api.acceptWebSockets(
       () => ({ accept: true }),
       (socket) => socket.send(JSON.stringify(event(1))),
     );
     const result = await runStrm(['egress', 'winston-0'], {
-      env,
+      env: cli.env,
       interrupt: interrupt.signal,
       onStdout: () => interrupt.abort(),
     });
@@ -164,7 +155,7 @@ describe('strm egress', () => {
 
   it('exits 1 when the WebSocket endpoint cannot be reached at all', async () => {
     const wsUrl = `${(await closedPortUrl()).replace('http', 'ws')}/ws`;
-    const result = await runStrm(['egress', 'winston-0', '--ws-url', wsUrl], { env });
+    const result = await runStrm(['egress', 'winston-0', '--ws-url', wsUrl], { env: cli.env });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`Error: Cannot connect to ${wsUrl} (ECONNREFUSED)`);
   });
@@ -174,7 +165,7 @@ describe('strm egress of a stream that goes away', () => {
   it('ends with exit 1 and says why when the stream is deleted (socket closed, reconnect refused)', async () => {
     // Prepare
     let deleted = false;
-    api.acceptWebSockets(
+    cli.api.acceptWebSockets(
       () => (deleted ? { accept: false, status: 403 } : { accept: true }),
       (socket) => {
         socket.send(JSON.stringify(event(1)));
@@ -183,7 +174,7 @@ describe('strm egress of a stream that goes away', () => {
       },
     );
     // Act
-    const result = await runStrm(['egress', 'winston-0'], { env });
+    const result = await runStrm(['egress', 'winston-0'], { env: cli.env });
     // Assess
     expect(result.code).toBe(1);
     expect(result.stdout).toBe(`${JSON.stringify(event(1))}\n`);
@@ -225,43 +216,46 @@ describe('strm egress of a stream that goes away', () => {
 
   it('says the stream does not exist when there are no saved credentials and the API has no such stream', async () => {
     // Prepare
-    writeSavedLogin(localContextDir(dir), {
+    writeSavedLogin(localContextDir(cli.dir), {
       email: 'you@example.com',
       accountId: 'acc-1',
-      apiUrl,
+      apiUrl: cli.apiUrl,
       accessToken: 'user-access',
       refreshToken: 'user-refresh',
       expiresAt: Math.floor(Date.now() / 1000) + 3600,
     });
-    api.on('GET /v1/streams/nope', {
+    cli.api.on('GET /v1/streams/nope', {
       status: 404,
       body: { error: { code: 'not_found', message: 'stream nope not found' } },
     });
     // Act
-    const result = await runStrm(['egress', 'nope'], { env });
+    const result = await runStrm(['egress', 'nope'], { env: cli.env });
     // Assess
     expect(result.stderr).toBe(
-      `Error: Stream nope does not exist in context local (${apiUrl}). Create it with: ` +
+      `Error: Stream nope does not exist in context local (${cli.apiUrl}). Create it with: ` +
         'strm create stream nope --save (your streams: strm list streams)\n',
     );
   });
 
   it('says how to create credentials for an existing stream without saved ones', async () => {
     // Prepare
-    writeSavedLogin(localContextDir(dir), {
+    writeSavedLogin(localContextDir(cli.dir), {
       email: 'you@example.com',
       accountId: 'acc-1',
-      apiUrl,
+      apiUrl: cli.apiUrl,
       accessToken: 'user-access',
       refreshToken: 'user-refresh',
       expiresAt: Math.floor(Date.now() / 1000) + 3600,
     });
-    api.on('GET /v1/streams/winston', { status: 200, body: { stream: { name: 'winston' }, derived: [] } });
+    cli.api.on('GET /v1/streams/winston', {
+      status: 200,
+      body: { stream: { name: 'winston' }, derived: [] },
+    });
     // Act
-    const result = await runStrm(['egress', 'winston'], { env });
+    const result = await runStrm(['egress', 'winston'], { env: cli.env });
     // Assess
     expect(result.stderr).toBe(
-      `Error: No saved credentials for stream winston in context local (${apiUrl}). Create a client id and ` +
+      `Error: No saved credentials for stream winston in context local (${cli.apiUrl}). Create a client id and ` +
         'secret and save them: strm create credentials winston --save (or pass --client-id and --client-secret)\n',
     );
   });

@@ -1,38 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { schemaTypeOf } from '../../../cli/commands/registry';
-import { writeSavedLogin } from '../../../cli/user-session';
-import { localContextDir, runStrm, tempConfigDir } from './run-cli';
-import { ScriptedApi } from './scripted-api';
+import { runStrm } from './run-cli';
+import { scriptedCli } from './scripted-cli';
 
 /** `strm create|list|get|delete schema|event-contract` and `strm auth show`'s billing id, against a scripted API. */
-let api: ScriptedApi;
-let apiUrl: string;
-let dir: string;
-let env: NodeJS.ProcessEnv;
 
-beforeEach(async () => {
-  api = new ScriptedApi();
-  apiUrl = await api.start();
-  dir = tempConfigDir();
-  env = { STRM_CONFIG_PATH: dir, STRM_API_URL: apiUrl };
-  writeSavedLogin(localContextDir(dir), {
-    email: 'you@example.com',
-    accountId: 'acc-1',
-    apiUrl,
-    accessToken: 'user-access',
-    refreshToken: 'user-refresh',
-    expiresAt: Math.floor(Date.now() / 1000) + 3600,
-    billingId: 'demo4678984730',
-  });
-});
-afterEach(async () => {
-  await api.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const cli = scriptedCli({ signedIn: true, login: { billingId: 'demo4678984730' } });
 
 function definitionFile(name: string, content: unknown): string {
-  const file = path.join(dir, name);
+  const file = path.join(cli.dir, name);
   fs.writeFileSync(file, JSON.stringify(content));
   return file;
 }
@@ -42,29 +19,32 @@ const AVRO = { type: 'record', name: 'Order', fields: [{ name: 'orderId', type: 
 describe('strm create schema', () => {
   it('posts the ref, the guessed type and the definition with the user token', async () => {
     // Prepare
-    api.on('POST /v1/schemas', (request) => ({ status: 201, body: { schema: JSON.parse(request.body) } }));
+    cli.api.on('POST /v1/schemas', (request) => ({
+      status: 201,
+      body: { schema: JSON.parse(request.body) },
+    }));
     // Act
     const result = await runStrm(
       ['create', 'schema', 'acme/order/1.0.0', '--definition', definitionFile('order.avsc', AVRO)],
-      { env },
+      { env: cli.env },
     );
     // Assess
     expect(result).toMatchObject({ code: 0, stdout: 'Created schema acme/order/1.0.0 (AVRO)\n' });
-    const [request] = api.requestsTo('POST /v1/schemas');
+    const [request] = cli.api.requestsTo('POST /v1/schemas');
     expect(JSON.parse(request!.body)).toEqual({ ref: 'acme/order/1.0.0', type: 'AVRO', definition: AVRO });
     expect(request!.headers.authorization).toBe('Bearer user-access');
   });
 
   it("reports the API's reason for a refused version", async () => {
     // Prepare
-    api.on('POST /v1/schemas', {
+    cli.api.on('POST /v1/schemas', {
       status: 409,
       body: { error: { code: 'schema_exists', message: 'schema acme/order/1.0.0 already exists' } },
     });
     // Act
     const result = await runStrm(
       ['create', 'schema', 'acme/order/1.0.0', '--definition', definitionFile('order.avsc', AVRO)],
-      { env },
+      { env: cli.env },
     );
     // Assess
     expect(result).toMatchObject({ code: 1, stderr: 'Error: schema acme/order/1.0.0 already exists\n' });
@@ -72,21 +52,23 @@ describe('strm create schema', () => {
 
   it('refuses a definition file that is not JSON before calling the API', async () => {
     // Prepare
-    const file = path.join(dir, 'bad.avsc');
+    const file = path.join(cli.dir, 'bad.avsc');
     fs.writeFileSync(file, '{not json');
     // Act
-    const result = await runStrm(['create', 'schema', 'acme/order/1.0.0', '--definition', file], { env });
+    const result = await runStrm(['create', 'schema', 'acme/order/1.0.0', '--definition', file], {
+      env: cli.env,
+    });
     // Assess
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`Error: ${file} is not JSON\n`);
-    expect(api.requestsTo('POST /v1/schemas')).toHaveLength(0);
+    expect(cli.api.requestsTo('POST /v1/schemas')).toHaveLength(0);
   });
 });
 
 describe('strm create event-contract', () => {
   it('posts the definition with the ref and the schema ref', async () => {
     // Prepare
-    api.on('POST /v1/contracts', (request) => ({
+    cli.api.on('POST /v1/contracts', (request) => ({
       status: 201,
       body: { contract: JSON.parse(request.body) },
     }));
@@ -102,13 +84,13 @@ describe('strm create event-contract', () => {
         '--definition',
         definitionFile('contract.json', definition),
       ],
-      { env },
+      { env: cli.env },
     );
     // Assess
     expect(result.stdout).toBe(
       'Created event contract acme/order-contract/1.0.0 on schema acme/order/1.0.0\n',
     );
-    expect(JSON.parse(api.requestsTo('POST /v1/contracts')[0]!.body)).toEqual({
+    expect(JSON.parse(cli.api.requestsTo('POST /v1/contracts')[0]!.body)).toEqual({
       ...definition,
       ref: 'acme/order-contract/1.0.0',
       schemaRef: 'acme/order/1.0.0',
@@ -119,12 +101,12 @@ describe('strm create event-contract', () => {
 describe('strm list, get and delete of schemas and event contracts', () => {
   it('lists schemas as a table of ref and type', async () => {
     // Prepare
-    api.on('GET /v1/schemas', {
+    cli.api.on('GET /v1/schemas', {
       status: 200,
       body: { schemas: [{ ref: 'clickstream', type: 'AVRO', definition: {} }] },
     });
     // Act
-    const result = await runStrm(['list', 'schemas'], { env });
+    const result = await runStrm(['list', 'schemas'], { env: cli.env });
     // Assess
     expect(result.stdout).toBe('REF          TYPE\nclickstream  AVRO\n');
   });
@@ -137,10 +119,10 @@ describe('strm list, get and delete of schemas and event contracts', () => {
       piiFields: { uniqueIdentifier: 1 },
       validations: [],
     };
-    api.on('GET /v1/contracts/strmprivacy/example/1.3.0', { status: 200, body: { contract } });
+    cli.api.on('GET /v1/contracts/strmprivacy/example/1.3.0', { status: 200, body: { contract } });
     // Act
     const result = await runStrm(['get', 'event-contract', 'strmprivacy/example/1.3.0', '-o', 'json'], {
-      env,
+      env: cli.env,
     });
     // Assess
     expect(JSON.parse(result.stdout)).toEqual(contract);
@@ -148,16 +130,16 @@ describe('strm list, get and delete of schemas and event contracts', () => {
 
   it('deletes a schema, and reports one that is in use', async () => {
     // Prepare
-    api.on('DELETE /v1/schemas/acme/spare/1.0.0', { status: 204 });
-    api.on('DELETE /v1/schemas/acme/order/1.0.0', {
+    cli.api.on('DELETE /v1/schemas/acme/spare/1.0.0', { status: 204 });
+    cli.api.on('DELETE /v1/schemas/acme/order/1.0.0', {
       status: 409,
       body: {
         error: { code: 'schema_in_use', message: 'schema acme/order/1.0.0 is used by event contract(s) x' },
       },
     });
     // Act
-    const deleted = await runStrm(['delete', 'schema', 'acme/spare/1.0.0'], { env });
-    const inUse = await runStrm(['delete', 'schema', 'acme/order/1.0.0'], { env });
+    const deleted = await runStrm(['delete', 'schema', 'acme/spare/1.0.0'], { env: cli.env });
+    const inUse = await runStrm(['delete', 'schema', 'acme/order/1.0.0'], { env: cli.env });
     // Assess
     expect(deleted).toMatchObject({ code: 0, stdout: 'Deleted schema acme/spare/1.0.0\n' });
     expect(inUse).toMatchObject({
@@ -170,7 +152,7 @@ describe('strm list, get and delete of schemas and event contracts', () => {
 describe('strm auth show', () => {
   it('shows the billing id saved at login', async () => {
     // Act
-    const shown = await runStrm(['auth', 'show'], { env });
+    const shown = await runStrm(['auth', 'show'], { env: cli.env });
     // Assess
     expect(shown.stdout).toMatch(/^billing id:\s+demo4678984730$/m);
   });

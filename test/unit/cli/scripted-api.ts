@@ -22,7 +22,8 @@ export interface ScriptedResponse {
   headers?: Record<string, string>;
 }
 
-export type Route = (request: RecordedRequest) => ScriptedResponse;
+/** A route's answer; a promise holds the response until it settles. */
+export type Route = (request: RecordedRequest) => ScriptedResponse | Promise<ScriptedResponse>;
 
 /**
  * A real HTTP server on 127.0.0.1:0 whose answers a test scripts per `METHOD /path` (query ignored).
@@ -92,23 +93,27 @@ export class ScriptedApi {
       };
       this.requests.push(recorded);
       const route = this.routes.get(`${recorded.method} ${path}`);
-      const response = route
+      const answer = route
         ? route(recorded)
         : {
             status: 404,
             body: { error: { code: 'not_found', message: `no route ${recorded.method} ${path}` } },
           };
-      const headers = response.headers ?? {};
-      if (response.text !== undefined) {
-        res.writeHead(response.status, { ...headers, 'content-type': 'text/plain' }).end(response.text);
-      } else if (response.body === undefined) {
-        res.writeHead(response.status, headers).end();
-      } else {
-        res
-          .writeHead(response.status, { ...headers, 'content-type': 'application/json' })
-          .end(JSON.stringify(response.body));
-      }
+      void Promise.resolve(answer).then((response) => ScriptedApi.send(res, response));
     });
+  }
+
+  private static send(res: http.ServerResponse, response: ScriptedResponse): void {
+    const headers = response.headers ?? {};
+    if (response.text !== undefined) {
+      res.writeHead(response.status, { ...headers, 'content-type': 'text/plain' }).end(response.text);
+    } else if (response.body === undefined) {
+      res.writeHead(response.status, headers).end();
+    } else {
+      res
+        .writeHead(response.status, { ...headers, 'content-type': 'application/json' })
+        .end(JSON.stringify(response.body));
+    }
   }
 }
 

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import {
   formatLocalTime,
   parseUsageInterval,
@@ -6,9 +5,8 @@ import {
   planUsage,
   usageRows,
 } from '../../../cli/usage-report';
-import { writeSavedLogin } from '../../../cli/user-session';
-import { localContextDir, runStrm, tempConfigDir } from './run-cli';
-import { ScriptedApi } from './scripted-api';
+import { runStrm } from './run-cli';
+import { scriptedCli } from './scripted-cli';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -70,10 +68,7 @@ describe('the usage report', () => {
 });
 
 describe('strm get usage', () => {
-  let api: ScriptedApi;
-  let apiUrl: string;
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
+  const cli = scriptedCli({ signedIn: true, env: { TZ: 'Europe/Amsterdam' } });
   const args = [
     'get',
     'usage',
@@ -86,34 +81,18 @@ describe('strm get usage', () => {
     '15m',
   ];
 
-  beforeEach(async () => {
-    api = new ScriptedApi();
-    api.on('GET /v1/streams/winston/usage', {
+  beforeEach(() => {
+    cli.api.on('GET /v1/streams/winston/usage', {
       status: 200,
       body: { buckets: [{ from: '2025-01-01T10:05:00.000Z', count: 1800 }] },
     });
-    apiUrl = await api.start();
-    dir = tempConfigDir();
-    env = { STRM_CONFIG_PATH: dir, STRM_API_URL: apiUrl, TZ: 'Europe/Amsterdam' };
-    writeSavedLogin(localContextDir(dir), {
-      email: 'you@example.com',
-      accountId: 'acc-1',
-      apiUrl,
-      accessToken: 'user-access',
-      refreshToken: 'user-refresh',
-      expiresAt: Math.floor(Date.now() / 1000) + 3600,
-    });
-  });
-  afterEach(async () => {
-    await api.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('asks the API for minute buckets of the range', async () => {
     // Act
-    await runStrm(args, { env });
+    await runStrm(args, { env: cli.env });
     // Assess
-    const url = new URL(api.requestsTo('GET /v1/streams/winston/usage')[0].url, apiUrl);
+    const url = new URL(cli.api.requestsTo('GET /v1/streams/winston/usage')[0].url, cli.apiUrl);
     expect(Object.fromEntries(url.searchParams)).toEqual({
       from: '2025-01-01T10:00:00.000Z',
       until: '2025-01-01T10:30:00.000Z',
@@ -123,7 +102,7 @@ describe('strm get usage', () => {
 
   it('prints csv with the columns of the original', async () => {
     // Act
-    const result = await runStrm([...args, '-o', 'csv'], { env });
+    const result = await runStrm([...args, '-o', 'csv'], { env: cli.env });
     // Assess
     expect(result.stdout).toBe(
       'from,count,duration,change,rate\n' +
@@ -134,8 +113,8 @@ describe('strm get usage', () => {
 
   it('prints a table by default and json with -o json', async () => {
     // Act
-    const table = await runStrm(args, { env });
-    const json = await runStrm([...args, '-o', 'json'], { env });
+    const table = await runStrm(args, { env: cli.env });
+    const json = await runStrm([...args, '-o', 'json'], { env: cli.env });
     // Assess
     expect(table.stdout.split('\n')[0]).toMatch(/^FROM\s+COUNT\s+DURATION\s+CHANGE\s+RATE$/);
     expect(JSON.parse(json.stdout).windows[0]).toEqual({
@@ -149,7 +128,7 @@ describe('strm get usage', () => {
 
   it('is the only command that prints csv', async () => {
     // Act
-    const result = await runStrm(['list', 'streams', '-o', 'csv'], { env });
+    const result = await runStrm(['list', 'streams', '-o', 'csv'], { env: cli.env });
     // Assess
     expect(result).toMatchObject({
       code: 1,

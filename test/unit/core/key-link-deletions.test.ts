@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { ServiceUnavailableError } from '../../../lambdas/core/errors';
 import { type KeyLinkRecord, KeyLinkResolver } from '../../../lambdas/core/key-links';
+import { textError } from '../../../lambdas/http/responses';
 import {
   InMemoryKeyEncryptionKeys,
   InMemoryKeyLinkStore,
@@ -104,5 +106,26 @@ describe('crypto-shredding in a warm process', () => {
     const aead = await resolver.byId(keyLinkId);
     // Assess
     expect(aead).toBeUndefined();
+  });
+});
+
+describe('an event for a value whose current key link is being deleted', () => {
+  it('fails with a 503 that says to retry (Retry-After), not an internal error', async () => {
+    // Prepare: the deletion is logged, the store's pointer still names the link (deletion half done)
+    const { store, clock, resolver } = setup();
+    const { keyLinkId } = await resolver.forKeyFieldValue(SCOPE, 'session-1');
+    const kept: KeyLinkRecord = { ...store.links.get(keyLinkId)! };
+    await store.deleteById(keyLinkId);
+    store.createIfAbsent = async () => kept;
+    clock.now += 1001;
+    // Act
+    const error = await resolver.forKeyFieldValue(SCOPE, 'session-1').catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    expect(error).toMatchObject({ code: 'key_link_being_deleted', retryAfterSeconds: 1 });
+    const response = textError(error);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['retry-after']).toBe('1');
+    expect(response.body).toBe('the current key link is being deleted; retry');
   });
 });

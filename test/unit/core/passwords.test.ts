@@ -1,4 +1,5 @@
 import { decoyPasswordHash, hashPassword, verifyPassword } from '../../../lambdas/core/passwords';
+import { fixturePasswordHash } from '../../support/password-hashes';
 
 describe('password hashing (scrypt)', () => {
   it('encodes algorithm, parameters, salt and hash', async () => {
@@ -49,5 +50,18 @@ describe('password hashing (scrypt)', () => {
     const decoy = await decoyPasswordHash();
     expect(decoy.startsWith('scrypt$')).toBe(true);
     await expect(verifyPassword('password', decoy)).resolves.toBe(false);
+  });
+
+  it('verifies a hash by the parameters it was stored with (a test fixture’s small N too)', async () => {
+    // Prepare
+    const encoded = fixturePasswordHash('correct horse battery');
+    // Act
+    const [right, wrong] = await Promise.all([
+      verifyPassword('correct horse battery', encoded),
+      verifyPassword('correct horse batterY', encoded),
+    ]);
+    // Assess
+    expect(encoded.split('$').slice(0, 4)).toEqual(['scrypt', '2', '8', '1']);
+    expect([right, wrong]).toEqual([true, false]);
   });
 });

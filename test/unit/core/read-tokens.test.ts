@@ -1,10 +1,17 @@
+import { SignJWT } from 'jose';
 import { UnauthorizedError } from '../../../lambdas/core/errors';
 import { TOKEN_LIFETIME_SECONDS, TokenService } from '../../../lambdas/core/tokens';
 
 /** Read-only stream tokens (the console's): what they carry, where they pass and where they never do. */
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
-const CLAIMS = { accountId: 'acct-1', stream: 'winston', streamCreatedAt: '2024-12-01T00:00:00.000Z' };
+const CLAIMS = {
+  accountId: 'acct-1',
+  stream: 'winston',
+  streamCreatedAt: '2024-12-01T00:00:00.000Z',
+  email: 'ada@example.com',
+  sessionId: 'session-1',
+};
 
 function service(now = () => T0, keyByte = 7) {
   return new TokenService({ signingKey: new Uint8Array(32).fill(keyByte), kid: 'k1', issuer: 'ps', now });
@@ -18,7 +25,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('read-only stream tokens', () => {
-  it('verify as a reader subscriber token with the stream and its incarnation', async () => {
+  it('verify as a reader subscriber token with the stream, its incarnation and the user session', async () => {
     // Prepare
     const { accessToken } = await service().issueStreamReadToken(CLAIMS);
     // Act
@@ -56,6 +63,26 @@ describe('read-only stream tokens', () => {
       expect(error).toBeInstanceOf(UnauthorizedError);
       expect((error as UnauthorizedError).code).toBe('invalid_token');
     }
+  });
+
+  it('without a session (issued before they named one) are invalid: nothing could end them', async () => {
+    // Prepare
+    const legacy = await new SignJWT({
+      accountId: 'acct-1',
+      stream: 'winston',
+      streamCreatedAt: 'x',
+      typ: 'stream-read',
+    })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1', typ: 'JWT' })
+      .setIssuer('ps')
+      .setSubject('acct-1')
+      .setIssuedAt(T0 / 1000)
+      .setExpirationTime(T0 / 1000 + 300)
+      .sign(new Uint8Array(32).fill(7));
+    // Act
+    const error = await rejection(service().verifySubscriberToken(legacy));
+    // Assess
+    expect((error as UnauthorizedError).code).toBe('invalid_token');
   });
 
   it('do not verify under another signing key', async () => {

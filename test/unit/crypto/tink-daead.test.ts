@@ -83,7 +83,7 @@ describe('TinkDeterministicAead (Tink AES256_SIV, TINK prefix)', () => {
   });
 
   describe('agreement with @noble/ciphers aessiv (the field cipher fast path)', () => {
-    it('matches aessiv(key, emptyAD) byte for byte on 10,000 random keys and plaintexts', () => {
+    it('matches aessiv(key, emptyAD) byte for byte on 1,000 random keys and plaintexts', () => {
       fc.assert(
         fc.property(keyArb, plaintextArb, (key, plaintext) => {
           const aead = new TinkDeterministicAead(key);
@@ -93,7 +93,7 @@ describe('TinkDeterministicAead (Tink AES256_SIV, TINK prefix)', () => {
           expect(out.subarray(5).toString('hex')).toBe(expected.toString('hex'));
           expect(aead.decrypt(Buffer.concat([tinkPrefix(key.keyId), expected])).equals(plaintext)).toBe(true);
         }),
-        { numRuns: 10_000 },
+        { numRuns: 1_000 },
       );
     });
 

@@ -1,11 +1,15 @@
 import { verifyClientSecret } from '../../../lambdas/core/client-secrets';
 import type { StreamRecord } from '../../../lambdas/core/stream-definition';
+import { createTokenHandler } from '../../../lambdas/handlers/token';
+import { httpApiEvent } from '../../support/http-api-event';
 import {
+  MANAGEMENT_NOW,
   type ManagementRequest,
   managementApi,
   managementRequest,
   responseBody,
 } from '../../support/management-api';
+import { recordingLogger } from '../../support/recording-logger';
 import { streamRecord } from '../../support/stream-records';
 
 /**
@@ -184,5 +188,134 @@ describe('deleting a stream', () => {
     expect(result.statusCode).toBe(200);
     expect(api.sockets.disconnected.sort()).toEqual(['c1', 'c2']);
     expect(api.connections.connections.size).toBe(0);
+  });
+});
+
+describe('how many credentials a stream may have', () => {
+  it('refuses a 21st credential with 409 too_many_credentials and adds nothing', async () => {
+    // Prepare
+    const api = managementApi();
+    const clientIds = Array.from({ length: 20 }, (_, i) => ({ clientId: `client-${i}` }));
+    api.streams.put(streamRecord({ name: 'winston', accountId: ACCOUNT, credentials: clientIds }), 'hash');
+    // Act
+    const result = await call(api, {
+      method: 'POST',
+      path: '/v1/streams/winston/credentials',
+      token: await api.userToken(ACCOUNT),
+    });
+    // Assess
+    expect(result.statusCode).toBe(409);
+    expect(responseBody(result).error).toEqual({
+      code: 'too_many_credentials',
+      message: 'stream winston has 20 credentials, the most a stream may have; delete one first',
+    });
+    expect((await api.streams.get(ACCOUNT, 'winston'))?.credentials).toHaveLength(20);
+    expect(api.streams.credentials.size).toBe(20);
+  });
+
+  it('does not count expired credentials, and removes them when the next one is created', async () => {
+    // Prepare
+    const api = managementApi();
+    const expired = new Date(MANAGEMENT_NOW - 1000).toISOString();
+    const clientIds = Array.from({ length: 20 }, (_, i) => ({
+      clientId: `client-${i}`,
+      ...(i < 2 ? { expiresAt: expired } : {}),
+    }));
+    api.streams.put(streamRecord({ name: 'winston', accountId: ACCOUNT, credentials: clientIds }), 'hash');
+    // Act
+    const result = await call(api, {
+      method: 'POST',
+      path: '/v1/streams/winston/credentials',
+      token: await api.userToken(ACCOUNT),
+    });
+    // Assess
+    expect(result.statusCode).toBe(201);
+    const listed = (await api.streams.get(ACCOUNT, 'winston'))!.credentials.map((c) => c.clientId);
+    expect(listed).toHaveLength(19);
+    expect(listed).not.toContain('client-0');
+    expect(listed).not.toContain('client-1');
+    expect(api.streams.credentials.has('client-0')).toBe(false);
+  });
+});
+
+describe('a temporary credential: {"expiresInSeconds"}', () => {
+  const createTemporary = async (api: Api, body: unknown) =>
+    call(api, {
+      method: 'POST',
+      path: '/v1/streams/winston/credentials',
+      token: await api.userToken(ACCOUNT),
+      body,
+    });
+
+  it('answers its expiry and keeps it on the stream', async () => {
+    // Prepare
+    const api = managementApi();
+    givenStream(api);
+    // Act
+    const result = await createTemporary(api, { expiresInSeconds: 600 });
+    // Assess
+    expect(result.statusCode).toBe(201);
+    const { stream, credentials } = responseBody(result);
+    const expiresAt = new Date(MANAGEMENT_NOW + 600_000).toISOString();
+    expect(credentials).toEqual({
+      clientId: expect.any(String),
+      clientSecret: expect.any(String),
+      expiresAt,
+    });
+    expect(stream.credentials).toContainEqual({ clientId: credentials.clientId, expiresAt });
+  });
+
+  it('gets tokens until it expires, then none', async () => {
+    // Prepare
+    const clock = { now: MANAGEMENT_NOW };
+    const api = managementApi();
+    givenStream(api);
+    const { credentials } = responseBody(await createTemporary(api, { expiresInSeconds: 600 }));
+    const token = createTokenHandler({
+      streams: api.streams,
+      billingIds: api.billingIds,
+      tokens: async () => api.tokens,
+      now: () => clock.now,
+      logger: recordingLogger('token').logger,
+    });
+    const request = () =>
+      token(
+        httpApiEvent({
+          method: 'POST',
+          path: '/auth/token',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: credentials.clientId,
+            client_secret: credentials.clientSecret,
+          }).toString(),
+        }),
+      );
+    // Act
+    const before = await request();
+    clock.now = MANAGEMENT_NOW + 600_000;
+    const after = await request();
+    // Assess
+    expect(before.statusCode).toBe(200);
+    expect(after.statusCode).toBe(401);
+  });
+
+  it.each([
+    [{ expiresInSeconds: 0 }],
+    [{ expiresInSeconds: 59 }],
+    [{ expiresInSeconds: 1.5 }],
+    [{ expiresInSeconds: '600' }],
+    [{ expiresInSeconds: 366 * 24 * 3600 }],
+    [{ expires: 600 }],
+  ])('refuses %j with 400 naming the field', async (body) => {
+    // Prepare
+    const api = managementApi();
+    givenStream(api);
+    // Act
+    const result = await createTemporary(api, body);
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(responseBody(result).error.message).toMatch(/expiresInSeconds/);
+    expect((await api.streams.get(ACCOUNT, 'winston'))?.credentials).toHaveLength(1);
   });
 });

@@ -1,4 +1,3 @@
-import { hashPassword } from '../../../lambdas/core/passwords';
 import {
   MANAGEMENT_NOW,
   type ManagementRequest,
@@ -6,6 +5,7 @@ import {
   managementRequest,
   responseBody,
 } from '../../support/management-api';
+import { fixturePasswordHash } from '../../support/password-hashes';
 import { streamRecord } from '../../support/stream-records';
 
 /**
@@ -322,6 +322,74 @@ describe('event contracts with schemas', () => {
   });
 });
 
+describe('a deleted contract', () => {
+  async function deletedContract(api: Api, token: string) {
+    await createSchema(api, token, { ref: 'acme/order/1.0.0', type: 'AVRO', definition: ORDER_AVRO });
+    await call(api, { method: 'POST', path: '/v1/contracts', token, body: orderContract() });
+    return call(api, { method: 'DELETE', path: '/v1/contracts/acme/order-contract/1.0.0', token });
+  }
+
+  it('is gone for the account and for new events (get 404, not listed)', async () => {
+    // Prepare
+    const api = managementApi();
+    const token = await signedIn(api);
+    // Act
+    const deleted = await deletedContract(api, token);
+    const get = await call(api, { method: 'GET', path: '/v1/contracts/acme/order-contract/1.0.0', token });
+    const list = responseBody(await call(api, { method: 'GET', path: '/v1/contracts', token }));
+    // Assess
+    expect(deleted.statusCode).toBe(204);
+    expect(get.statusCode).toBe(404);
+    expect(list.contracts.map((c: { ref: string }) => c.ref)).not.toContain('acme/order-contract/1.0.0');
+    expect(await api.contracts.listForAccount('acct-1')).toEqual([]);
+  });
+
+  it('is still found for the events already accepted under it (the decrypter reads the retained contracts)', async () => {
+    // Prepare
+    const api = managementApi();
+    const token = await signedIn(api);
+    // Act
+    await deletedContract(api, token);
+    const retained = await api.contracts.listRetained('acct-1');
+    // Assess
+    expect(retained.map((c) => c.ref)).toEqual(['acme/order-contract/1.0.0']);
+  });
+
+  it('keeps its ref: the same ref cannot be defined again (409), a new version can', async () => {
+    // Prepare
+    const api = managementApi();
+    const token = await signedIn(api);
+    await deletedContract(api, token);
+    // Act
+    const again = await call(api, { method: 'POST', path: '/v1/contracts', token, body: orderContract() });
+    const next = await call(api, {
+      method: 'POST',
+      path: '/v1/contracts',
+      token,
+      body: orderContract({ ref: 'acme/order-contract/1.0.1' }),
+    });
+    // Assess
+    expect(again.statusCode).toBe(409);
+    expect(responseBody(again).error.message).toMatch(/immutable/);
+    expect(next.statusCode).toBe(201);
+  });
+
+  it('answers 404 when deleted again', async () => {
+    // Prepare
+    const api = managementApi();
+    const token = await signedIn(api);
+    await deletedContract(api, token);
+    // Act
+    const again = await call(api, {
+      method: 'DELETE',
+      path: '/v1/contracts/acme/order-contract/1.0.0',
+      token,
+    });
+    // Assess
+    expect(again.statusCode).toBe(404);
+  });
+});
+
 describe('billing ids', () => {
   it('gives a new account one at sign-up, and answers it in sign-up, login and /v1/me alike', async () => {
     // Prepare
@@ -354,7 +422,7 @@ describe('billing ids', () => {
     await api.accounts.create({
       accountId: 'old-1',
       email: 'old@example.com',
-      passwordHash: await hashPassword('correct horse'),
+      passwordHash: fixturePasswordHash('correct horse'),
       createdAt: new Date(MANAGEMENT_NOW).toISOString(),
     });
     // Act

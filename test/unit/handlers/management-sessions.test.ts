@@ -1,4 +1,3 @@
-import { hashPassword } from '../../../lambdas/core/passwords';
 import {
   MANAGEMENT_NOW,
   type ManagementRequest,
@@ -6,6 +5,7 @@ import {
   managementRequest,
   responseBody,
 } from '../../support/management-api';
+import { fixturePasswordHash } from '../../support/password-hashes';
 
 /**
  * Sessions and sign-in backoff through createManagementHandler with in-memory fakes: refresh-token
@@ -27,7 +27,7 @@ async function withAccount(): Promise<Api> {
   api.accounts.put({
     accountId: 'acct-1',
     email: EMAIL,
-    passwordHash: await hashPassword(PASSWORD),
+    passwordHash: fixturePasswordHash(PASSWORD),
     createdAt: '2024-01-01T00:00:00.000Z',
   });
   return api;
@@ -218,7 +218,9 @@ describe('password change', () => {
     // Act
     await changePassword(api, s.accessToken, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
     // Assess
-    expect(api.log.attributesOf('password changed')).toEqual([{ accountId: 'acct-1', sessionsRevoked: 1 }]);
+    expect(api.log.attributesOf('password changed')).toEqual([
+      { accountId: 'acct-1', sessionsRevoked: 1, connectionsEnded: 0 },
+    ]);
     expect(api.log.text()).not.toContain(NEW_PASSWORD);
     expect(api.log.text()).not.toContain(PASSWORD);
   });

@@ -1,10 +1,10 @@
-import { hashPassword } from '../../../lambdas/core/passwords';
 import {
   type ManagementRequest,
   managementApi,
   managementRequest,
   responseBody,
 } from '../../support/management-api';
+import { fixturePasswordHash } from '../../support/password-hashes';
 
 /**
  * Teammates (`/v1/users`) through createManagementHandler with in-memory fakes: a user of an account adds
@@ -20,7 +20,7 @@ async function accountWithUser(api: Api, accountId = 'acc-1', email = 'ann@examp
     {
       accountId,
       email,
-      passwordHash: await hashPassword('ann password long'),
+      passwordHash: fixturePasswordHash('ann password long'),
       createdAt: '2024-12-01T00:00:00.000Z',
     },
     true,
@@ -120,16 +120,21 @@ describe('listing teammates: GET /v1/users', () => {
     expect(res.body).not.toContain('scrypt');
   });
 
-  it('lists the first user of an account from before teammates, once a teammate was added', async () => {
+  it('lists the first user of an account from before teammates from its first login on', async () => {
     // Prepare
     const api = managementApi();
     api.accounts.put({
       accountId: 'acc-old',
       email: 'old@example.com',
-      passwordHash: await hashPassword('old password long'),
+      passwordHash: fixturePasswordHash('old password long'),
       createdAt: '2024-01-01T00:00:00.000Z',
     });
-    const oldToken = await api.userToken('acc-old', 'old@example.com');
+    const login = await call(api, {
+      method: 'POST',
+      path: '/v1/auth/login',
+      body: { email: 'old@example.com', password: 'old password long' },
+    });
+    const oldToken = responseBody(login).accessToken as string;
     await call(api, {
       method: 'POST',
       path: '/v1/users',
@@ -144,6 +149,50 @@ describe('listing teammates: GET /v1/users', () => {
       'new@example.com',
       'old@example.com',
     ]);
+  });
+});
+
+describe('a user from before teammates (no membership item)', () => {
+  async function legacyUser(api: Api) {
+    api.accounts.put({
+      accountId: 'acc-old',
+      email: 'old@example.com',
+      passwordHash: fixturePasswordHash('old password long'),
+      createdAt: '2024-01-01T00:00:00.000Z',
+    });
+  }
+
+  it('is listed once it has logged in, without adding anyone', async () => {
+    // Prepare
+    const api = managementApi();
+    await legacyUser(api);
+    // Act
+    const login = await call(api, {
+      method: 'POST',
+      path: '/v1/auth/login',
+      body: { email: 'old@example.com', password: 'old password long' },
+    });
+    const listed = await call(api, {
+      method: 'GET',
+      path: '/v1/users',
+      token: responseBody(login).accessToken,
+    });
+    // Assess
+    expect(responseBody(listed).users).toEqual([
+      { email: 'old@example.com', createdAt: '2024-01-01T00:00:00.000Z' },
+    ]);
+  });
+
+  it('is backfilled at its first login only', async () => {
+    // Prepare
+    const api = managementApi();
+    await legacyUser(api);
+    const body = { email: 'old@example.com', password: 'old password long' };
+    // Act
+    await call(api, { method: 'POST', path: '/v1/auth/login', body });
+    await call(api, { method: 'POST', path: '/v1/auth/login', body });
+    // Assess
+    expect(api.accounts.calls.backfillMembership).toBe(1);
   });
 });
 
@@ -181,6 +230,82 @@ describe('removing a teammate: DELETE /v1/users/{email}', () => {
     expect(access.statusCode).toBe(401);
     expect(refresh.statusCode).toBe(401);
     expect(api.log.lines().some((line) => line[0] === 'user removed')).toBe(true);
+  });
+
+  it('revokes every session of the removed user, so adding the email again brings none of them back', async () => {
+    // Prepare
+    const api = managementApi();
+    const { ann, bob } = await withBob(api);
+    await call(api, { method: 'DELETE', path: '/v1/users/bob@example.com', token: ann.token });
+    await call(api, {
+      method: 'POST',
+      path: '/v1/users',
+      token: ann.token,
+      body: { email: 'bob@example.com', password: 'bob second password' },
+    });
+    // Act
+    const access = await call(api, { method: 'GET', path: '/v1/streams', token: bob.accessToken });
+    const refresh = await call(api, {
+      method: 'POST',
+      path: '/v1/auth/refresh',
+      body: { refreshToken: bob.refreshToken },
+    });
+    // Assess
+    expect(access.statusCode).toBe(401);
+    expect(refresh.statusCode).toBe(401);
+    expect(api.sessions.of('bob@example.com')).toEqual([]);
+  });
+
+  it('needs no account read on authenticated calls: the session read decides', async () => {
+    // Prepare
+    const api = managementApi();
+    const ann = await accountWithUser(api);
+    const readsBefore = { ...api.accounts.calls };
+    // Act
+    const res = await call(api, { method: 'GET', path: '/v1/streams', token: ann.token });
+    // Assess
+    expect(res.statusCode).toBe(200);
+    expect(api.accounts.calls).toEqual(readsBefore);
+  });
+
+  it('a refresh of a user whose login is gone is refused before its refresh token rotates', async () => {
+    // Prepare
+    const api = managementApi();
+    const { bob } = await withBob(api);
+    api.accounts.accounts.delete('bob@example.com');
+    const [before] = api.sessions.of('bob@example.com');
+    // Act
+    const refresh = await call(api, {
+      method: 'POST',
+      path: '/v1/auth/refresh',
+      body: { refreshToken: bob.refreshToken },
+    });
+    // Assess
+    expect(refresh.statusCode).toBe(401);
+    expect(api.sessions.of('bob@example.com')).toEqual([before]);
+  });
+
+  it('a login that races the removal keeps no session', async () => {
+    // Prepare
+    const api = managementApi();
+    const { ann } = await withBob(api);
+    const create = api.sessions.create.bind(api.sessions);
+    // The removal lands between the password check and the new session.
+    api.sessions.create = async (session) => {
+      if (session.email === 'bob@example.com') {
+        await call(api, { method: 'DELETE', path: '/v1/users/bob@example.com', token: ann.token });
+      }
+      await create(session);
+    };
+    // Act
+    const login = await call(api, {
+      method: 'POST',
+      path: '/v1/auth/login',
+      body: { email: 'bob@example.com', password: 'bob password long' },
+    });
+    // Assess
+    expect(login.statusCode).toBe(401);
+    expect(api.sessions.of('bob@example.com')).toEqual([]);
   });
 
   it('lets a removed user back in when added again', async () => {

@@ -1,7 +1,6 @@
 import { hashClientSecret } from '../../../lambdas/core/client-secrets';
 import { type KeyLinkRecord, KeyLinkResolver } from '../../../lambdas/core/key-links';
 import { keyedHash } from '../../../lambdas/core/keyed-hash';
-import { hashPassword } from '../../../lambdas/core/passwords';
 import type { StreamRecord } from '../../../lambdas/core/stream-definition';
 import { TinkDeterministicAead } from '../../../lambdas/core/tink-daead';
 import { fromTinkJsonKeyset } from '../../../lambdas/core/tink-keyset';
@@ -13,6 +12,7 @@ import {
   managementRequest,
   responseBody,
 } from '../../support/management-api';
+import { fixturePasswordHash } from '../../support/password-hashes';
 import { streamRecord } from '../../support/stream-records';
 import { testTokenService } from '../../support/token-service';
 
@@ -361,7 +361,7 @@ describe('login and refresh', () => {
     api.accounts.put({
       accountId: 'acct-1',
       email: 'ada@example.com',
-      passwordHash: await hashPassword('correct horse'),
+      passwordHash: fixturePasswordHash('correct horse'),
       createdAt: '2024-01-01T00:00:00.000Z',
     });
     return api;

@@ -43,6 +43,7 @@ function setup() {
   const api = managementApi();
   const authorize = createWsAuthorizerHandler({
     streams: api.streams,
+    sessions: api.sessions,
     tokens: async () => api.tokens,
     logger: recordingLogger('ws-authorizer').logger,
   });
@@ -73,9 +74,20 @@ function setup() {
 
 async function readToken(env: ReturnType<typeof setup>, name: string, accountId = ACCOUNT) {
   const token = await env.api.userToken(accountId);
+  return readTokenWith(env, name, token);
+}
+
+/** `POST /v1/streams/{name}/read-token` with a given user access token. */
+function readTokenWith(env: ReturnType<typeof setup>, name: string, token: string) {
   return env.api.handler(
     managementRequest({ method: 'POST', path: `/v1/streams/${name}/read-token`, token }),
   );
+}
+
+/** The id of the newest session of a user (the management API under test numbers them). */
+function newestSessionOf(env: ReturnType<typeof setup>, email = `${ACCOUNT}@example.com`): string {
+  const sessions = env.api.sessions.of(email);
+  return sessions[sessions.length - 1]!.sessionId;
 }
 
 const effectOf = (result: { policyDocument: { Statement: { Effect: string }[] } }) =>
@@ -140,7 +152,7 @@ describe('POST /v1/streams/{name}/read-token', () => {
 });
 
 describe('a read token', () => {
-  it('opens a WebSocket subscription to its stream, stored under the stream reader id', async () => {
+  it('opens a WebSocket subscription to its stream, stored under the reader id of the user session', async () => {
     // Prepare
     const env = setup();
     const stream = winston();
@@ -153,8 +165,52 @@ describe('a read token', () => {
     expect(result.context).toEqual({
       accountId: ACCOUNT,
       stream: 'winston',
-      clientId: streamReaderId(stream),
+      clientId: streamReaderId(stream, newestSessionOf(env)),
     });
+  });
+
+  it('gives each sign-in session connections of its own (its own cap, its own end)', async () => {
+    // Prepare
+    const env = setup();
+    env.api.streams.put(winston());
+    const ann = responseBody(await readToken(env, 'winston', ACCOUNT)).accessToken;
+    const bob = responseBody(
+      await readTokenWith(env, 'winston', await env.api.userToken(ACCOUNT, 'bob@example.com')),
+    ).accessToken;
+    // Act
+    const annResult = await env.authorize(connectAuthorizerEvent({ query: { token: ann } }));
+    const bobResult = await env.authorize(connectAuthorizerEvent({ query: { token: bob } }));
+    // Assess
+    expect(effectOf(annResult)).toBe('Allow');
+    expect(effectOf(bobResult)).toBe('Allow');
+    expect(annResult.context?.clientId).not.toBe(bobResult.context?.clientId);
+  });
+
+  it('is refused by the authorizer once its session has ended (logout)', async () => {
+    // Prepare
+    const env = setup();
+    env.api.streams.put(winston());
+    const session = await env.api.userSession(ACCOUNT);
+    const { accessToken } = responseBody(await readTokenWith(env, 'winston', session.accessToken));
+    await env.api.handler(
+      managementRequest({
+        method: 'POST',
+        path: '/v1/auth/logout',
+        body: { refreshToken: session.refreshToken },
+      }),
+    );
+    const logs = recordingLogger('ws-authorizer');
+    const authorize = createWsAuthorizerHandler({
+      streams: env.api.streams,
+      sessions: env.api.sessions,
+      tokens: async () => env.api.tokens,
+      logger: logs.logger,
+    });
+    // Act
+    const result = await authorize(connectAuthorizerEvent({ query: { token: accessToken } }));
+    // Assess
+    expect(effectOf(result)).toBe('Deny');
+    expect(logs.lines()).toContainEqual(['connection denied', { reason: 'session_ended' }]);
   });
 
   it('opens a subscription to a derived stream too', async () => {
@@ -240,14 +296,18 @@ describe('a read token', () => {
     const env = setup();
     env.api.streams.put(winston());
     const sixMinutesAgo = Date.now() - 6 * 60 * 1000;
+    await env.api.userSession(ACCOUNT);
     const expired = await testTokenService({ now: () => sixMinutesAgo }).issueStreamReadToken({
       accountId: ACCOUNT,
       stream: 'winston',
       streamCreatedAt: winston().createdAt,
+      email: `${ACCOUNT}@example.com`,
+      sessionId: newestSessionOf(env),
     });
     const logs = recordingLogger('ws-authorizer');
     const authorize = createWsAuthorizerHandler({
       streams: env.api.streams,
+      sessions: env.api.sessions,
       tokens: async () => env.api.tokens,
       logger: logs.logger,
     });

@@ -780,3 +780,47 @@ describe('POST /auth/token for the original drivers', () => {
     expect(response.statusCode).toBe(200);
   });
 });
+
+describe('token rate limit and other people’s guesses', () => {
+  it('a stranger sending wrong secrets for a client id cannot keep its owner at 429', async () => {
+    // Prepare
+    const { streams, token } = setup({ rateLimit: new RateLimiter({ burst: 3, perSecond: 0.01 }) });
+    const stream = givenStreamWithCredential(streams);
+    const guess = { clientId: stream.clientId, clientSecret: generateClientCredentials().clientSecret };
+    const refused: (number | undefined)[] = [];
+    for (let i = 0; i < 10; i++) refused.push((await token(clientCredentials(guess))).statusCode);
+    // Act
+    const owner = await token(clientCredentials(stream));
+    // Assess
+    expect(refused.slice(0, 3)).toEqual([401, 401, 401]);
+    expect(refused.slice(3)).toEqual(Array(7).fill(429));
+    expect(owner.statusCode).toBe(200);
+  });
+
+  it('a stranger sending wrong secrets cannot spend the refreshes of the owner either', async () => {
+    // Prepare
+    const { streams, token } = setup({ rateLimit: new RateLimiter({ burst: 2, perSecond: 0.01 }) });
+    const stream = givenStreamWithCredential(streams);
+    const refreshToken = await refreshTokenOf(token, stream);
+    const guess = { clientId: stream.clientId, clientSecret: generateClientCredentials().clientSecret };
+    for (let i = 0; i < 5; i++) await token(clientCredentials(guess));
+    // Act
+    const refresh = await token(formRequest({ grant_type: 'refresh_token', refresh_token: refreshToken }));
+    // Assess
+    expect(refresh.statusCode).toBe(200);
+  });
+
+  it('still limits the owner asking in a loop with its right secret, before reading any table', async () => {
+    // Prepare
+    const { streams, token } = setup({ rateLimit: new RateLimiter({ burst: 2, perSecond: 0.01 }) });
+    const stream = givenStreamWithCredential(streams);
+    await token(clientCredentials(stream));
+    await token(clientCredentials(stream));
+    const reads = streams.calls.getCredential;
+    // Act
+    const response = await token(clientCredentials(stream));
+    // Assess
+    expect(response.statusCode).toBe(429);
+    expect(streams.calls.getCredential).toBe(reads);
+  });
+});

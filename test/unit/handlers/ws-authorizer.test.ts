@@ -5,6 +5,7 @@ import {
   type WsAuthorizerDeps,
   type WsAuthorizerResult,
 } from '../../../lambdas/handlers/ws-authorizer';
+import { InMemorySessionsRepo } from '../../support/fakes/in-memory-sessions-repo';
 import { InMemoryStreamsRepo } from '../../support/fakes/in-memory-streams-repo';
 import { recordingLogger } from '../../support/recording-logger';
 import { givenStreamWithCredential } from '../../support/stream-records';
@@ -14,15 +15,17 @@ import { CONNECT_METHOD_ARN, connectAuthorizerEvent } from '../../support/websoc
 /** The `$connect` authorizer through its factory, with the in-memory streams table and a fixed-key TokenService. */
 function setup(overrides: Partial<WsAuthorizerDeps> = {}) {
   const streams = new InMemoryStreamsRepo();
+  const sessions = new InMemorySessionsRepo();
   const tokens = testTokenService();
   const logs = recordingLogger('ws-authorizer');
   const authorize = createWsAuthorizerHandler({
     streams,
+    sessions,
     tokens: async () => tokens,
     logger: logs.logger,
     ...overrides,
   });
-  return { streams, tokens, logs, authorize };
+  return { streams, sessions, tokens, logs, authorize };
 }
 
 /** A stored stream and a valid access token of its client. */

@@ -23,7 +23,7 @@ describe('egress admission of read-only subscribers', () => {
     streams.put(stream);
     // Act
     const admission = await admitSubscribers({ streams }, 'account-1', 'winston', [
-      subscriber('c1', streamReaderId(stream)),
+      subscriber('c1', streamReaderId(stream, 'session-1')),
     ]);
     // Assess
     expect(admission.admitted.map((s) => s.connectionId)).toEqual(['c1']);
@@ -38,12 +38,12 @@ describe('egress admission of read-only subscribers', () => {
       createdAt: '2025-02-01T00:00:00.000Z',
     });
     streams.put(stream);
-    const earlier = subscriber('old', streamReaderId({ createdAt: '2025-01-01T00:00:00.000Z' }));
+    const earlier = subscriber('old', streamReaderId({ createdAt: '2025-01-01T00:00:00.000Z' }, 'session-1'));
     // Act
     const recreated = await admitSubscribers({ streams }, 'account-1', 'winston', [earlier]);
     streams.put({ ...stream, enabled: false });
     const disabled = await admitSubscribers({ streams }, 'account-1', 'winston', [
-      subscriber('c1', streamReaderId(stream)),
+      subscriber('c1', streamReaderId(stream, 'session-1')),
     ]);
     // Assess
     expect(recreated.refused.map((s) => s.connectionId)).toEqual(['old']);

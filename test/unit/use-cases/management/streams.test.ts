@@ -1,6 +1,6 @@
 import { ConflictError } from '../../../../lambdas/core/errors';
 import type { StreamRecord } from '../../../../lambdas/core/stream-definition';
-import { createStream, deleteStream } from '../../../../lambdas/use-cases/management/streams';
+import { createStream, deleteStreamTree } from '../../../../lambdas/use-cases/management/streams';
 import { InMemoryConnectionsRepo } from '../../../support/fakes/in-memory-connections-repo';
 import { InMemoryExportersRepo } from '../../../support/fakes/in-memory-exporters-repo';
 import { InMemoryStreamsRepo } from '../../../support/fakes/in-memory-streams-repo';
@@ -44,7 +44,7 @@ describe('deleteStream', () => {
     for (const s of [stream('winston'), stream('winston-0', 'winston'), stream('winston-1', 'winston')])
       p.streams.put(s);
     // Act
-    const deleted = await deleteStream(p, 'acct-1', 'winston', { recursive: true });
+    const deleted = (await deleteStreamTree(p, 'acct-1', 'winston', { recursive: true })).streams;
     // Assess
     expect(deleted).toEqual(['winston-0', 'winston-1', 'winston']);
     expect(p.deletes).toEqual(['winston-0', 'winston-1', 'winston']);
@@ -60,7 +60,7 @@ describe('deleteStream', () => {
     await subscribe('c-derived', 'winston-0');
     await subscribe('c-other', 'other');
     // Act
-    await deleteStream(p, 'acct-1', 'winston', { recursive: true });
+    await deleteStreamTree(p, 'acct-1', 'winston', { recursive: true });
     // Assess
     expect(p.sockets.disconnected.sort()).toEqual(['c-derived', 'c-source']);
     expect([...p.connections.connections.keys()]).toEqual(['c-other']);
@@ -71,7 +71,7 @@ describe('deleteStream', () => {
     const p = ports();
     for (const s of [stream('winston'), stream('winston-0', 'winston')]) p.streams.put(s);
     // Act
-    const deleting = deleteStream(p, 'acct-1', 'winston', { recursive: false });
+    const deleting = deleteStreamTree(p, 'acct-1', 'winston', { recursive: false });
     // Assess
     await expect(deleting).rejects.toBeInstanceOf(ConflictError);
     expect(p.deletes).toEqual([]);
