@@ -431,6 +431,29 @@ export class ApiClient {
     return { status: response.status, body: await response.text() };
   }
 
+  /**
+   * `POST /events` with the events as a JSON array; returns the status and body as text (200 with a result
+   * per event, else the whole request's refusal) so the caller decides.
+   */
+  async sendEvents(
+    token: string,
+    schemaRef: string,
+    events: readonly unknown[],
+    schemaHeader: 'strm-schema-ref' | 'strm-schema-id' = 'strm-schema-ref',
+  ): Promise<{ status: number; body: string }> {
+    const response = await this.request('/events', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        [schemaHeader]: schemaRef,
+        'strm-serialization-type': 'application/json',
+      },
+      body: JSON.stringify(events),
+    });
+    return { status: response.status, body: await response.text() };
+  }
+
   private async tokenRequest(form: Record<string, string>): Promise<TokenResponse> {
     const response = await this.request('/auth/token', {
       method: 'POST',

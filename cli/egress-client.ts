@@ -36,6 +36,11 @@ export interface EgressOptions {
   checkAccess?: () => Promise<unknown>;
   /** Interval of `checkAccess` (default 60 s). */
   accessCheckMs?: number;
+  /**
+   * Ask for batched frames (`?batch=true`: a JSON array of events per message, fewer messages for the
+   * stack to send); each event is still printed as a line of its own.
+   */
+  batchFrames?: boolean;
 }
 
 type ConnectionEnd =
@@ -121,7 +126,8 @@ function connectOnce(
   return new Promise((resolve) => {
     let received = 0;
     let settled = false;
-    const socket = new WebSocket(options.wsUrl, { headers: { authorization: `Bearer ${token}` } });
+    const url = options.batchFrames ? withBatchFrames(options.wsUrl) : options.wsUrl;
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
     // API Gateway (and the local gateway) close a WebSocket after 10 minutes without client activity;
     // a ping frame counts as activity, a text message would be routed as a request.
     const keepAlive = setInterval(() => {
@@ -173,9 +179,14 @@ function connectOnce(
         : Array.isArray(data)
           ? Buffer.concat(data).toString('utf8')
           : Buffer.from(data).toString('utf8');
-      options.onEvent(isBinary ? text : oneLine(text));
-      received += 1;
-      if (limit !== undefined && received >= limit) stop();
+      for (const line of isBinary ? [text] : eventLines(text)) {
+        options.onEvent(line);
+        received += 1;
+        if (limit !== undefined && received >= limit) {
+          stop();
+          return;
+        }
+      }
     });
     socket.on('close', (code) => finish({ kind: 'closed', code, received }));
     socket.on('error', (error) => {
@@ -184,6 +195,26 @@ function connectOnce(
       socket.terminate();
     });
   });
+}
+
+/** The egress URL asking for batched frames (`batch=true` added to its query). */
+export function withBatchFrames(wsUrl: string): string {
+  const url = new URL(wsUrl);
+  url.searchParams.set('batch', 'true');
+  return url.toString();
+}
+
+/** The events of a text frame as lines: each element of a batched frame (a JSON array), or the frame itself. */
+export function eventLines(text: string): string[] {
+  if (text.trimStart().startsWith('[')) {
+    try {
+      const events = JSON.parse(text) as unknown;
+      if (Array.isArray(events)) return events.map((event) => JSON.stringify(event));
+    } catch {
+      // Not JSON after all: printed as it came, below.
+    }
+  }
+  return [oneLine(text)];
 }
 
 /** Frames are compact JSON already; re-serialise only if one spans lines, so each event is one line. */

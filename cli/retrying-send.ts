@@ -12,8 +12,9 @@ import type { SendResult } from './sim-runner';
 const INITIAL_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 10_000;
 
-export interface RetryingSendOptions {
-  send: (event: Record<string, unknown>) => Promise<SendResult>;
+export interface RetryingSendOptions<T = Record<string, unknown>> {
+  /** Sends one event (or one batch of events). */
+  send: (event: T) => Promise<SendResult>;
   signal: AbortSignal;
   onNotice: (text: string) => void;
   initialBackoffMs?: number;
@@ -29,9 +30,9 @@ function transientReason(outcome: { result?: SendResult; error?: unknown }): str
   return undefined;
 }
 
-export function retryingSend(
-  options: RetryingSendOptions,
-): (event: Record<string, unknown>) => Promise<SendResult> {
+export function retryingSend<T = Record<string, unknown>>(
+  options: RetryingSendOptions<T>,
+): (event: T) => Promise<SendResult> {
   const initial = options.initialBackoffMs ?? INITIAL_BACKOFF_MS;
   let outage = false;
   return async (event) => {

@@ -5,16 +5,19 @@ import { abortableSleep } from './abortable-sleep';
 export interface SendResult {
   status: number;
   body: string;
+  /** Events this send got accepted (a batch: the events before or besides a refusal); default 1 for a 204. */
+  accepted?: number;
 }
 
-export interface SimulationOptions {
+export interface SimulationOptions<T = Record<string, unknown>> {
   intervalMs: number;
-  /** Stop after this many events; undefined = until stopped. */
+  /** Stop after this many sends (events, or batches of events); undefined = until stopped. */
   count?: number;
   /** At most this many requests in flight; the loop waits for one to finish before sending more. */
   maxInFlight?: number;
-  nextEvent: () => Record<string, unknown>;
-  send: (event: Record<string, unknown>) => Promise<SendResult>;
+  /** The next event (or batch of events) to send. */
+  nextEvent: () => T;
+  send: (event: T) => Promise<SendResult>;
   /** Called with the number of accepted events every `progressEveryMs`. */
   onProgress?: (accepted: number) => void;
   progressEveryMs?: number;
@@ -23,15 +26,18 @@ export interface SimulationOptions {
 }
 
 export interface SimulationResult {
+  /** Events accepted. */
   accepted: number;
-  /** The first response that was not 204; the run ended because of it. */
+  /** The first response that was not 204 (or the first refused event of a batch); the run ended because of it. */
   rejected?: SendResult;
 }
 
 /** Requests in flight at most unless told otherwise (what `strm sim run-random` sends with). */
 export const DEFAULT_MAX_IN_FLIGHT = 4;
 
-export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+export async function runSimulation<T = Record<string, unknown>>(
+  options: SimulationOptions<T>,
+): Promise<SimulationResult> {
   const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const stop = new AbortController();
   const onAbort = () => stop.abort();
@@ -48,13 +54,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       : setInterval(() => options.onProgress?.(accepted), options.progressEveryMs ?? 5000);
   progress?.unref();
 
-  const start = (event: Record<string, unknown>) => {
+  const start = (event: T) => {
     const request: Promise<void> = options
       .send(event)
       .then((result) => {
-        if (result.status === 204) accepted += 1;
-        else if (rejected === undefined) {
-          rejected = result;
+        accepted += result.accepted ?? (result.status === 204 ? 1 : 0);
+        if (result.status !== 204 && rejected === undefined) {
+          const { accepted: _count, ...refusal } = result;
+          rejected = refusal;
           stop.abort();
         }
       })

@@ -281,6 +281,8 @@ export const TOPOLOGY: Topology<FunctionName, EventStreamName> = {
   httpApi: {
     routes: [
       { method: 'POST', path: '/event', function: 'ingest' },
+      // Many events in one request, a result per event (lambdas/core/event-batch.ts).
+      { method: 'POST', path: '/events', function: 'ingest' },
       { method: 'POST', path: '/auth/token', function: 'token' },
       // The original's Keycloak token path, so an unmodified driver's default authEndpoint works.
       { method: 'POST', path: '/auth/realms/streams/protocol/openid-connect/token', function: 'token' },

@@ -59,6 +59,16 @@ if (workerData.mode === 'bundle') unregister();
 serveFunction();
 `;
 
+/**
+ * `STRM_CPU_PROF_DIR=<dir>` (the launcher's environment, never a function's): every function worker writes
+ * a V8 CPU profile (`node --cpu-prof`) into that directory when it stops — what `npm run bench` and
+ * `npm start` spend in each function, next to the main thread's own `--cpu-prof`.
+ */
+function profilingFlags(): string[] {
+  const dir = process.env.STRM_CPU_PROF_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 type Reply = { resolve: (value: unknown) => void; reject: (error: Error) => void; timer?: NodeJS.Timeout };
 
 function errorFrom(summary: ErrorSummary): Error {
@@ -96,8 +106,13 @@ class WorkerHost implements LambdaWorker {
       mode: this.opts.mode,
       loaderDir: TSX_DIR,
     };
-    // execArgv [] keeps the launcher's loader flags (tsx's own) out: the worker registers only what it needs.
-    const worker = new Worker(BOOT, { eval: true, env: this.opts.env, workerData: setup, execArgv: [] });
+    // execArgv keeps the launcher's loader flags (tsx's own) out: the worker registers only what it needs.
+    const worker = new Worker(BOOT, {
+      eval: true,
+      env: this.opts.env,
+      workerData: setup,
+      execArgv: profilingFlags(),
+    });
     worker.on('message', (message: WorkerMessage) => this.receive(message));
     worker.on('error', (error) => this.log(`worker failed (${error?.name ?? 'Error'})`));
     worker.on('exit', () => this.exited(worker));

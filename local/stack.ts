@@ -7,7 +7,8 @@ import { type BackpressureOptions, backpressure } from './backpressure';
 import type { ConsoleSite } from './console-site';
 import { lockDataDir } from './data-dir-lock';
 import { ownerOnlyFiles, secureDataDir } from './data-dir-permissions';
-import { type Emulators, PortInUseError, startEmulators } from './emulators';
+import { startEmulatorsInThread } from './emulator-thread';
+import { type Emulators, PortInUseError } from './emulators';
 import type { EventSourceMapping, EventSourceMappingStats } from './event-source-mapping';
 import { localFunctionEnv } from './function-env';
 import { type Gateway, startGateway } from './gateway';
@@ -24,7 +25,8 @@ import { type LocalSchedules, startLocalSchedules } from './local-schedules';
 import { ensureLocalResources } from './resources';
 
 /**
- * The topology (lib/topology.ts) on one machine: emulators with its tables and streams, the gateway
+ * The topology (lib/topology.ts) on one machine: emulators (in a thread of their own) with its tables and
+ * streams, the gateway
  * (HTTP API + WebSocket API + @connections) with its routes, its functions — each in its own worker
  * thread with only its own variables, running the TypeScript sources or the cdk.out bundles — its
  * event-source mappings and its schedules. State lives in the data directory, so a restart keeps accounts, keys and
@@ -140,7 +142,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   };
 
   try {
-    emulators = await startEmulators({ dataDir, host });
+    emulators = await startEmulatorsInThread({ dataDir, host });
     await ensureLocalResources(emulators);
     const late = lateBound();
     gateway = await listenGateway(opts.port ?? 8080, {

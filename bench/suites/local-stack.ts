@@ -3,23 +3,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import WebSocket from 'ws';
 import { type LocalStack, startLocalStack } from '../../local/stack';
-import { type BenchRow, type BenchSuite, percentile } from '../harness';
+import { type BenchRow, type BenchSuite, fullOrQuick } from '../harness';
+import { clickstreamEvent, type LoadPlan, type LoadReport } from '../load/load-client';
+import { runLoad } from '../load/processes';
+import { LIMIT_BATCH_CASE, LIMIT_SINGLE_CASE, measureLimit } from './limit';
 
 /**
- * The local stack end to end, on this machine: concurrent producers POST clickstream events to `winston`;
- * the decrypter writes `winston-0` and `winston-1`; a WebSocket subscriber on each derived stream receives
- * them. Reports sustained events/s and POST→frame latency. Then the ingest handler alone, in-process.
- * Emulators, gateway and pollers share one thread; each function runs in its own worker thread.
+ * The local stack end to end, on this machine: a load client in a process of its own POSTs clickstream
+ * events to `winston` — one per `POST /event`, or 100 per `POST /events` — the decrypter writes
+ * `winston-0` and `winston-1`, and a WebSocket subscriber on each derived stream (batched frames on
+ * `winston-0`, as `strm egress` asks; one event per frame on `winston-1`, the drivers' default) times every
+ * event from its POST to its frame. Paced at 100 events/s (latency: cold on a fresh stack, then warm) and
+ * flat out (throughput), each rate also as a ratio to the `limit` suite's bare server of the same run.
  */
 
 const NAME = 'local-stack';
-const PRODUCERS = 16;
-const DURATION_MS = 8_000;
+const DURATION_MS = fullOrQuick(8_000, 2_000);
 const SESSIONS = 200;
-/** A total rate well below saturation, for latency without queueing. */
 const PACED_RATE = 100;
+const DRAIN_MS = fullOrQuick(30_000, 10_000);
+const IN_PROCESS_MS = fullOrQuick(4_000, 1_000);
+
+type Tokens = Record<'winston' | 'winston-0' | 'winston-1', string>;
 
 interface StreamCredentials {
   clientId: string;
@@ -53,7 +59,7 @@ async function streamToken(apiUrl: string, credentials: StreamCredentials): Prom
 }
 
 /** An account with `winston`, `winston-0` and `winston-1`, and a stream token for each. */
-async function setUp(apiUrl: string): Promise<Record<'winston' | 'winston-0' | 'winston-1', string>> {
+async function setUp(apiUrl: string): Promise<Tokens> {
   const email = 'bench@example.com';
   const password = 'bench password, long enough';
   await call(`${apiUrl}/v1/accounts`, { json: { email, password } });
@@ -73,113 +79,63 @@ async function setUp(apiUrl: string): Promise<Record<'winston' | 'winston-0' | '
   };
 }
 
-function eventBody(id: number): string {
-  const session = `session-${id % SESSIONS}`;
-  return JSON.stringify({
-    strmMeta: { eventContractRef: 'streammachine/clickstream/1.0.0', consentLevels: [0, 1] },
-    producerSessionId: session,
-    // The non-PII url carries the id, so a subscriber can match a frame to its POST.
-    url: `https://bench.example/page?id=${id}`,
-    eventType: 'view',
-    referrer: '',
-    userAgent: 'bench',
-    conversion: 0,
-    customer: { id: `customer-${session}` },
-    abTests: [],
-  });
+const SUBSCRIBERS = [
+  { name: 'winston-0', batch: true, label: 'batched frames' },
+  { name: 'winston-1', batch: false, label: 'one event per frame' },
+] as const;
+
+interface Phase {
+  label: string;
+  batchSize: number;
+  producers: number;
+  ratePerSec?: number;
+  firstId: number;
 }
 
-function subscribe(wsUrl: string, token: string, onEvent: (id: number) => void): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${token}` } });
-    ws.on('message', (data) => {
-      const url = (JSON.parse(String(data)) as { url: string }).url;
-      onEvent(Number(new URL(url).searchParams.get('id')));
-    });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-/**
- * Producers POST for DURATION_MS; with `ratePerSec` they pace themselves to that total rate (latency at a
- * load the pipeline sustains), without it they send as fast as answers come back (maximum throughput).
- */
+/** One phase: the load client's run against the stack, as rows (with ratios to `limit` where given). */
 async function endToEnd(
   stack: LocalStack,
-  tokens: Record<string, string>,
-  firstId: number,
-  ratePerSec?: number,
-  phase = '',
+  tokens: Tokens,
+  phase: Phase,
+  limit?: number,
 ): Promise<BenchRow[]> {
-  const sentAt = new Map<number, number>();
-  const latencies: Record<string, number[]> = { 'winston-0': [], 'winston-1': [] };
-  const sockets = await Promise.all(
-    (['winston-0', 'winston-1'] as const).map((stream) =>
-      subscribe(stack.wsUrl, tokens[stream], (id) => {
-        const start = sentAt.get(id);
-        if (start !== undefined) latencies[stream].push(performance.now() - start);
-      }),
-    ),
-  );
-  let nextId = firstId;
-  let accepted = 0;
-  let rejected = 0;
-  const started = performance.now();
-  const producer = async () => {
-    while (performance.now() - started < DURATION_MS) {
-      if (ratePerSec !== undefined) {
-        // Event k is due at k / rate seconds after the start.
-        const due = ((nextId - firstId) * 1000) / ratePerSec - (performance.now() - started);
-        if (due > 0) await new Promise((r) => setTimeout(r, due));
-        if (performance.now() - started >= DURATION_MS) break;
-      }
-      const id = nextId++;
-      sentAt.set(id, performance.now());
-      const response = await fetch(`${stack.apiUrl}/event`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${tokens.winston}`,
-          'content-type': 'application/json',
-          'strm-schema-ref': 'streammachine/clickstream/1.0.0',
-        },
-        body: eventBody(id),
-      });
-      await response.arrayBuffer();
-      if (response.status === 204) accepted++;
-      else rejected++;
-    }
+  const plan: LoadPlan = {
+    apiUrl: stack.apiUrl,
+    token: tokens.winston,
+    batchSize: phase.batchSize,
+    producers: phase.producers,
+    durationMs: DURATION_MS,
+    ratePerSec: phase.ratePerSec,
+    firstId: phase.firstId,
+    sessions: SESSIONS,
+    subscribers: SUBSCRIBERS.map((s) => ({
+      name: s.name,
+      wsUrl: stack.wsUrl,
+      token: tokens[s.name],
+      batch: s.batch,
+    })),
+    drainMs: DRAIN_MS,
   };
-  await Promise.all(Array.from({ length: PRODUCERS }, producer));
-  const sendSeconds = (performance.now() - started) / 1000;
-  // Let the pipeline drain (bounded), then measure delivery over the whole run.
-  const drainDeadline = performance.now() + 30_000;
-  while (
-    performance.now() < drainDeadline &&
-    (latencies['winston-0'].length < accepted || latencies['winston-1'].length < accepted)
-  ) {
-    await new Promise((r) => setTimeout(r, 100));
+  const report: LoadReport = await runLoad(plan);
+  if (report.rejected > 0) {
+    throw new Error(`local-stack bench: ${report.rejected} events refused (${report.refusals.join('; ')})`);
   }
-  const totalSeconds = (performance.now() - started) / 1000;
-  for (const ws of sockets) ws.close();
-  if (rejected > 0) throw new Error(`local-stack bench: ${rejected} events were rejected`);
-
-  const load = `${ratePerSec === undefined ? `${PRODUCERS} producers, saturated` : `paced at ${ratePerSec}/s`}${phase}`;
+  const ratio = (opsPerSec: number) =>
+    limit === undefined ? {} : { baseline: limit, ratio: limit > 0 ? opsPerSec / limit : 0 };
+  const accepted = report.accepted / report.sendSeconds;
   const rows: BenchRow[] = [
-    {
-      suite: NAME,
-      case: `ingest accepted, POST /event → 204 (${load})`,
-      opsPerSec: accepted / sendSeconds,
-    },
+    { suite: NAME, case: `ingest accepted (${phase.label})`, opsPerSec: accepted, ...ratio(accepted) },
   ];
-  for (const stream of ['winston-0', 'winston-1'] as const) {
-    const received = latencies[stream];
+  for (const subscriber of SUBSCRIBERS) {
+    const received = report.received[subscriber.name]!;
+    const delivered = received.count / Math.max(received.seconds, report.sendSeconds);
     rows.push({
       suite: NAME,
-      case: `delivered to a ${stream} subscriber, POST → frame (${load}; ${received.length}/${accepted})`,
-      opsPerSec: received.length / totalSeconds,
-      p50Ms: percentile(received, 0.5),
-      p99Ms: percentile(received, 0.99),
+      case: `delivered to ${subscriber.name}, ${subscriber.label}, POST → frame (${phase.label}; ${received.count}/${report.accepted})`,
+      opsPerSec: delivered,
+      ...ratio(delivered),
+      p50Ms: received.p50Ms,
+      p99Ms: received.p99Ms,
     });
   }
   return rows;
@@ -228,7 +184,7 @@ async function ingestInProcess(
         time: new Date(now).toISOString(),
         timeEpoch: now,
       },
-      body: eventBody(id),
+      body: JSON.stringify(clickstreamEvent(id, SESSIONS)),
       isBase64Encoded: false,
     };
   };
@@ -237,7 +193,7 @@ async function ingestInProcess(
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
-      for (let i = worker; performance.now() - started < 4_000; i += concurrency) {
+      for (let i = worker; performance.now() - started < IN_PROCESS_MS; i += concurrency) {
         const result = await handler(request(10_000_000 + i), {});
         if (result.statusCode !== 204) throw new Error(`ingest bench: status ${result.statusCode}`);
         done++;
@@ -251,20 +207,51 @@ async function ingestInProcess(
   };
 }
 
+/** The limit rows of this run (the `limit` suite ran first), or measured now. */
+async function limitRates(rowsSoFar: readonly BenchRow[]): Promise<{ single: number; batch: number }> {
+  let rows = rowsSoFar.filter((row) => row.suite === 'limit');
+  if (rows.length === 0) rows = await measureLimit();
+  const rate = (name: string) => rows.find((row) => row.case.startsWith(name))?.opsPerSec ?? 0;
+  return { single: rate(LIMIT_SINGLE_CASE), batch: rate(LIMIT_BATCH_CASE) };
+}
+
 export const suite: BenchSuite = {
   name: NAME,
-  async run(): Promise<BenchRow[]> {
+  async run(rowsSoFar = []): Promise<BenchRow[]> {
+    const limit = await limitRates(rowsSoFar);
     const previousLevel = process.env.POWERTOOLS_LOG_LEVEL;
     process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
     const dataDir = mkdtempSync(join(tmpdir(), 'ps-bench-'));
     const stack = await startLocalStack({ port: 0, dataDir, quiet: true, log: () => undefined });
     try {
       const tokens = await setUp(stack.apiUrl);
+      const paced = { batchSize: 1, producers: 16, ratePerSec: PACED_RATE };
       // Cold: a fresh stack, JIT warming up, and the first event of each of the SESSIONS sessions creating
       // its key link (a conditional write at ingest, a cache miss in the decrypter). Warm: the same again.
-      const rows = await endToEnd(stack, tokens, 0, PACED_RATE, ', cold');
-      rows.push(...(await endToEnd(stack, tokens, 500_000, PACED_RATE, ', warm')));
-      rows.push(...(await endToEnd(stack, tokens, 1_000_000)));
+      const rows = await endToEnd(stack, tokens, {
+        ...paced,
+        label: `paced ${PACED_RATE}/s, cold`,
+        firstId: 0,
+      });
+      rows.push(
+        ...(await endToEnd(stack, tokens, { ...paced, label: `paced ${PACED_RATE}/s, warm`, firstId: 1e6 })),
+      );
+      rows.push(
+        ...(await endToEnd(
+          stack,
+          tokens,
+          { label: 'POST /event, 32 producers, saturated', batchSize: 1, producers: 32, firstId: 2e6 },
+          limit.single,
+        )),
+      );
+      rows.push(
+        ...(await endToEnd(
+          stack,
+          tokens,
+          { label: 'POST /events × 100, 4 producers, saturated', batchSize: 100, producers: 4, firstId: 3e6 },
+          limit.batch,
+        )),
+      );
       rows.push(await ingestInProcess(stack.apiUrl, tokens.winston, stack.environmentOf('ingest')));
       return rows;
     } finally {

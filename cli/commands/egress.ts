@@ -39,6 +39,7 @@ export function registerEgressCommand(program: Command, runtime: CliRuntime): vo
         onNotice: (text) => runtime.stderr.write(`${text}\n`),
         signal: runtime.interrupts(),
         count: options.count,
+        batchFrames: true,
         checkAccess: () => {
           tokens.invalidate();
           return tokens.getToken();

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { batchSender } from '../batch-send';
 import { retryingSend } from '../retrying-send';
 import { CliError, type CliRuntime, commandContext, type GlobalOptions } from '../runtime';
-import { runSimulation } from '../sim-runner';
+import { runSimulation, type SendResult } from '../sim-runner';
 import {
   createEventGenerator,
   DEFAULT_CONSENT_LEVELS,
@@ -17,6 +18,9 @@ import {
   resolveStreamCredentials,
 } from '../stream-credentials';
 import { StreamTokenProvider } from '../stream-token';
+
+/** The most events `POST /events` takes in one request (lambdas/core/event-batch.ts). */
+const MAX_BATCH_EVENTS = 500;
 
 export const DERIVED_STREAM_SIM_REFUSAL = "You can't run a simulator on a derived stream";
 
@@ -45,6 +49,30 @@ interface SimOptions {
   clientSecret?: string;
   quiet?: boolean;
   count?: number;
+  batch?: number;
+}
+
+/** Commander parser for `--batch`: 1 … MAX_BATCH_EVENTS. */
+function batchSize(value: string): number {
+  const n = wholeNumber('--batch', 1)(value);
+  if (n > MAX_BATCH_EVENTS)
+    throw new CliError(`Invalid --batch '${value}': at most ${MAX_BATCH_EVENTS} events per request`);
+  return n;
+}
+
+/** Batches of `size` events from the generator; with a `count` of events, the last batch is the rest. */
+function batchesOf(
+  nextEvent: () => Record<string, unknown>,
+  size: number,
+  count: number | undefined,
+): { count?: number; nextEvent: () => Record<string, unknown>[] } {
+  let left = count ?? Number.POSITIVE_INFINITY;
+  const next = () => {
+    const n = Math.min(size, left);
+    left -= n;
+    return Array.from({ length: n }, nextEvent);
+  };
+  return count === undefined ? { nextEvent: next } : { count: Math.ceil(count / size), nextEvent: next };
 }
 
 function sentLine(accepted: number): string {
@@ -87,6 +115,11 @@ function addRandomEvents(parent: Command, name: string, runtime: CliRuntime): vo
     .option('--client-secret <secret>', 'stream client secret (default: the saved stream)')
     .option('--quiet', "don't print progress to stderr", false)
     .option('--count <n>', 'stop after this many events', wholeNumber('--count', 1))
+    .option(
+      '--batch <n>',
+      `send n events per request (POST /events, at most ${MAX_BATCH_EVENTS}) every --interval ms`,
+      batchSize,
+    )
     .action(async (streamName: string, options: SimOptions, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
       const schema = findSimSchema(options.schema);
@@ -106,32 +139,54 @@ function addRandomEvents(parent: Command, name: string, runtime: CliRuntime): vo
       if (claims.derived === true) throw new CliError(DERIVED_STREAM_SIM_REFUSAL);
       assertTokenForStream(claims, streamName);
 
+      const perSend = options.batch ? `${options.batch} events` : 'one event';
       runtime.stderr.write(
         `Starting to simulate random ${options.schema} events to stream ${streamName}. ` +
-          `Sending one event every ${options.interval} ms.\n`,
+          `Sending ${perSend} every ${options.interval} ms.\n`,
       );
       const signal = runtime.interrupts();
-      const sendOnce = async (event: Record<string, unknown>) => {
-        const header = schema.schemaHeader;
-        const result = await ctx.api.sendEvent(await tokens.getToken(), schema.schemaRef, event, header);
+      const onNotice = (text: string) => runtime.stderr.write(`${text}\n`);
+      const header = schema.schemaHeader;
+      // The token may have been revoked or the server's keys rotated: one retry with a fresh token.
+      const withFreshTokenOn401 = async (post: (token: string) => Promise<SendResult>) => {
+        const result = await post(await tokens.getToken());
         if (result.status !== 401) return result;
-        // The token may have been revoked or the server's keys rotated: one retry with a fresh token.
         tokens.invalidate();
-        return ctx.api.sendEvent(await tokens.getToken(), schema.schemaRef, event, header);
+        return post(await tokens.getToken());
       };
-      const send = retryingSend({
-        send: sendOnce,
-        signal,
-        onNotice: (text) => runtime.stderr.write(`${text}\n`),
-      });
-      const result = await runSimulation({
+      const common = {
         intervalMs: options.interval,
-        count: options.count,
-        nextEvent,
-        send,
-        onProgress: options.quiet ? undefined : (accepted) => runtime.stderr.write(sentLine(accepted)),
+        onProgress: options.quiet
+          ? undefined
+          : (accepted: number) => runtime.stderr.write(sentLine(accepted)),
         signal,
-      });
+      };
+      const result = options.batch
+        ? await runSimulation({
+            ...common,
+            ...batchesOf(nextEvent, options.batch, options.count),
+            send: batchSender({
+              send: retryingSend({
+                send: (events: Record<string, unknown>[]) =>
+                  withFreshTokenOn401((token) => ctx.api.sendEvents(token, schema.schemaRef, events, header)),
+                signal,
+                onNotice,
+              }),
+              signal,
+              onNotice,
+            }),
+          })
+        : await runSimulation({
+            ...common,
+            count: options.count,
+            nextEvent,
+            send: retryingSend({
+              send: (event: Record<string, unknown>) =>
+                withFreshTokenOn401((token) => ctx.api.sendEvent(token, schema.schemaRef, event, header)),
+              signal,
+              onNotice,
+            }),
+          });
       if (!options.quiet) runtime.stderr.write(sentLine(result.accepted));
       if (result.rejected) {
         const body = result.rejected.body.trim();

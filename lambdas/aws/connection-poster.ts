@@ -4,12 +4,25 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 
-/** `ok`: delivered; `gone`: the connection no longer exists (delete its record). */
-export type PostOutcome = 'ok' | 'gone';
+/** `ok`: delivered; `gone`: the connection no longer exists (delete its record); `throttled`: retry later. */
+export type PostOutcome = 'ok' | 'gone' | 'throttled';
 
 function isGone(error: unknown): boolean {
   // By name: the error class can come from another copy of the SDK (the local gateway's 410 reply too).
   return (error as { name?: unknown } | null)?.name === 'GoneException';
+}
+
+/**
+ * API Gateway refused the post for its rate, or because the subscriber's buffer is full
+ * (`LimitExceededException`), or the account throttle answered 429: worth a retry after a pause.
+ */
+function isThrottled(error: unknown): boolean {
+  const e = error as { name?: unknown; $metadata?: { httpStatusCode?: number } } | null;
+  return (
+    e?.name === 'LimitExceededException' ||
+    e?.name === 'TooManyRequestsException' ||
+    e?.$metadata?.httpStatusCode === 429
+  );
 }
 
 /** Sends text frames to (and closes) WebSocket connections through the API Gateway `@connections` endpoint. */
@@ -22,7 +35,7 @@ export class ConnectionPoster {
     else throw new Error('ConnectionPoster needs a client or an endpoint');
   }
 
-  /** Posts one frame; any error other than a vanished connection is rethrown. */
+  /** Posts one frame; any error other than a vanished connection or throttling is rethrown. */
   async post(connectionId: string, data: string): Promise<PostOutcome> {
     try {
       await this.client.send(
@@ -31,6 +44,7 @@ export class ConnectionPoster {
       return 'ok';
     } catch (error) {
       if (isGone(error)) return 'gone';
+      if (isThrottled(error)) return 'throttled';
       throw error;
     }
   }

@@ -118,12 +118,7 @@ export class KinesisEventPublisher {
             waiting.resolve();
             continue;
           }
-          const code = errorCodes.get(index);
-          waiting.reject(
-            code === 'ProvisionedThroughputExceededException'
-              ? new StreamThrottledError()
-              : new Error(`Kinesis did not accept the record (${code ?? 'request failed'})`),
-          );
+          waiting.reject(refusalOf(errorCodes.get(index)));
         }
       }
     } finally {
@@ -146,6 +141,31 @@ export class KinesisEventPublisher {
    */
   publishBatch(records: readonly OutgoingRecord[]): Promise<{ failed: number[] }> {
     return this.writeEntries(records.map(toEntry), new Map());
+  }
+
+  /**
+   * Writes many records (PutRecords, retrying only the entries Kinesis refused) and tells for each record
+   * whether it is durably in the stream: `undefined` when it is, else why not — PayloadTooLargeError (413)
+   * for a record over the one-record limit (never sent), StreamThrottledError (429) when the stream kept
+   * throttling it, another Error otherwise. The answer `POST /events` gives per event.
+   */
+  async publishAll(records: readonly OutgoingRecord[]): Promise<(Error | undefined)[]> {
+    const outcomes: (Error | undefined)[] = records.map(() => undefined);
+    const entries: PutRecordsRequestEntry[] = [];
+    const recordOf: number[] = [];
+    records.forEach((record, index) => {
+      try {
+        entries.push(putEntryOf(record));
+        recordOf.push(index);
+      } catch (error) {
+        outcomes[index] = error as Error;
+      }
+    });
+    if (entries.length === 0) return outcomes;
+    const errorCodes = new Map<number, string>();
+    const { failed } = await this.writeEntries(entries, errorCodes);
+    for (const entry of failed) outcomes[recordOf[entry]!] = refusalOf(errorCodes.get(entry));
+    return outcomes;
   }
 
   /** publishBatch, also noting the last error code of each failed input. */
@@ -188,6 +208,13 @@ export class KinesisEventPublisher {
       return indices;
     }
   }
+}
+
+/** Why Kinesis did not take a record: throttling (a 429 for the producer) or anything else. */
+function refusalOf(code: string | undefined): Error {
+  return code === 'ProvisionedThroughputExceededException'
+    ? new StreamThrottledError()
+    : new Error(`Kinesis did not accept the record (${code ?? 'request failed'})`);
 }
 
 /** Splits pending entry indices into PutRecords calls within the record and byte limits. */

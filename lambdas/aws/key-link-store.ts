@@ -1,4 +1,10 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { accountOfScope, type KeyLinkScope, parseKeyLinkScope } from '../core/key-link-scope';
 import type { KeyLinkDeletion, KeyLinkDeletionLog, KeyLinkRecord, KeyLinkStore } from '../core/key-links';
 import { wonConditionalWrite } from './conditional-write';
@@ -63,6 +69,33 @@ export class DynamoKeyLinkStore implements KeyLinkStore, KeyLinkDeletionLog {
       }),
     );
     return Item ? recordOf(Item) : undefined;
+  }
+
+  /**
+   * Links by id with BatchGetItem (strongly consistent, like getById), at most 100 ids per call; keys
+   * DynamoDB leaves unprocessed (throttling) are asked again with backoff, and an error when they stay so.
+   */
+  async getManyById(keyLinkIds: readonly string[]): Promise<ReadonlyMap<string, KeyLinkRecord>> {
+    const found = new Map<string, KeyLinkRecord>();
+    let keys: Record<string, unknown>[] = [...new Set(keyLinkIds)].map((id) => ({
+      pk: `link#${id}`,
+      sk: 'link',
+    }));
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt >= BATCH_GET_ATTEMPTS) throw new Error('key links stayed unprocessed after retries');
+      if (attempt > 0) await sleep(Math.random() * BATCH_GET_BACKOFF_MS * 2 ** (attempt - 1));
+      const { Responses, UnprocessedKeys } = await this.opts.doc.send(
+        new BatchGetCommand({
+          RequestItems: { [this.opts.table]: { Keys: keys, ConsistentRead: true } },
+        }),
+      );
+      for (const item of Responses?.[this.opts.table] ?? []) {
+        const record = recordOf(item);
+        found.set(record.keyLinkId, record);
+      }
+      keys = (UnprocessedKeys?.[this.opts.table]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    return found;
   }
 
   /**
@@ -217,6 +250,13 @@ export class DynamoKeyLinkStore implements KeyLinkStore, KeyLinkDeletionLog {
 }
 
 const DELETION_LOG_PK = 'deleted-links';
+/** BatchGetItem calls for one set of keys, the first included, before unprocessed keys are an error. */
+const BATCH_GET_ATTEMPTS = 5;
+const BATCH_GET_BACKOFF_MS = 20;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 /** Entries outlive every cache TTL and poll window many times over. */
 const DELETION_LOG_TTL_SECONDS = 24 * 60 * 60;
 

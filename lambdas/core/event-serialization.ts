@@ -56,6 +56,16 @@ export function checkEventAgainstSchema(schema: EventSchema, event: Record<strin
   else checkJsonEventAgainstJsonSchema(schema, event);
 }
 
+/** The schema Avro binary events decode with: the request must name one, and an Avro one (400 otherwise). */
+export function requireAvroSchema(schema: EventSchema | undefined): EventSchema {
+  if (!schema)
+    throw new ValidationError('Avro binary events need a Strm-Schema-Ref header naming their schema');
+  if (schema.type !== 'AVRO') {
+    throw new ValidationError(`schema ${schema.ref} is a JSON Schema: send its events as application/json`);
+  }
+  return schema;
+}
+
 /**
  * The event object of a body; ValidationError (400, without any event content) when it is not one. JSON
  * is checked against `schema` when the request names one; Avro binary needs an Avro schema to decode.
@@ -65,14 +75,7 @@ export function decodeEvent(
   serialization: EventSerialization,
   schema?: EventSchema,
 ): Record<string, unknown> {
-  if (serialization === AVRO_BINARY) {
-    if (!schema)
-      throw new ValidationError('Avro binary events need a Strm-Schema-Ref header naming their schema');
-    if (schema.type !== 'AVRO') {
-      throw new ValidationError(`schema ${schema.ref} is a JSON Schema: send its events as application/json`);
-    }
-    return decodeAvroEvent(schema, body);
-  }
+  if (serialization === AVRO_BINARY) return decodeAvroEvent(requireAvroSchema(schema), body);
   const event = decodeJsonEvent(body);
   if (schema) checkEventAgainstSchema(schema, event);
   return event;

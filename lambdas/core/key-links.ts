@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { BatchedLoader } from './batched-loader';
 import { CachedLoader } from './cached-loader';
 import { ServiceUnavailableError } from './errors';
 import type { KeyLinkScope } from './key-link-scope';
@@ -32,6 +33,8 @@ export interface KeyLinkStore {
   createIfAbsent(candidate: KeyLinkRecord, nowMs: number): Promise<KeyLinkRecord>;
   /** A link by id, expired or not; undefined once deleted (shredded). */
   getById(keyLinkId: string): Promise<KeyLinkRecord | undefined>;
+  /** The links of many ids at once (at most 100; a shredded one is absent from the map), read as getById reads. */
+  getManyById(keyLinkIds: readonly string[]): Promise<ReadonlyMap<string, KeyLinkRecord>>;
   /** Deletes a link (and any current pointer to it); true if it existed. */
   deleteById(keyLinkId: string): Promise<boolean>;
 }
@@ -65,6 +68,8 @@ export class KeyLinkIntegrityError extends Error {
 }
 
 export const DEFAULT_ROTATION_MS = 24 * 60 * 60 * 1000;
+/** Key links read by id in one store call at most (DynamoDB BatchGetItem takes 100 keys). */
+export const MAX_LINKS_PER_READ = 100;
 export const DEFAULT_KEY_LINK_CACHE_SIZE = 10_000;
 /**
  * How long a cached key is trusted before the store is asked again: the bound on a deleted key link's use
@@ -126,6 +131,8 @@ export class KeyLinkResolver {
   private readonly byValue: CachedLoader<string, CachedLink>;
   /** By key link id; a shredded (missing) link is not kept, so it is asked for again. */
   private readonly byLinkId: CachedLoader<string, TinkDeterministicAead | undefined>;
+  /** Links read by id: the ids asked for in one turn are read with one batch read. */
+  private readonly linkReads: BatchedLoader<string, KeyLinkRecord>;
   private readonly deletions: KeyLinkDeletionLog | undefined;
   private readonly deletionPollMs: number;
   /** When the last successful read of the deletion log started. */
@@ -149,6 +156,7 @@ export class KeyLinkResolver {
       now: this.now,
       validUntil: (link, loadedAt) => Math.min(link.record.expiresAt, loadedAt + cacheTtlMs),
     });
+    this.linkReads = new BatchedLoader((ids) => this.store.getManyById(ids), MAX_LINKS_PER_READ);
     this.byLinkId = new CachedLoader({
       capacity,
       now: this.now,
@@ -183,7 +191,10 @@ export class KeyLinkResolver {
     return { keyLinkId: link.record.keyLinkId, aead: link.aead };
   }
 
-  /** The cipher of a key link by id, or undefined when the store no longer has it (crypto-shredded). */
+  /**
+   * The cipher of a key link by id, or undefined when the store no longer has it (crypto-shredded). Links
+   * not cached that are asked for at the same time (a batch of records) are read together.
+   */
   async byId(keyLinkId: string): Promise<TinkDeterministicAead | undefined> {
     await this.syncDeletions();
     if (this.isDenied(keyLinkId)) return undefined;
@@ -267,7 +278,7 @@ export class KeyLinkResolver {
   }
 
   private async loadById(keyLinkId: string): Promise<TinkDeterministicAead | undefined> {
-    const record = await this.store.getById(keyLinkId);
+    const record = await this.linkReads.load(keyLinkId);
     return record && !this.isDenied(keyLinkId) ? this.open(record) : undefined;
   }
 

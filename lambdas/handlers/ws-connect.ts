@@ -12,6 +12,8 @@ export interface WebSocketRouteEvent {
     /** The `$connect` authorizer's context. */
     authorizer?: Record<string, unknown> | null;
   };
+  /** The upgrade's query parameters (`$connect`): `batch=true` asks for batched frames. */
+  queryStringParameters?: Record<string, string | undefined> | null;
 }
 
 export interface WebSocketRouteResult {
@@ -25,7 +27,7 @@ export interface WsConnectDeps {
 
 export type WsConnectHandler = (event: WebSocketRouteEvent) => Promise<WebSocketRouteResult>;
 
-/** `$connect` stores the subscriber of the stream its token named; `$disconnect` deletes it. */
+/** `$connect` stores the subscriber of the stream its token named (and its frame mode); `$disconnect` deletes it. */
 export function createWsConnectHandler(deps: WsConnectDeps): WsConnectHandler {
   const logger = deps.logger ?? new Logger({ serviceName: 'ws-connect' });
   return async (event) => {
@@ -39,7 +41,8 @@ export function createWsConnectHandler(deps: WsConnectDeps): WsConnectHandler {
         logger.error('connect without authorizer context', { connectionId });
         return { statusCode: 403 };
       }
-      await deps.connections.put({ connectionId, accountId, streamName, clientId });
+      const batch = event.queryStringParameters?.batch?.toLowerCase() === 'true';
+      await deps.connections.put({ connectionId, accountId, streamName, clientId, batch });
       return { statusCode: 200 };
     }
     if (eventType === 'DISCONNECT') {

@@ -28,11 +28,12 @@ export async function decodeEventBody(
   body: EventBody,
 ): Promise<Record<string, unknown>> {
   const serialization = parseSerializationType(body.serializationType);
-  const schema = await schemaOf(ports, accountId, body.schemaRef);
+  const schema = await schemaOfRef(ports, accountId, body.schemaRef);
   return decodeEvent(body.bytes, serialization, schema);
 }
 
-async function schemaOf(
+/** The schema a `Strm-Schema-Ref` value names, none for an absent one; 400 `unknown_schema` for a ref the account lacks. */
+export async function schemaOfRef(
   ports: DecodeEventPorts,
   accountId: string,
   ref: string | undefined,

@@ -3,6 +3,7 @@ import type { UsageCount } from '../aws/usage-repo';
 import { errorName } from '../core/errors';
 import type { OutgoingRecord } from '../core/event-envelope';
 import type { Derivation, SourceRecord } from './derive-record';
+import { runWithConcurrency } from './run-with-concurrency';
 
 export interface DeriveBatchPorts {
   deriver: { derive(record: SourceRecord): Promise<Derivation> };
@@ -22,7 +23,14 @@ export interface BatchOutcome {
 }
 
 /**
- * Derives a batch of source records in order. The first record that fails, or whose outputs cannot be
+ * Records of a batch derived at the same time: their key-link reads overlap (and are read together, see
+ * KeyLinkResolver.byId), the CPU work stays one record after another.
+ */
+export const DERIVE_CONCURRENCY = 256;
+
+/**
+ * Derives a batch of source records, concurrently; the outputs keep record order, so each key link's
+ * events reach the derived stream in order. The first record that fails, or whose outputs cannot be
  * written, ends the processed part: it and everything after it are retried (a record written twice is
  * delivered twice, one skipped would be lost). Usage is counted only for processed records, best effort.
  */
@@ -53,14 +61,24 @@ async function deriveUntilFailure(
   records: readonly SourceRecord[],
   ports: DeriveBatchPorts,
 ): Promise<Derivation[]> {
-  const derivations: Derivation[] = [];
-  for (const record of records) {
+  const outcomes: ({ derivation: Derivation } | { error: unknown })[] = [];
+  const indices = records.map((_, index) => index);
+  await runWithConcurrency(indices, DERIVE_CONCURRENCY, async (index) => {
     try {
-      derivations.push(await ports.deriver.derive(record));
+      outcomes[index] = { derivation: await ports.deriver.derive(records[index]!) };
     } catch (error) {
-      ports.logger.error('source record failed', { errorName: errorName(error), sequenceNumber: record.id });
-      break;
+      outcomes[index] = { error };
     }
+  });
+  const derivations: Derivation[] = [];
+  for (const [index, outcome] of outcomes.entries()) {
+    if ('derivation' in outcome) {
+      derivations.push(outcome.derivation);
+      continue;
+    }
+    const sequenceNumber = records[index]!.id;
+    ports.logger.error('source record failed', { errorName: errorName(outcome.error), sequenceNumber });
+    break;
   }
   return derivations;
 }

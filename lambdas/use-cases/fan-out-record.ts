@@ -1,31 +1,42 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ConnectionRecord } from '../aws/connections-repo';
+import { type Message, type OutgoingEvent, planDelivery } from '../core/delivery-lanes';
 import { errorName } from '../core/errors';
 import { decodeEnvelope } from '../core/event-envelope';
 import { LogRateLimit } from '../core/log-rate-limit';
+import { ConnectionDelivery, type DeliveryCounts, type DeliveryPorts } from './connection-delivery';
 import { runWithConcurrency } from './run-with-concurrency';
 import { admitSubscribers, type SubscriberAdmissionPorts } from './subscriber-admission';
 
-/** Connections posted to at the same time. */
-export const DEFAULT_EGRESS_CONCURRENCY = 16;
+/** Posts in flight at once (the SDK's default socket pool per host holds 50). */
+export const DEFAULT_EGRESS_CONCURRENCY = 48;
+/** Streams of one batch whose subscribers are looked up at once. */
+const STREAM_LOOKUP_CONCURRENCY = 8;
 
 export interface FanOutPorts {
-  connections: {
-    /** The live subscribers of a stream. */
-    listByStream(accountId: string, streamName: string): Promise<ConnectionRecord[]>;
-    delete(connectionId: string): Promise<void>;
+  connections: { delete(connectionId: string): Promise<void> };
+  /** A stream's subscribers, cached across batches (use-cases/subscriber-directory.ts). */
+  subscribers: {
+    list(accountId: string, streamName: string): Promise<ConnectionRecord[]>;
+    forget(accountId: string, streamName: string): void;
   };
   /** Stream records: who the stream still accepts (use-cases/subscriber-admission.ts), read once per batch. */
   streams: SubscriberAdmissionPorts['streams'];
-  /** Sends one text frame (`gone` when the connection no longer exists); closes a connection. */
-  poster: {
-    post(connectionId: string, frame: string): Promise<'ok' | 'gone'>;
-    disconnect(connectionId: string): Promise<void>;
-  };
+  /** Sends one text frame; closes a connection. */
+  poster: DeliveryPorts['poster'] & { disconnect(connectionId: string): Promise<void> };
   logger: Pick<Logger, 'warn' | 'error'>;
   /** Caps the failed-post warnings across batches (default: a fresh limit per call). */
   warnings?: LogRateLimit;
+  /** Posts in flight at once (default DEFAULT_EGRESS_CONCURRENCY). */
   concurrency?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A record of an event stream as egress reads it: its data and its partition key (the key link). */
+export interface EgressRecord {
+  data: Uint8Array;
+  partitionKey: string;
 }
 
 /** Failed-post warnings: at most 10 per 10 s per process, the rest counted. */
@@ -34,82 +45,106 @@ export function failedPostWarnings(now?: () => number): LogRateLimit {
 }
 
 /** What one batch did. */
-export interface FanOutReport {
+export interface FanOutReport extends DeliveryCounts {
   events: number;
   undecodable: number;
-  deliveries: number;
-  gone: number;
-  /** Frames not delivered: failed posts, and the frames of a stream whose subscribers could not be listed. */
-  failedPosts: number;
   /** Subscribers whose stream or credential is gone: closed and deleted, sent nothing. */
   revoked: number;
 }
 
-/** The frames of one stream, in record order. */
-interface StreamFrames {
+/** The events of one stream, in record order. */
+interface StreamEvents {
   accountId: string;
   stream: string;
-  frames: string[];
+  events: OutgoingEvent[];
 }
 
 /**
- * "Fan out records": every event, as one JSON text frame, to each WebSocket subscriber of its stream.
- * There is no replay, so a failed post is counted, never retried; a vanished connection is deleted and
- * gets nothing more; a subscriber its stream no longer accepts (stream or credential deleted) is closed
- * and deleted before anything is sent to it. Each connection gets its frames in record order;
- * connections are served concurrently. A failed post is logged by error name, once per connection and
- * batch, and no more than `warnings` allows (a stalled subscriber must not flood the log).
+ * "Fan out records": every event to each WebSocket subscriber of its stream, one event per frame or, for
+ * a subscriber that asked for batches, JSON arrays of events (core/delivery-lanes.ts). No replay: a failed
+ * post is counted, never retried except when API Gateway throttles it (then with backoff within the
+ * batch); a vanished connection is deleted and gets nothing more; a subscriber its stream no longer
+ * accepts (stream or credential deleted) is closed and deleted before anything is sent to it. Events of
+ * one key link reach a subscriber in record order; everything else is posted concurrently. Nothing starts
+ * after `deadlineMs`: what is left is counted, so that the batch ends within the function's timeout and is
+ * never retried whole (a retry would deliver every event of it a second time).
  */
 export async function fanOutRecords(
-  records: readonly Uint8Array[],
+  records: readonly EgressRecord[],
   ports: FanOutPorts,
+  options: { deadlineMs?: number } = {},
 ): Promise<FanOutReport> {
   const report: FanOutReport = {
     events: 0,
     undecodable: 0,
     deliveries: 0,
+    messages: 0,
     gone: 0,
+    connecting: 0,
     failedPosts: 0,
+    throttled: 0,
+    outOfTime: 0,
     revoked: 0,
   };
   const streams = groupByStream(records, report);
-  const deliveries: { connectionId: string; frames: string[] }[] = [];
-  const revoked: string[] = [];
-  for (const { accountId, stream, frames } of streams) {
-    try {
-      const subscribers = await ports.connections.listByStream(accountId, stream);
-      const { admitted, refused } = await admitSubscribers(ports, accountId, stream, subscribers);
-      for (const { connectionId } of admitted) deliveries.push({ connectionId, frames });
-      revoked.push(...refused.map((c) => c.connectionId));
-    } catch (error) {
-      report.failedPosts += frames.length;
-      ports.logger.error('subscribers could not be listed', { errorName: errorName(error) });
+  const deliveryPorts: DeliveryPorts = {
+    ...ports,
+    warnings: ports.warnings ?? failedPostWarnings(ports.now),
+    now: ports.now ?? Date.now,
+    sleep: ports.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    deadlineMs: options.deadlineMs ?? Number.POSITIVE_INFINITY,
+    counts: report,
+  };
+  const lanes: { delivery: ConnectionDelivery; lane: Message[] }[][] = [];
+  const revoked: ConnectionRecord[] = [];
+  await runWithConcurrency(streams, STREAM_LOOKUP_CONCURRENCY, async (group) => {
+    const admission = await subscribersOf(group, ports, report);
+    revoked.push(...admission.refused);
+    const plans = new Map<boolean, Message[][]>();
+    for (const connection of admission.admitted) {
+      const batched = connection.batch === true;
+      if (!plans.has(batched)) plans.set(batched, planDelivery(group.events, batched));
+      const delivery = new ConnectionDelivery(connection, deliveryPorts);
+      lanes.push(plans.get(batched)!.map((lane) => ({ delivery, lane })));
     }
-  }
+  });
   const concurrency = ports.concurrency ?? DEFAULT_EGRESS_CONCURRENCY;
-  const warnings = ports.warnings ?? failedPostWarnings();
-  await runWithConcurrency(revoked, concurrency, (connectionId) => revoke(connectionId, ports, report));
-  await runWithConcurrency(deliveries, concurrency, (delivery) =>
-    deliver(delivery.connectionId, delivery.frames, { ...ports, warnings }, report),
+  await runWithConcurrency(revoked, concurrency, (connection) => revoke(connection, ports, report));
+  // Every connection's first lane before any second one: all subscribers get their events early.
+  await runWithConcurrency(roundRobin(lanes), concurrency, ({ delivery, lane }) =>
+    delivery.deliverLane(lane),
   );
   return report;
 }
 
-/** Closes and deletes a subscriber its stream no longer accepts; it is sent nothing. */
-async function revoke(connectionId: string, ports: FanOutPorts, report: FanOutReport): Promise<void> {
+/** A stream's subscribers split by whether the stream still accepts them; none when they cannot be listed. */
+async function subscribersOf(group: StreamEvents, ports: FanOutPorts, report: FanOutReport) {
   try {
-    await ports.poster.disconnect(connectionId);
-    await ports.connections.delete(connectionId);
+    const subscribers = await ports.subscribers.list(group.accountId, group.stream);
+    return await admitSubscribers(ports, group.accountId, group.stream, subscribers);
+  } catch (error) {
+    report.failedPosts += group.events.length;
+    ports.logger.error('subscribers could not be listed', { errorName: errorName(error) });
+    return { admitted: [], refused: [] };
+  }
+}
+
+/** Closes and deletes a subscriber its stream no longer accepts; it is sent nothing. */
+async function revoke(connection: ConnectionRecord, ports: FanOutPorts, report: FanOutReport): Promise<void> {
+  try {
+    ports.subscribers.forget(connection.accountId, connection.streamName);
+    await ports.poster.disconnect(connection.connectionId);
+    await ports.connections.delete(connection.connectionId);
     report.revoked++;
   } catch (error) {
     ports.logger.error('revoked connection could not be closed', { errorName: errorName(error) });
   }
 }
 
-/** The records' events as frames per stream; records that are not envelopes are counted and skipped. */
-function groupByStream(records: readonly Uint8Array[], report: FanOutReport): StreamFrames[] {
-  const streams = new Map<string, StreamFrames>();
-  for (const data of records) {
+/** The records' events per stream; records that are not envelopes are counted and skipped. */
+function groupByStream(records: readonly EgressRecord[], report: FanOutReport): StreamEvents[] {
+  const streams = new Map<string, StreamEvents>();
+  for (const { data, partitionKey } of records) {
     let envelope: ReturnType<typeof decodeEnvelope>;
     try {
       envelope = decodeEnvelope(data);
@@ -120,42 +155,20 @@ function groupByStream(records: readonly Uint8Array[], report: FanOutReport): St
     const key = `${envelope.accountId}\u0000${envelope.stream}`;
     let group = streams.get(key);
     if (!group) {
-      group = { accountId: envelope.accountId, stream: envelope.stream, frames: [] };
+      group = { accountId: envelope.accountId, stream: envelope.stream, events: [] };
       streams.set(key, group);
     }
-    group.frames.push(JSON.stringify(envelope.event));
+    const text = JSON.stringify(envelope.event);
+    group.events.push({ text, bytes: Buffer.byteLength(text, 'utf8'), orderKey: partitionKey });
     report.events++;
   }
   return [...streams.values()];
 }
 
-/** Posts the frames to one connection in order; stops at the first sign that it has gone. */
-async function deliver(
-  connectionId: string,
-  frames: string[],
-  ports: FanOutPorts & { warnings: LogRateLimit },
-  report: FanOutReport,
-) {
-  let warned = false;
-  for (const frame of frames) {
-    try {
-      if ((await ports.poster.post(connectionId, frame)) === 'gone') {
-        report.gone++;
-        await ports.connections.delete(connectionId);
-        return;
-      }
-      report.deliveries++;
-    } catch (error) {
-      report.failedPosts++;
-      if (warned) continue;
-      warned = true;
-      const slot = ports.warnings.take();
-      if (!slot.allowed) continue;
-      const attributes = { connectionId, errorName: errorName(error) };
-      ports.logger.warn(
-        'post to connection failed',
-        slot.suppressed > 0 ? { ...attributes, suppressed: slot.suppressed } : attributes,
-      );
-    }
-  }
+/** The items of every list interleaved: the first of each, then the second of each, … */
+function roundRobin<T>(lists: readonly T[][]): T[] {
+  const out: T[] = [];
+  const longest = Math.max(0, ...lists.map((list) => list.length));
+  for (let i = 0; i < longest; i++) for (const list of lists) if (i < list.length) out.push(list[i]!);
+  return out;
 }

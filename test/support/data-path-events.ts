@@ -23,6 +23,24 @@ export function ingestRequest(
   });
 }
 
+/** An HTTP API (payload v2) `POST /events` request (a batch body); headers given as undefined are left out. */
+export function ingestBatchRequest(
+  body: string,
+  headers: Record<string, string | undefined> = {},
+  isBase64Encoded = false,
+): APIGatewayProxyEventV2 {
+  const given = Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  const defaults: Record<string, string> =
+    'content-type' in headers ? {} : { 'content-type': 'application/json' };
+  return httpApiEvent({
+    method: 'POST',
+    path: '/events',
+    headers: { ...defaults, ...Object.fromEntries(given) },
+    body,
+    isBase64Encoded,
+  });
+}
+
 /** A record of a Kinesis stream as a test hands it to a consumer. */
 export interface StreamRecordData {
   sequenceNumber: string;

@@ -226,7 +226,13 @@ describe('egress fan-out', () => {
 
   it('removes a connection that has gone and keeps delivering to the others', async () => {
     const accountId = randomUUID();
-    const connect = createWsConnectHandler({ connections: repo() });
+    // Connected a minute ago: long past the moments in which API Gateway still runs a $connect.
+    const aMinuteAgo = new ConnectionsRepo({
+      doc: env.dynamo,
+      table: env.tables.connections,
+      now: () => Date.now() - 60_000,
+    });
+    const connect = createWsConnectHandler({ connections: aMinuteAgo });
     const stays = await subscriber('sub-stays');
     const leaves = await subscriber('sub-leaves');
     await connect(connectEvent('sub-stays', accountId, 'demo'));
@@ -240,6 +246,46 @@ describe('egress fan-out', () => {
     expect(report).toMatchObject({ deliveries: 2, gone: 1 });
     await waitForFrames(stays.frames, 2);
     expect((await repo().listByStream(accountId, 'demo')).map((c) => c.connectionId)).toEqual(['sub-stays']);
+  });
+
+  it('sends a subscriber that connected with ?batch=true JSON arrays of events over its socket', async () => {
+    const accountId = randomUUID();
+    const connect = createWsConnectHandler({ connections: repo() });
+    const batched = await subscriber('sub-batched');
+    await connect({
+      ...connectEvent('sub-batched', accountId, 'demo'),
+      queryStringParameters: { batch: 'true' },
+    });
+
+    const report = await egress()(
+      recordsEvent([
+        envelope(accountId, 'demo', 1),
+        envelope(accountId, 'demo', 2),
+        envelope(accountId, 'demo', 3),
+      ]),
+    );
+
+    expect(report).toMatchObject({ deliveries: 3, messages: 1 });
+    await waitForFrames(batched.frames, 1);
+    expect(JSON.parse(batched.frames[0]!)).toEqual(
+      [1, 2, 3].map((n) => ({ n, strmMeta: { consentLevels: [] } })),
+    );
+  });
+
+  it('keeps the record of a subscriber whose socket is not open yet ($connect still running), and serves it once it is', async () => {
+    const accountId = randomUUID();
+    const connect = createWsConnectHandler({ connections: repo() });
+    // The record is stored by $connect before API Gateway opens the socket: posts answer 410 meanwhile.
+    await connect(connectEvent('sub-connecting', accountId, 'demo'));
+    const first = await egress()(recordsEvent([envelope(accountId, 'demo', 1)]));
+    const connecting = await subscriber('sub-connecting');
+
+    const second = await egress()(recordsEvent([envelope(accountId, 'demo', 2)]));
+
+    expect(first).toMatchObject({ deliveries: 0, connecting: 1, gone: 0 });
+    expect(second).toMatchObject({ deliveries: 1 });
+    await waitForFrames(connecting.frames, 1);
+    expect(JSON.parse(connecting.frames[0]!)).toEqual({ n: 2, strmMeta: { consentLevels: [] } });
   });
 
   it('skips and counts records that are not event envelopes', async () => {

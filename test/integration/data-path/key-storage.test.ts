@@ -125,6 +125,22 @@ describe('DynamoKeyLinkStore', () => {
     expect(Item?.expiresAt).toBe(Math.ceil(deletedAt / 1000) + 24 * 60 * 60);
   });
 
+  it('reads many links by id in one batch read, leaving out the ids it does not have', async () => {
+    const links = Array.from({ length: 3 }, () => candidate({ scope: testScope(randomUUID(), 'demo') }));
+    for (const link of links) await store().createIfAbsent(link, T0);
+    await store().deleteById(links[1]!.keyLinkId);
+    const found = await store().getManyById([...links.map((link) => link.keyLinkId), randomUUID()]);
+    expect([...found.keys()].sort()).toEqual([links[0]!.keyLinkId, links[2]!.keyLinkId].sort());
+    expect(found.get(links[0]!.keyLinkId)).toEqual(links[0]);
+  });
+
+  it('reads 100 links in one batch read', async () => {
+    const links = Array.from({ length: 100 }, () => candidate({ scope: testScope(randomUUID(), 'demo') }));
+    for (const link of links) await store().createIfAbsent(link, T0);
+    const found = await store().getManyById(links.map((link) => link.keyLinkId));
+    expect(found.size).toBe(100);
+  });
+
   it('lists and shreds the links of a data subject', async () => {
     const accountId = randomUUID();
     const a = candidate({ scope: testScope(accountId, 'demo'), keyHash: 'a', dataSubjectHash: 'subject-x' });

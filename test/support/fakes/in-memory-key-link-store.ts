@@ -53,6 +53,21 @@ export class InMemoryKeyLinkStore implements KeyLinkStore, KeyLinkDeletionLog {
     return this.links.get(keyLinkId);
   }
 
+  /** Reads of many links at once, and how many ids each carried. */
+  readonly manyReads: number[] = [];
+
+  async getManyById(keyLinkIds: readonly string[]): Promise<ReadonlyMap<string, KeyLinkRecord>> {
+    await yieldToEventLoop();
+    this.manyReads.push(keyLinkIds.length);
+    this.observedArguments.push(...keyLinkIds);
+    const found = new Map<string, KeyLinkRecord>();
+    for (const id of keyLinkIds) {
+      const record = this.links.get(id);
+      if (record) found.set(id, record);
+    }
+    return found;
+  }
+
   async deleteById(keyLinkId: string): Promise<boolean> {
     await yieldToEventLoop();
     const record = this.links.get(keyLinkId);

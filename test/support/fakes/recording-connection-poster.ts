@@ -5,8 +5,9 @@ type ConnectionPosterSurface = Pick<ConnectionPoster, 'post' | 'disconnect'>;
 /**
  * In-memory stand-in for the `@connections` endpoint: records the frames each connection received, in
  * order. A connection in `gone` answers `gone` (API Gateway's 410) and receives nothing; one in `failing`
- * makes the post throw, as a throttled or unavailable endpoint would. A disconnected connection is gone. Posts yield to the event loop, so
- * concurrent deliveries really interleave.
+ * makes the post throw, as an unavailable endpoint would; one in `throttle` answers `throttled`
+ * (LimitExceeded) as often as it says. A disconnected connection is gone. Posts yield to the event loop
+ * (or take `latencyMs`), so concurrent deliveries really interleave.
  */
 export class RecordingConnectionPoster implements ConnectionPosterSurface {
   readonly frames = new Map<string, string[]>();
@@ -14,6 +15,10 @@ export class RecordingConnectionPoster implements ConnectionPosterSurface {
   readonly posts: { connectionId: string; frame: string }[] = [];
   readonly gone = new Set<string>();
   readonly failing = new Set<string>();
+  /** Per connection, how many more posts API Gateway throttles (LimitExceeded) before taking them. */
+  readonly throttle = new Map<string, number>();
+  /** How long each post takes (ms; default: one turn of the event loop), so that concurrent posts finish out of order. */
+  latencyMs: (connectionId: string, frame: string) => number = () => 0;
   /** The most posts that were in flight at the same time. */
   maxInFlight = 0;
   private inFlight = 0;
@@ -21,11 +26,17 @@ export class RecordingConnectionPoster implements ConnectionPosterSurface {
   async post(connectionId: string, frame: string): Promise<PostOutcome> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    await new Promise((resolve) => setImmediate(resolve));
+    const latency = this.latencyMs(connectionId, frame);
+    await new Promise((resolve) => (latency > 0 ? setTimeout(resolve, latency) : setImmediate(resolve)));
     this.inFlight--;
     this.posts.push({ connectionId, frame });
     if (this.gone.has(connectionId)) return 'gone';
     if (this.failing.has(connectionId)) throw new Error('post failed');
+    const throttled = this.throttle.get(connectionId) ?? 0;
+    if (throttled > 0) {
+      this.throttle.set(connectionId, throttled - 1);
+      return 'throttled';
+    }
     const received = this.frames.get(connectionId) ?? [];
     received.push(frame);
     this.frames.set(connectionId, received);
@@ -44,5 +55,10 @@ export class RecordingConnectionPoster implements ConnectionPosterSurface {
   /** The frames a connection received, parsed as JSON. */
   eventsOf(connectionId: string): unknown[] {
     return (this.frames.get(connectionId) ?? []).map((frame) => JSON.parse(frame));
+  }
+
+  /** The events a connection received, whatever its frame mode: the elements of array frames in turn. */
+  deliveredEventsOf(connectionId: string): unknown[] {
+    return this.eventsOf(connectionId).flatMap((frame) => (Array.isArray(frame) ? frame : [frame]));
   }
 }

@@ -33,6 +33,25 @@ export class RecordingEventPublisher {
     return { failed };
   }
 
+  /** Per record: undefined once kept, else why not (413 over the record limit, 429 throttled, a failure). */
+  async publishAll(records: readonly OutgoingRecord[]): Promise<(Error | undefined)[]> {
+    this.publishAllCalls++;
+    return records.map((record) => {
+      try {
+        putEntryOf(record);
+      } catch (error) {
+        return error as Error;
+      }
+      if (this.throttled) return new StreamThrottledError();
+      if (this.failing(record)) return new Error('Kinesis did not accept the record');
+      this.keep(record);
+      return undefined;
+    });
+  }
+
+  /** How many times publishAll was called (one PutRecords request per batch at most, for ≤ 500 records). */
+  publishAllCalls = 0;
+
   /** The envelopes written so far, in order. */
   envelopes() {
     return this.records.map((record) => record.envelope);

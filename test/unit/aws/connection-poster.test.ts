@@ -2,6 +2,7 @@ import {
   ApiGatewayManagementApiClient,
   ForbiddenException,
   GoneException,
+  LimitExceededException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -39,5 +40,19 @@ describe('ConnectionPoster', () => {
   it('rethrows other errors', async () => {
     apiMock.on(PostToConnectionCommand).rejects(new ForbiddenException({ message: 'no', $metadata: {} }));
     await expect(poster().post('abc', 'x')).rejects.toThrow('no');
+  });
+
+  it("answers 'throttled' for a LimitExceededException (rate, or the subscriber's buffer is full)", async () => {
+    apiMock
+      .on(PostToConnectionCommand)
+      .rejects(new LimitExceededException({ message: 'slow down', $metadata: {} }));
+    expect(await poster().post('abc', 'x')).toBe('throttled');
+  });
+
+  it("answers 'throttled' for a 429 of the account throttle", async () => {
+    apiMock
+      .on(PostToConnectionCommand)
+      .rejects(Object.assign(new Error('too many'), { name: 'Unknown', $metadata: { httpStatusCode: 429 } }));
+    expect(await poster().post('abc', 'x')).toBe('throttled');
   });
 });

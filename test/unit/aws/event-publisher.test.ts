@@ -225,3 +225,58 @@ describe('publishBatch', () => {
     expect(kinesisMock.calls()).toHaveLength(0);
   });
 });
+
+describe('publishAll: a result per record (POST /events)', () => {
+  it('retries only the refused entries and reports every record written', async () => {
+    // Prepare
+    kinesisMock
+      .on(PutRecordsCommand)
+      .resolvesOnce({
+        FailedRecordCount: 1,
+        Records: [{ SequenceNumber: '1' }, { ErrorCode: 'InternalFailure' }, { SequenceNumber: '3' }],
+      })
+      .resolves({ FailedRecordCount: 0, Records: [{ SequenceNumber: '4' }] });
+    // Act
+    const outcomes = await publisher().publishAll([record(0), record(1), record(2)]);
+    // Assess
+    expect(outcomes).toEqual([undefined, undefined, undefined]);
+    expect(sentNumbers()).toEqual([[0, 1, 2], [1]]);
+  });
+
+  it('reports a record the stream kept throttling as a 429, and the others as written', async () => {
+    // Prepare
+    kinesisMock.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => ({
+      FailedRecordCount: 1,
+      Records: input.Records!.map((entry) =>
+        decodeEnvelope(entry.Data!).event.n === 1
+          ? { ErrorCode: 'ProvisionedThroughputExceededException' }
+          : { SequenceNumber: '1' },
+      ),
+    }));
+    // Act
+    const outcomes = await publisher(2).publishAll([record(0), record(1)]);
+    // Assess
+    expect(outcomes[0]).toBeUndefined();
+    expect(httpStatusOf(outcomes[1])).toBe(429);
+  });
+
+  it('reports a record over the one-record limit as a 413 without sending it', async () => {
+    // Prepare
+    kinesisMock.on(PutRecordsCommand).resolves({ FailedRecordCount: 0, Records: [{ SequenceNumber: '1' }] });
+    // Act
+    const outcomes = await publisher().publishAll([record(0, 1024 * 1024), record(1)]);
+    // Assess
+    expect(httpStatusOf(outcomes[0])).toBe(413);
+    expect(outcomes[1]).toBeUndefined();
+    expect(sentNumbers()).toEqual([[1]]);
+  });
+
+  it('reports another failure as an internal error (500)', async () => {
+    // Prepare
+    kinesisMock.on(PutRecordsCommand).rejects(new Error('connection reset'));
+    // Act
+    const outcomes = await publisher(1).publishAll([record(0)]);
+    // Assess
+    expect(httpStatusOf(outcomes[0])).toBe(500);
+  });
+});

@@ -507,6 +507,86 @@ describe('strm sim run-random', () => {
     }
   });
 
+  it('sends --batch n events per POST /events, --count events in all', async () => {
+    // Prepare
+    saveCredentials(streamRecord());
+    cli.api.on('POST /events', (request) => {
+      const sent = JSON.parse(request.body) as unknown[];
+      return {
+        status: 200,
+        body: {
+          accepted: sent.length,
+          rejected: 0,
+          results: sent.map((_, index) => ({ index, status: 204 })),
+        },
+      };
+    });
+    // Act
+    const result = await sim('winston', '--count', '25', '--batch', '10', '--interval', '0');
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/Sending 10 events every 0 ms\./);
+    expect(result.stderr).toMatch(/Sent 25 events\n$/);
+    const batches = cli.api
+      .requestsTo('POST /events')
+      .map((request) => JSON.parse(request.body) as unknown[]);
+    expect(batches.map((batch) => batch.length)).toEqual([10, 10, 5]);
+    expect(events()).toHaveLength(0);
+  });
+
+  it('sends the events of a batch the stack answered 429 for again, and only those', async () => {
+    // Prepare
+    saveCredentials(streamRecord());
+    let calls = 0;
+    cli.api.on('POST /events', (request) => {
+      const sent = JSON.parse(request.body) as unknown[];
+      calls++;
+      const status = (index: number) => (calls === 1 && index === 1 ? 429 : 204);
+      const results = sent.map((_, index) => ({ index, status: status(index) }));
+      const accepted = results.filter((r) => r.status === 204).length;
+      return { status: 200, body: { accepted, rejected: sent.length - accepted, results } };
+    });
+    // Act
+    const result = await sim('winston', '--count', '3', '--batch', '3', '--interval', '0');
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/Sent 3 events\n$/);
+    const batches = cli.api
+      .requestsTo('POST /events')
+      .map((request) => JSON.parse(request.body) as unknown[]);
+    expect(batches.map((batch) => batch.length)).toEqual([3, 1]);
+  });
+
+  it('ends with the first event of a batch the stack refused, after counting the accepted ones', async () => {
+    // Prepare
+    saveCredentials(streamRecord());
+    cli.api.on('POST /events', (request) => {
+      const sent = JSON.parse(request.body) as unknown[];
+      const results = sent.map((_, index) =>
+        index === 2
+          ? { index, status: 400, reason: "invalid value for field 'url'" }
+          : { index, status: 204 },
+      );
+      return { status: 200, body: { accepted: sent.length - 1, rejected: 1, results } };
+    });
+    // Act
+    const result = await sim('winston', '--count', '4', '--batch', '4', '--interval', '0');
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Sent 3 events');
+    expect(result.stderr).toContain("Error: The event gateway answered 400: invalid value for field 'url'");
+  });
+
+  it('refuses a --batch over 500 events', async () => {
+    // Prepare
+    saveCredentials(streamRecord());
+    // Act
+    const result = await sim('winston', '--batch', '501');
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('at most 500 events per request');
+  });
+
   it('is also strm simulate random-events, the later name', async () => {
     saveCredentials(streamRecord());
     const result = await runStrm(

@@ -63,6 +63,36 @@ describe('strm egress', () => {
     expect(authorizations).toEqual([`Bearer ${fakeJwt({ stream: 'winston-0', derived: true, n: 1 })}`]);
   });
 
+  it('asks for batched frames (?batch=true) and prints each event of an array frame as a line of its own', async () => {
+    // Prepare
+    cli.api.acceptWebSockets(
+      () => ({ accept: true }),
+      (socket) => {
+        socket.send(JSON.stringify([event(1), event(2)]));
+        socket.send(JSON.stringify(event(3)));
+      },
+    );
+    // Act
+    const result = await runStrm(['egress', 'winston-0', '--count', '3'], { env: cli.env });
+    // Assess
+    expect(result.code).toBe(0);
+    expect(cli.api.upgradeUrls).toEqual(['/ws?batch=true']);
+    expect(result.stdout).toBe([1, 2, 3].map((n) => `${JSON.stringify(event(n))}\n`).join(''));
+  });
+
+  it('counts events, not frames, for --count', async () => {
+    // Prepare
+    cli.api.acceptWebSockets(
+      () => ({ accept: true }),
+      (socket) => socket.send(JSON.stringify([event(1), event(2), event(3)])),
+    );
+    // Act
+    const result = await runStrm(['egress', 'winston-0', '--count', '2'], { env: cli.env });
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${JSON.stringify(event(1))}\n${JSON.stringify(event(2))}\n`);
+  });
+
   it('reconnects after the server closes the connection', async () => {
     let connections = 0;
     cli.api.acceptWebSockets(

@@ -41,6 +41,9 @@ export class ScriptedApi {
     return this;
   }
 
+  /** The path and query of every WebSocket upgrade, in order. */
+  readonly upgradeUrls: string[] = [];
+
   /** Accepts WebSocket upgrades at /ws when `accept(authorization)` says so; else answers `status`. */
   acceptWebSockets(
     decide: (authorization: string | undefined) => { accept: true } | { accept: false; status: number },
@@ -49,6 +52,7 @@ export class ScriptedApi {
     const wss = new WebSocketServer({ noServer: true });
     this.wss = wss;
     this.server.on('upgrade', (req, socket, head) => {
+      this.upgradeUrls.push(req.url ?? '/');
       const decision = decide(req.headers.authorization);
       if (!decision.accept) {
         socket.end(`HTTP/1.1 ${decision.status} Denied\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);

@@ -424,3 +424,34 @@ describe('decrypter: shredding, failures and usage', () => {
     expect(strmMeta.readStrmMeta).not.toHaveBeenCalled();
   });
 });
+
+describe('decrypter: batches of many key links', () => {
+  it('reads the key links of a batch together, 100 per store read', async () => {
+    // Prepare
+    const fakes = decrypterWithFakes([DEMO_1]);
+    const records = await fakes.sourceRecords(
+      ...Array.from({ length: 200 }, (_, n) => exampleEvent({ consistentValue: `session-${n}` })),
+    );
+    // Act
+    const response = await fakes.decrypter(batch(records));
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(fakes.store.manyReads).toEqual([100, 100]);
+  });
+
+  it('writes the derived events in record order', async () => {
+    // Prepare
+    const fakes = decrypterWithFakes([DEMO_1]);
+    const records = await fakes.sourceRecords(
+      ...Array.from({ length: 60 }, (_, n) =>
+        exampleEvent({ consistentValue: `session-${n % 7}`, notSensitiveValue: `n-${n}` }),
+      ),
+    );
+    // Act
+    await fakes.decrypter(batch(records));
+    // Assess
+    expect(eventsOf(fakes, 'demo-1').map((event) => event.notSensitiveValue)).toEqual(
+      Array.from({ length: 60 }, (_, n) => `n-${n}`),
+    );
+  });
+});

@@ -9,9 +9,9 @@ import { streamRecord } from '../../support/stream-records';
 
 const ACCOUNT = 'account-1';
 
-/** The egress function wired to in-memory fakes. */
+/** The egress function wired to in-memory fakes; its subscribers connected five minutes ago (`$connect` long done). */
 function egressWithFakes(concurrency?: number) {
-  const connections = new InMemoryConnectionsRepo();
+  const connections = new InMemoryConnectionsRepo({ now: () => Date.now() - 5 * 60_000 });
   const streams = new InMemoryStreamsRepo();
   const poster = new RecordingConnectionPoster();
   const log = recordingLogger('egress');
@@ -76,8 +76,12 @@ describe('egress fan-out', () => {
       events: 2,
       undecodable: 0,
       deliveries: 4,
+      messages: 4,
       gone: 0,
+      connecting: 0,
       failedPosts: 0,
+      throttled: 0,
+      outOfTime: 0,
       revoked: 0,
     });
   });
