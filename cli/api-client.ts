@@ -26,6 +26,40 @@ export interface ExportedKeyLink {
   keyset: string;
 }
 
+/** A batch exporter (or key stream) as the API answers it. */
+export interface BatchExporter {
+  exporterId: string;
+  name: string;
+  accountId?: string;
+  stream: string;
+  kind: 'events' | 'keys';
+  /** Seconds. */
+  interval: number;
+  pathPrefix: string;
+  includeExistingEvents: boolean;
+  bucket: string;
+  createdAt?: string;
+}
+
+export interface CreateBatchExporterRequest {
+  stream: string;
+  name?: string;
+  kind?: 'events' | 'keys';
+  interval?: number;
+  pathPrefix?: string;
+  includeExistingEvents?: boolean;
+  bucket?: string;
+}
+
+/** One exported file. */
+export interface ExportFile {
+  name: string;
+  bucket: string;
+  key: string;
+  size: number;
+  lastModified: string;
+}
+
 export interface StreamCredentials {
   clientId: string;
   clientSecret: string;
@@ -202,7 +236,10 @@ export class ApiClient {
     return result.streams ?? [];
   }
 
-  getStream(token: string, name: string): Promise<{ stream: StreamRecord; derived: StreamRecord[] }> {
+  getStream(
+    token: string,
+    name: string,
+  ): Promise<{ stream: StreamRecord; derived: StreamRecord[]; batchExporters?: BatchExporter[] }> {
     return this.json('GET', `/v1/streams/${encodeURIComponent(name)}`, { token });
   }
 
@@ -210,7 +247,11 @@ export class ApiClient {
     return this.json('POST', '/v1/streams', { token, body: request });
   }
 
-  deleteStream(token: string, name: string, recursive: boolean): Promise<{ deleted: string[] }> {
+  deleteStream(
+    token: string,
+    name: string,
+    recursive: boolean,
+  ): Promise<{ deleted: string[]; deletedBatchExporters?: string[] }> {
     const query = recursive ? '?recursive=true' : '';
     return this.json('DELETE', `/v1/streams/${encodeURIComponent(name)}${query}`, { token });
   }
@@ -288,6 +329,69 @@ export class ApiClient {
   /** Crypto-shreds every key link of one data subject. */
   deleteDataSubject(token: string, dataSubjectId: string): Promise<{ deletedKeyLinks: number }> {
     return this.json('POST', '/v1/data-subjects/forget', { token, body: { dataSubject: dataSubjectId } });
+  }
+
+  // Batch exporters and their files (docs/architecture.md, "HTTP API").
+
+  async createBatchExporter(token: string, request: CreateBatchExporterRequest): Promise<BatchExporter> {
+    const result = await this.json<{ batchExporter: BatchExporter }>('POST', '/v1/batch-exporters', {
+      token,
+      body: request,
+    });
+    return result.batchExporter;
+  }
+
+  async listBatchExporters(token: string): Promise<BatchExporter[]> {
+    const result = await this.json<{ batchExporters?: BatchExporter[] }>('GET', '/v1/batch-exporters', {
+      token,
+    });
+    return result.batchExporters ?? [];
+  }
+
+  async getBatchExporter(token: string, name: string): Promise<BatchExporter> {
+    const path = `/v1/batch-exporters/${encodeURIComponent(name)}`;
+    return (await this.json<{ batchExporter: BatchExporter }>('GET', path, { token })).batchExporter;
+  }
+
+  async deleteBatchExporter(token: string, name: string): Promise<void> {
+    await this.json('DELETE', `/v1/batch-exporters/${encodeURIComponent(name)}`, { token });
+  }
+
+  /** One page of an exporter's files after the file `after` (name order). */
+  listExportFiles(
+    token: string,
+    name: string,
+    after?: string,
+  ): Promise<{ files: ExportFile[]; next?: string }> {
+    const query = after === undefined ? '' : `?after=${encodeURIComponent(after)}`;
+    return this.json('GET', `/v1/batch-exporters/${encodeURIComponent(name)}/files${query}`, { token });
+  }
+
+  /** A short-lived URL that downloads one exported file. */
+  exportFileUrl(
+    token: string,
+    name: string,
+    file: string,
+  ): Promise<{ name: string; size: number; url: string }> {
+    const path = `/v1/batch-exporters/${encodeURIComponent(name)}/files/${encodeURIComponent(file)}`;
+    return this.json('GET', path, { token });
+  }
+
+  /** The content of a download URL (as text: exported files are JSON Lines). */
+  async download(url: string): Promise<string> {
+    let response: Response;
+    try {
+      response = await this.fetchFn(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (error) {
+      throw new UnreachableError(new URL(url).origin, networkReason(error));
+    }
+    if (!response.ok)
+      throw new ApiError(
+        response.status,
+        String(response.status),
+        `download failed with HTTP ${response.status}`,
+      );
+    return response.text();
   }
 
   /** OAuth2 client_credentials grant at `POST /auth/token`. */

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ApiError, UnreachableError } from './api-client';
 import { INTERRUPTED_EXIT_CODE } from './cli-error';
 import { registerAuthCommands } from './commands/auth';
+import { registerBatchExporterCommands } from './commands/batch-exporter';
 import { registerContextCommands } from './commands/context';
 import { registerCredentialsCommands } from './commands/credentials';
 import { registerCryptoShreddingCommands } from './commands/crypto-shredding';
@@ -54,6 +55,8 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerUsageCommand(program, runtime);
   registerUserCommands(program, runtime);
   registerRegistryCommands(program, runtime);
+  // After the stream commands too: adds to their `create`, `list`, `get` and `delete` verbs.
+  registerBatchExporterCommands(program, runtime);
   registerSimCommands(program, runtime);
   registerEgressCommand(program, runtime);
   registerContextCommands(program, runtime);

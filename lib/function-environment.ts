@@ -1,11 +1,13 @@
 import type { TableName } from '../lambdas/aws/tables';
 import { type EventStreamName, type FunctionName, TOPOLOGY } from './topology';
-import type { FixedEnvValue, FunctionAccess } from './topology-types';
+import type { BucketName, FixedEnvValue, FunctionAccess } from './topology-types';
 
 /** Where one environment variable of a function gets its value; each runtime resolves it its own way. */
 export type EnvSource =
   | { readonly kind: 'table'; readonly table: TableName }
   | { readonly kind: 'stream'; readonly stream: EventStreamName }
+  | { readonly kind: 'bucket'; readonly bucket: BucketName }
+  | { readonly kind: 'grantedBuckets' }
   | { readonly kind: 'kmsKey' }
   | { readonly kind: 'bootstrapSecret' }
   | { readonly kind: 'webSocketCallbackUrl' }
@@ -23,6 +25,10 @@ function accessEntries(access: FunctionAccess<EventStreamName>): EnvEntry[] {
   for (const stream of Object.keys(access.streams ?? {}) as EventStreamName[]) {
     entries.push([TOPOLOGY.eventStreams[stream].envVar, { kind: 'stream', stream }]);
   }
+  for (const bucket of Object.keys(access.buckets ?? {}) as BucketName[]) {
+    entries.push([TOPOLOGY.buckets[bucket].envVar, { kind: 'bucket', bucket }]);
+  }
+  if (access.grantedBuckets) entries.push([names.grantedBuckets, { kind: 'grantedBuckets' }]);
   if (access.kms?.length) entries.push([names.kmsKey, { kind: 'kmsKey' }]);
   return entries;
 }

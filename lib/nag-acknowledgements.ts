@@ -1,6 +1,12 @@
 import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { BY_STREAM_INDEX } from '../lambdas/aws/tables';
+import {
+  BY_STREAM_INDEX,
+  DUE_EXPORTS_INDEX,
+  EXPORTERS_BY_STREAM_INDEX,
+  NEW_EXPORTERS_INDEX,
+} from '../lambdas/aws/tables';
+import { STAGING_PREFIX } from '../lambdas/core/export-files';
 
 /** The parts of the stack that carry acknowledged cdk-nag findings. */
 export interface NagAcknowledgementTargets {
@@ -20,6 +26,18 @@ export interface NagAcknowledgementTargets {
   readonly failureQueue: IConstruct;
   readonly bootstrapSecret: IConstruct;
   readonly eventStreams: readonly IConstruct[];
+  /** Functions an EventBridge schedule invokes (asynchronously). */
+  readonly scheduled: readonly IConstruct[];
+  /** The bucket that receives the exports bucket's server access logs. */
+  readonly accessLogsBucket: IConstruct;
+  readonly exporter: IConstruct;
+  readonly exportsBucket: IConstruct;
+  readonly exportersTable: IConstruct;
+  readonly exportStateTable: IConstruct;
+  /** The EventBridge rules of the topology's schedules. */
+  readonly scheduleRules: readonly IConstruct[];
+  /** The deployer's own buckets (context exportBuckets). */
+  readonly grantedBucketNames: readonly string[];
 }
 
 /**
@@ -46,9 +64,13 @@ export function acknowledgeNagFindings(t: NagAcknowledgementTargets): void {
     ack(
       fn,
       'Serverless-LambdaDLQ',
-      'No function is invoked asynchronously: API Gateway invokes synchronously and returns errors to the caller; the Kinesis event source mappings send failed batches to the StreamFailures queue (on-failure destination).',
+      t.scheduled.includes(fn)
+        ? 'Invoked asynchronously only by its one-minute EventBridge schedule (the export tick), whose work is idempotent: a failed tick is simply done again by the next one, so a dead-letter queue would hold nothing worth replaying. Its Kinesis mappings send failed batches to the StreamFailures queue.'
+        : 'No function is invoked asynchronously: API Gateway invokes synchronously and returns errors to the caller; the Kinesis event source mappings send failed batches to the StreamFailures queue (on-failure destination).',
     );
   }
+  acknowledgeExportFindings(t);
+
   for (const fn of t.encryptedWriters) {
     ack(
       fn,
@@ -128,6 +150,62 @@ export function acknowledgeNagFindings(t: NagAcknowledgementTargets): void {
       stream,
       'AwsSolutions-KDS3',
       'Encrypted with the project customer-managed key on purpose: one key the deployer controls (rotation, key policy) protects all data at rest.',
+    );
+  }
+}
+
+/** Batch exporters: object keys and index names known only at run time, and the export tick's schedule. */
+function acknowledgeExportFindings(t: NagAcknowledgementTargets): void {
+  const bucket = logicalId(t.exportsBucket);
+  ack(
+    t.exporter,
+    `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/*]`,
+    'Exporters write files under <accountId>/<pathPrefix>/ with names made at run time (UTC time, stream, shard); s3:PutObject only, in the stack exports bucket.',
+  );
+  ack(
+    t.exporter,
+    `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/${STAGING_PREFIX}*]`,
+    'Staged parts of files still being collected are read back and deleted by the exporter; s3:GetObject and s3:DeleteObject are limited to the staging prefix.',
+  );
+  ack(
+    t.management,
+    `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/*]`,
+    "Management reads exported files only to sign short-lived download URLs for their owner; every key it signs lies under the caller's own <accountId>/ prefix (checked in code).",
+  );
+  const exportersIndexes = `AwsSolutions-IAM5[Resource::<${logicalId(t.exportersTable)}.Arn>/index/*]`;
+  ack(
+    t.exporter,
+    exportersIndexes,
+    `The exporter queries the ${EXPORTERS_BY_STREAM_INDEX} index (exporters of a stream) and the ${NEW_EXPORTERS_INDEX} index (exporters to initialize) of the exporters table.`,
+  );
+  ack(
+    t.management,
+    exportersIndexes,
+    `Management queries the ${EXPORTERS_BY_STREAM_INDEX} index of the exporters table (a stream's exporters, before deleting the stream); added by the CDK table grant.`,
+  );
+  ack(
+    t.exporter,
+    `AwsSolutions-IAM5[Resource::<${logicalId(t.exportStateTable)}.Arn>/index/*]`,
+    `The export tick queries the ${DUE_EXPORTS_INDEX} index of the export-state table (shard states whose file or backfill is due).`,
+  );
+  for (const name of t.grantedBucketNames) {
+    const objects = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${name}/*]`;
+    ack(
+      t.exporter,
+      objects,
+      `The deployer granted bucket ${name} to batch exporters (context exportBuckets); file names are made at run time, s3:PutObject only.`,
+    );
+    ack(
+      t.management,
+      objects,
+      `The deployer granted bucket ${name} to batch exporters (context exportBuckets); management reads files there only to sign download URLs for their owner.`,
+    );
+  }
+  for (const rule of t.scheduleRules) {
+    ack(
+      rule,
+      'Serverless-EventBusDLQ',
+      'The rule only starts the export tick, whose work is idempotent and repeated every minute: an undelivered invocation is made good by the next one, so a dead-letter queue would hold nothing worth replaying.',
     );
   }
 }

@@ -3,6 +3,8 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -14,6 +16,7 @@ import type { Construct } from 'constructs';
 import { ConsoleHosting } from './console-hosting';
 import { constructId } from './construct-ids';
 import { DataTables } from './data-tables';
+import { ExportBuckets } from './export-buckets';
 import { type EnvSource, resolveEnvironment } from './function-environment';
 import { grantAccess, writesEncryptedData } from './function-grants';
 import { HandlerFunction } from './handler-function';
@@ -59,6 +62,8 @@ export class PrivacyStreamsStack extends Stack {
   readonly webSocketApi: apigwv2.WebSocketApi;
   readonly webSocketStage: apigwv2.WebSocketStage;
   readonly console: ConsoleHosting;
+  readonly buckets: ExportBuckets;
+  readonly scheduleRules: readonly events.Rule[];
 
   constructor(scope: Construct, id: string, props: PrivacyStreamsStackProps) {
     super(scope, id, props);
@@ -75,6 +80,7 @@ export class PrivacyStreamsStack extends Stack {
     });
     this.tables = new DataTables(this, 'Tables', { key: this.key, removalPolicy: stateful });
     this.eventStreams = this.createEventStreams(config);
+    this.buckets = new ExportBuckets(this, 'Buckets', { key: this.key, config, removalPolicy: stateful });
     this.failureQueue = new sqs.Queue(this, 'StreamFailures', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: this.key,
@@ -101,6 +107,7 @@ export class PrivacyStreamsStack extends Stack {
 
     this.functions = this.createFunctions(config, stateful);
     this.addEventSourceMappings();
+    this.scheduleRules = this.addSchedules();
     [this.httpApi, this.httpStage] = this.createHttpApi(config, stateful);
     this.addWebSocketRoutes();
     // The web console and both APIs behind one CloudFront origin (lib/console-hosting.ts).
@@ -129,6 +136,14 @@ export class PrivacyStreamsStack extends Stack {
       failureQueue: this.failureQueue,
       bootstrapSecret: this.bootstrapSecret,
       eventStreams: Object.values(this.eventStreams),
+      scheduled: TOPOLOGY.schedules.map((schedule) => this.functions[schedule.function]),
+      accessLogsBucket: this.buckets.accessLogs,
+      exporter: this.functions.exporter,
+      exportsBucket: this.buckets.byName.exports,
+      exportersTable: this.tables.byName.exporters,
+      exportStateTable: this.tables.byName.exportState,
+      scheduleRules: this.scheduleRules,
+      grantedBucketNames: config.exportBuckets,
     });
   }
 
@@ -160,6 +175,10 @@ export class PrivacyStreamsStack extends Stack {
         return this.bootstrapSecret.secretArn;
       case 'webSocketCallbackUrl':
         return this.webSocketStage.callbackUrl;
+      case 'bucket':
+        return this.buckets.byName[source.bucket].bucketName;
+      case 'grantedBuckets':
+        return config.exportBuckets.join(',');
       case 'fixed':
         return 'config' in source.value ? config[source.value.config] : source.value.value;
     }
@@ -176,6 +195,8 @@ export class PrivacyStreamsStack extends Stack {
       streams: this.eventStreams,
       key: this.key,
       bootstrapSecret: this.bootstrapSecret,
+      buckets: this.buckets.byName,
+      grantedBuckets: this.buckets.granted,
     };
     const functions = {} as Record<FunctionName, HandlerFunction>;
     for (const name of FUNCTION_NAMES) {
@@ -213,6 +234,21 @@ export class PrivacyStreamsStack extends Stack {
         }),
       );
     }
+  }
+
+  /** The topology's schedules: an EventBridge rule per schedule, invoking its function. */
+  private addSchedules(): events.Rule[] {
+    return TOPOLOGY.schedules.map((schedule) => {
+      const rule = new events.Rule(this, `${constructId(schedule.function)}Schedule`, {
+        description: `${this.stackName}: invokes ${schedule.function} every ${schedule.rateMinutes} minute(s)`,
+        schedule: events.Schedule.rate(Duration.minutes(schedule.rateMinutes)),
+        // A missed tick is not retried: the next one does the same work a minute later.
+        targets: [
+          new eventTargets.LambdaFunction(this.functions[schedule.function].fn, { retryAttempts: 0 }),
+        ],
+      });
+      return rule;
+    });
   }
 
   private createHttpApi(

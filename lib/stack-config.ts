@@ -15,6 +15,10 @@ export interface PrivacyStreamsConfig {
   /** Default stage throttling of both APIs (steady requests/s and burst). */
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
+  /** Buckets besides the stack's exports bucket that batch exporters may write to (the deployer's own). */
+  readonly exportBuckets: readonly string[];
+  /** Days after which exported files in the stack's exports bucket expire; 0 keeps them. */
+  readonly exportExpirationDays: number;
 }
 
 export const DEFAULT_CONFIG: PrivacyStreamsConfig = {
@@ -25,6 +29,8 @@ export const DEFAULT_CONFIG: PrivacyStreamsConfig = {
   removalPolicy: 'retain',
   throttleRateLimit: 1000,
   throttleBurstLimit: 2000,
+  exportBuckets: [],
+  exportExpirationDays: 0,
 };
 
 /** Values CloudWatch Logs accepts for a log group's retention. */
@@ -41,7 +47,12 @@ export const CONTEXT_KEYS = {
   removalPolicy: 'removalPolicy',
   throttleRateLimit: 'throttleRateLimit',
   throttleBurstLimit: 'throttleBurstLimit',
+  exportBuckets: 'exportBuckets',
+  exportExpirationDays: 'exportExpirationDays',
 } as const;
+
+// S3 bucket naming rules (3–63 characters; lower-case letters, digits, '.' and '-').
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
  * Builds the configuration from context values (strings from `-c`, or JSON values from cdk.json),
@@ -85,6 +96,14 @@ export function configFromContext(read: (key: string) => unknown): PrivacyStream
     1e6,
   );
   return {
+    exportBuckets: bucketList(read(CONTEXT_KEYS.exportBuckets)),
+    exportExpirationDays: intValue(
+      read,
+      CONTEXT_KEYS.exportExpirationDays,
+      DEFAULT_CONFIG.exportExpirationDays,
+      0,
+      36_500,
+    ),
     prefix,
     retentionHours: intValue(read, CONTEXT_KEYS.retentionHours, DEFAULT_CONFIG.retentionHours, 24, 8760),
     keyRotationDays: intValue(read, CONTEXT_KEYS.keyRotationDays, DEFAULT_CONFIG.keyRotationDays, 90, 2560),
@@ -98,6 +117,19 @@ export function configFromContext(read: (key: string) => unknown): PrivacyStream
 /** The CDK removal policy for stateful resources (tables, key, log groups). */
 export function statefulRemovalPolicy(config: PrivacyStreamsConfig): RemovalPolicy {
   return config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+}
+
+/** `-c exportBuckets=a,b` or a JSON array in cdk.json; every entry a valid bucket name. */
+function bucketList(raw: unknown): string[] {
+  if (raw === undefined || raw === null || raw === '') return [];
+  const names = Array.isArray(raw) ? raw.map(String) : String(raw).split(',');
+  const trimmed = names.map((name) => name.trim()).filter((name) => name !== '');
+  for (const name of trimmed) {
+    if (!BUCKET_NAME.test(name)) {
+      throw new Error(`context ${CONTEXT_KEYS.exportBuckets}: '${name}' is not a valid S3 bucket name`);
+    }
+  }
+  return [...new Set(trimmed)];
 }
 
 function stringValue(raw: unknown, fallback: string): string {

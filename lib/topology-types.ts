@@ -12,11 +12,26 @@ export type TableGrant = 'read' | 'write' | `dynamodb:${string}`;
 export type KmsAction = 'kms:GenerateDataKey' | 'kms:Decrypt';
 
 /**
+ * What a function does with a bucket's objects, each for the keys matching a pattern (`*`: every key,
+ * `staging/*`: the staged parts), and whether it lists keys. Exactly these S3 actions are granted.
+ */
+export interface BucketAccess {
+  readonly list?: true;
+  readonly read?: string;
+  readonly write?: string;
+  readonly delete?: string;
+}
+
+/**
  * What a function's own code touches. The stack grants exactly this (least privilege) and the function's
  * environment variables follow from it (a function that reads the streams table gets STREAMS_TABLE).
  */
 export interface FunctionAccess<Stream extends string> {
   readonly tables?: Partial<Record<TableName, readonly TableGrant[]>>;
+  /** The stack's buckets; each one's name comes with it. */
+  readonly buckets?: Partial<Record<BucketName, BucketAccess>>;
+  /** The buckets the deployer granted through the CDK context (exportBuckets); their names come with it. */
+  readonly grantedBuckets?: 'read' | 'write';
   /** Streams the code names itself. A stream consumed through an event-source mapping is not listed: the mapping grants its read. */
   readonly streams?: Partial<Record<Stream, 'read' | 'write'>>;
   /** Actions on the project key (the root of the key hierarchy); the key's id comes with them. */
@@ -78,6 +93,26 @@ export interface EventStreamSpec {
   readonly local: { readonly shards: number };
 }
 
+/** An S3 bucket of the stack. */
+export interface BucketSpec {
+  /** The variable carrying the bucket's name to a function that uses it. */
+  readonly envVar: string;
+  /** Short name: the local bucket is `ps-<name>`; on AWS CloudFormation names the bucket. */
+  readonly name: string;
+}
+
+export type BucketName = 'exports';
+
+/** A function invoked on a fixed rate (an EventBridge schedule on AWS, a timer locally). */
+export interface ScheduleSpec<Fn extends string> {
+  readonly function: Fn;
+  readonly rateMinutes: number;
+  readonly local: {
+    /** Between two invocations locally. */
+    readonly intervalMs: number;
+  };
+}
+
 /** A Kinesis → Lambda event-source mapping with every setting that decides its behaviour. */
 export interface EventSourceMappingSpec<Fn extends string, Stream extends string> {
   readonly function: Fn;
@@ -95,6 +130,8 @@ export interface EventSourceMappingSpec<Fn extends string, Stream extends string
   readonly local: {
     /** Pause between polls of an idle shard (Lambda polls each shard about once a second, not configurable). */
     readonly pollIntervalMs: number;
+    /** A batching window of its own locally (seconds), where the AWS one is for cost, not behaviour. */
+    readonly maxBatchingWindowSeconds?: number;
   };
 }
 
@@ -103,6 +140,7 @@ export interface AccessEnvVars {
   readonly kmsKey: string;
   readonly bootstrapSecret: string;
   readonly webSocketCallbackUrl: string;
+  readonly grantedBuckets: string;
 }
 
 export interface Topology<Fn extends string, Stream extends string> {
@@ -115,4 +153,6 @@ export interface Topology<Fn extends string, Stream extends string> {
   readonly tables: Readonly<Record<TableName, TableSchema>>;
   readonly eventStreams: Readonly<Record<Stream, EventStreamSpec>>;
   readonly eventSourceMappings: readonly EventSourceMappingSpec<Fn, Stream>[];
+  readonly buckets: Readonly<Record<BucketName, BucketSpec>>;
+  readonly schedules: readonly ScheduleSpec<Fn>[];
 }

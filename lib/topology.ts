@@ -1,17 +1,21 @@
 import { TABLES } from '../lambdas/aws/tables';
+import { STAGING_PREFIX } from '../lambdas/core/export-files';
 import type {
+  BucketName,
+  BucketSpec,
   EventSourceMappingSpec,
   EventStreamSpec,
   FixedEnvValue,
   FunctionSpec,
+  ScheduleSpec,
   Topology,
 } from './topology-types';
 
 /**
  * The deployment, as data: functions and what they may touch, the HTTP and WebSocket routes, tables,
  * event streams and event-source mappings. The CDK stack builds it on AWS, `npm start` runs it locally,
- * the CDK tests check the template against it. Adding a function, route, table or stream is one entry
- * here (tables: lambdas/aws/tables.ts) plus its code. A `local` value is a deliberate difference of the
+ * the CDK tests check the template against it. Adding a function, route, table, stream, bucket or
+ * schedule is one entry here (tables: lambdas/aws/tables.ts) plus its code. A `local` value is a deliberate difference of the
  * local stack and says why.
  */
 
@@ -29,6 +33,14 @@ const EVENT_STREAMS = {
 } as const satisfies Record<string, EventStreamSpec>;
 
 export type EventStreamName = keyof typeof EVENT_STREAMS;
+
+const BUCKETS = {
+  // Batch exporters' files (and their staged parts) for every account, under `<accountId>/`.
+  exports: { envVar: 'EXPORTS_BUCKET', name: 'exports' },
+} as const satisfies Record<BucketName, BucketSpec>;
+
+/** local: the S3 emulator addresses buckets by path (`<endpoint>/<bucket>/<key>`), S3 by host name. */
+const S3_FORCE_PATH_STYLE: FixedEnvValue = { value: 'false', local: 'true' };
 
 const TOKEN_ISSUER: FixedEnvValue = {
   config: 'prefix',
@@ -92,15 +104,20 @@ const FUNCTIONS = {
         usage: ['read'],
         // Deleting a stream or a credential ends its subscribers: they are listed, closed and deleted.
         connections: ['read', 'dynamodb:DeleteItem'],
+        exporters: ['read', 'write'],
       },
       kms: ['kms:GenerateDataKey', 'kms:Decrypt'],
       bootstrapSecret: 'read',
       webSocketConnections: 'manage',
+      // Lists exported files and signs their download URLs (the URL's reader acts with this role).
+      buckets: { exports: { list: true, read: '*' } },
+      grantedBuckets: 'read',
     },
     env: {
       TOKEN_ISSUER,
       // local: anyone on this machine may sign up (there is no Secrets Manager for a bootstrap secret).
       SIGNUP_MODE: { value: 'bootstrap', local: 'open' },
+      S3_FORCE_PATH_STYLE,
     },
   },
   health: {
@@ -146,6 +163,33 @@ const FUNCTIONS = {
     timeoutSeconds: 10,
     access: { tables: { connections: ['write'] } },
   },
+  exporter: {
+    entry: 'lambdas/handlers/exporter.ts',
+    memoryMb: 1024,
+    // The tick stops starting work after 40 s (handlers/exporter.ts TICK_BUDGET_MS); a file is 64 MiB at most.
+    timeoutSeconds: 60,
+    access: {
+      // Reads the definitions, clears a new exporter's "new" mark; owns the export states.
+      tables: {
+        exporters: ['read', 'dynamodb:UpdateItem'],
+        exportState: ['read', 'write'],
+        keyLinks: ['read'],
+      },
+      // Backfills read the shards themselves (the mappings deliver only what arrives while an exporter is live).
+      streams: { sourceEvents: 'read', derivedEvents: 'read' },
+      // Key streams: a key link's key is unwrapped with its key-encryption key.
+      kms: ['kms:Decrypt'],
+      // Writes staged parts and files; reads and deletes only the staged parts.
+      buckets: { exports: { write: '*', read: `${STAGING_PREFIX}*`, delete: `${STAGING_PREFIX}*` } },
+      grantedBuckets: 'write',
+    },
+    env: {
+      S3_FORCE_PATH_STYLE,
+      // local: kinesalite never answers GetShardIterator AT_TIMESTAMP when no record is that new; a
+      // backfill then reads from the oldest record and skips older ones by arrival time (the same export).
+      KINESIS_AT_TIMESTAMP: { value: 'true', local: 'false' },
+    },
+  },
 } as const satisfies Record<string, FunctionSpec<EventStreamName>>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -167,6 +211,28 @@ const EGRESS_MAPPING = {
   local: { pollIntervalMs: 200 },
 } as const;
 
+/**
+ * The settings both exporter mappings share. Every record must reach every exporter exactly once: the
+ * export state decides what is new, so a batch is retried whole until it succeeds (an exporter that fails
+ * is handed to backfill, which does not block the others), for as long as Kinesis keeps the records.
+ */
+const EXPORTER_MAPPING = {
+  function: 'exporter',
+  startingPosition: 'TRIM_HORIZON',
+  batchSize: 5000,
+  // Fewer, larger staged parts: each batch costs an S3 PUT and a state write per exporter.
+  maxBatchingWindowSeconds: 10,
+  parallelizationFactor: 1,
+  bisectBatchOnFunctionError: false,
+  // The function reports no partial failure (a failed batch throws); it answers an empty list.
+  reportBatchItemFailures: true,
+  retryAttempts: 10_000,
+  maxRecordAgeSeconds: 7 * 24 * 60 * 60,
+  onFailure: 'failureQueue',
+  // local: polled 5 times as often as Lambda does; a 1 s window, for latency on one machine.
+  local: { pollIntervalMs: 200, maxBatchingWindowSeconds: 1 },
+} as const;
+
 const EVENT_SOURCE_MAPPINGS: readonly EventSourceMappingSpec<FunctionName, EventStreamName>[] = [
   {
     function: 'decrypter',
@@ -185,6 +251,14 @@ const EVENT_SOURCE_MAPPINGS: readonly EventSourceMappingSpec<FunctionName, Event
   },
   { ...EGRESS_MAPPING, stream: 'sourceEvents' },
   { ...EGRESS_MAPPING, stream: 'derivedEvents' },
+  { ...EXPORTER_MAPPING, stream: 'sourceEvents' },
+  { ...EXPORTER_MAPPING, stream: 'derivedEvents' },
+];
+
+const SCHEDULES: readonly ScheduleSpec<FunctionName>[] = [
+  // The export tick: files whose interval is over on quiet shards, new exporters, backfills, cleanup.
+  // local: every 5 s (EventBridge schedules go down to a minute), so files of quiet streams come sooner.
+  { function: 'exporter', rateMinutes: 1, local: { intervalMs: 5000 } },
 ];
 
 export const TOPOLOGY: Topology<FunctionName, EventStreamName> = {
@@ -200,6 +274,8 @@ export const TOPOLOGY: Topology<FunctionName, EventStreamName> = {
     // local: not set (no Secrets Manager); sign-up is open instead (SIGNUP_MODE above).
     bootstrapSecret: 'BOOTSTRAP_SECRET_ARN',
     webSocketCallbackUrl: 'WS_CALLBACK_URL',
+    // local: not set (no other buckets than the stack's own).
+    grantedBuckets: 'EXPORT_BUCKETS',
   },
   httpApi: {
     routes: [
@@ -225,6 +301,8 @@ export const TOPOLOGY: Topology<FunctionName, EventStreamName> = {
   tables: TABLES,
   eventStreams: EVENT_STREAMS,
   eventSourceMappings: EVENT_SOURCE_MAPPINGS,
+  buckets: BUCKETS,
+  schedules: SCHEDULES,
 };
 
 /** The functions in declaration order. */

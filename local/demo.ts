@@ -25,6 +25,15 @@ function fields(event: StrmEvent | undefined): [string, string] {
   return [String(event.producerSessionId), String((event.customer as { id: string }).id)];
 }
 
+/**
+ * The width of one value so that a row (consent, then two values per stream) fits the terminal: 10 for the
+ * consent column, 3 per separator, 3 inside each stream's pair. 100 columns when not a terminal.
+ */
+export function cellWidth(columns: number | undefined, streams = 3): number {
+  const available = (columns ?? 100) - 10 - 3 * streams - 3 * streams;
+  return Math.max(8, Math.min(22, Math.floor(available / (2 * streams))));
+}
+
 async function main(): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   const dataDir = mkdtempSync(join(tmpdir(), 'privacy-streams-demo-'));
@@ -42,7 +51,7 @@ async function main(): Promise<void> {
     });
 
     const derived = TOUR_DERIVED.map((name) => new Map(tour.derived[name].map((e) => [keyOf(e), e])));
-    const width = 22;
+    const width = cellWidth(process.stdout.columns);
     const streams = [TOUR_SOURCE, ...TOUR_DERIVED];
     console.log(`\nThe same ${EVENTS} events in each stream (producerSessionId | customer.id):\n`);
     console.log(['consent'.padEnd(10), ...streams.map((s) => cell(s, width * 2 + 3))].join(' ║ '));
@@ -69,10 +78,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(`demo failed: ${(err as Error).message}`);
-    process.exit(1);
-  },
-);
+if (require.main === module)
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(`demo failed: ${(err as Error).message}`);
+      process.exit(1);
+    },
+  );

@@ -5,13 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type KmsServer, startKmsServer } from './kms-server';
 import { LOCAL_REGION, type LocalCredentials, newLocalCredentials } from './local-account';
+import { LOCAL_BUCKETS } from './resources';
+import { startS3Server } from './s3-server';
 import { type ErrorStyle, signedEndpoint } from './signed-endpoint';
 
 /**
- * The AWS-API servers of the local stack, in this process: kinesalite (Kinesis), dynalite (DynamoDB) and
- * the local KMS server, bound to loopback. They answer only requests signed (SigV4) with `credentials`,
+ * The AWS-API servers of the local stack, in this process: kinesalite (Kinesis), dynalite (DynamoDB),
+ * the local KMS server and the S3 API (s3rver, local/s3-server.ts), bound to loopback. They answer only requests signed (SigV4) with `credentials`,
  * which are new at every start: another process on the machine (or a web page it shows) cannot read the
- * tables, the streams or the root key through them. With a data directory their state survives restarts.
+ * tables, the streams, the exported files or the root key through them. With a data directory their state survives restarts.
  */
 
 export interface EmulatorOptions {
@@ -23,6 +25,9 @@ export interface EmulatorOptions {
   kinesisPort?: number;
   dynamodbPort?: number;
   kmsPort?: number;
+  s3Port?: number;
+  /** Buckets that exist from the start; default: the topology's (local/resources.ts). */
+  buckets?: readonly string[];
 }
 
 export interface Emulators {
@@ -33,6 +38,7 @@ export interface Emulators {
   kmsKeyArn: string;
   /** The only credentials the emulators accept: for the stack's own functions and clients. */
   credentials: LocalCredentials;
+  s3Url: string;
   close(): Promise<void>;
 }
 
@@ -118,7 +124,7 @@ async function startSigned(
   return url;
 }
 
-/** Starts all three servers; if one fails the others are closed again before the error is rethrown. */
+/** Starts all four servers; if one fails the others are closed again before the error is rethrown. */
 export async function startEmulators(opts: EmulatorOptions = {}): Promise<Emulators> {
   const host = opts.host ?? '127.0.0.1';
   const credentials = newLocalCredentials();
@@ -174,6 +180,26 @@ export async function startEmulators(opts: EmulatorOptions = {}): Promise<Emulat
     }
     started.push(() => kms.close());
 
+    const s3Directory = storePath(opts.dataDir, 's3') ?? mkdtempSync(join(tmpdir(), 'ps-s3-'));
+    let s3: Awaited<ReturnType<typeof startS3Server>>;
+    try {
+      s3 = await startS3Server({
+        directory: s3Directory,
+        host,
+        port: opts.s3Port ?? 0,
+        buckets: opts.buckets ?? Object.values(LOCAL_BUCKETS),
+        credentials,
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+        throw new PortInUseError('S3 emulator', opts.s3Port ?? 0);
+      throw err;
+    }
+    started.push(async () => {
+      await s3.close();
+      if (!opts.dataDir) rmSync(s3Directory, { recursive: true, force: true });
+    });
+
     return {
       kinesisUrl,
       dynamodbUrl,
@@ -181,6 +207,7 @@ export async function startEmulators(opts: EmulatorOptions = {}): Promise<Emulat
       kmsKeyId: kms.keyId,
       kmsKeyArn: kms.keyArn,
       credentials,
+      s3Url: s3.url,
       close: closeAll,
     };
   } catch (err) {
@@ -191,12 +218,13 @@ export async function startEmulators(opts: EmulatorOptions = {}): Promise<Emulat
 
 /** The SDK settings every handler picks up from the environment: endpoints, region, the stack's credentials. */
 export function emulatorEnv(
-  emulators: Pick<Emulators, 'kinesisUrl' | 'dynamodbUrl' | 'kmsUrl' | 'credentials'>,
+  emulators: Pick<Emulators, 'kinesisUrl' | 'dynamodbUrl' | 'kmsUrl' | 's3Url' | 'credentials'>,
 ): Record<string, string> {
   return {
     AWS_ENDPOINT_URL_KINESIS: emulators.kinesisUrl,
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbUrl,
     AWS_ENDPOINT_URL_KMS: emulators.kmsUrl,
+    AWS_ENDPOINT_URL_S3: emulators.s3Url,
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: emulators.credentials.accessKeyId,

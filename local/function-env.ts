@@ -1,7 +1,7 @@
 import { type EnvSource, resolveEnvironment } from '../lib/function-environment';
 import type { FunctionName } from '../lib/topology';
 import { type Emulators, emulatorEnv } from './emulators';
-import { localStreamName, localTableName } from './local-names';
+import { localBucketName, localStreamName, localTableName } from './local-names';
 
 /**
  * The whole environment of one function in the local stack: its topology variables with their local
@@ -10,7 +10,7 @@ import { localStreamName, localTableName } from './local-names';
  */
 
 export interface LocalRuntimeEndpoints
-  extends Pick<Emulators, 'kinesisUrl' | 'dynamodbUrl' | 'kmsUrl' | 'kmsKeyArn' | 'credentials'> {
+  extends Pick<Emulators, 'kinesisUrl' | 'dynamodbUrl' | 'kmsUrl' | 'kmsKeyArn' | 's3Url' | 'credentials'> {
   /** The local gateway's base URL: its `@connections` endpoint. */
   callbackUrl: string;
 }
@@ -30,6 +30,10 @@ function localValue(source: EnvSource, endpoints: LocalRuntimeEndpoints): string
       return undefined; // no Secrets Manager locally (see the topology's SIGNUP_MODE override)
     case 'webSocketCallbackUrl':
       return endpoints.callbackUrl;
+    case 'bucket':
+      return localBucketName(source.bucket);
+    case 'grantedBuckets':
+      return undefined; // the local stack has no buckets but its own
     case 'fixed':
       if ('config' in source.value) return source.value.local;
       return source.value.local === undefined ? source.value.value : (source.value.local ?? undefined);
@@ -40,10 +44,12 @@ export function localFunctionEnv(
   name: FunctionName,
   endpoints: LocalRuntimeEndpoints,
   launcherEnv: NodeJS.ProcessEnv = process.env,
+  testOverrides: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
-  const env = {
+  const env: Record<string, string> = {
     ...resolveEnvironment(name, (source) => localValue(source, endpoints)),
     ...emulatorEnv(endpoints),
+    ...testOverrides,
   };
   for (const variable of FORWARDED_VARIABLES) {
     const value = launcherEnv[variable];

@@ -11,7 +11,10 @@ import { localStreamName } from './local-names';
 
 /** Knobs tests may turn on every mapping (faster polls and retries, more retries). */
 export type MappingTuning = Partial<
-  Pick<EventSourceMappingOptions, 'pollIntervalMs' | 'retryDelayMs' | 'maxRetryAttempts' | 'timeoutMs'>
+  Pick<
+    EventSourceMappingOptions,
+    'pollIntervalMs' | 'retryDelayMs' | 'maxRetryAttempts' | 'timeoutMs' | 'maxBatchingWindowMs'
+  >
 >;
 
 export interface LocalMappingsOptions {
@@ -31,7 +34,7 @@ export function mappingOptionsOf(
     functionName: spec.function,
     startingPosition: spec.startingPosition,
     batchSize: spec.batchSize,
-    maxBatchingWindowMs: spec.maxBatchingWindowSeconds * 1000,
+    maxBatchingWindowMs: (spec.local.maxBatchingWindowSeconds ?? spec.maxBatchingWindowSeconds) * 1000,
     parallelizationFactor: spec.parallelizationFactor,
     bisectBatchOnFunctionError: spec.bisectBatchOnFunctionError,
     reportBatchItemFailures: spec.reportBatchItemFailures,

@@ -1,5 +1,6 @@
 import type { TableName } from '../lambdas/aws/tables';
 import { type EventStreamName, type FunctionName, TOPOLOGY } from '../lib/topology';
+import type { BucketName } from '../lib/topology-types';
 
 /**
  * Names of the topology's resources in the local stack (on AWS CloudFormation names tables and streams,
@@ -8,3 +9,4 @@ import { type EventStreamName, type FunctionName, TOPOLOGY } from '../lib/topolo
 export const localFunctionName = (name: FunctionName): string => `ps-local-${name}`;
 export const localTableName = (name: TableName): string => `ps-${TOPOLOGY.tables[name].name}`;
 export const localStreamName = (name: EventStreamName): string => `ps-${TOPOLOGY.eventStreams[name].name}`;
+export const localBucketName = (name: BucketName): string => `ps-${TOPOLOGY.buckets[name].name}`;

@@ -1,6 +1,7 @@
 import './sdk-warning-off';
 import { Command, InvalidArgumentError } from 'commander';
 import { buildConsole } from '../console/build';
+import { hasAccounts } from './accounts-present';
 import { consoleSite } from './console-site';
 import { DataDirInUseError } from './data-dir-lock';
 import { PortInUseError } from './emulators';
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     )
     .option('--port <port>', 'port of the HTTP and WebSocket API (0 = any free port)', parsePort, 8080)
     .option('--data-dir <dir>', 'where streams, tables, keys and checkpoints are kept', '.strm-local')
-    .option('--quiet', 'do not log requests')
+    .option('--quiet', 'no request log, and a one-line start banner')
     .option(
       '--bundles <dir>',
       'run the Lambda bundles of this cloud assembly (e.g. cdk.out after `npx cdk synth`) instead of the TypeScript sources',
@@ -83,23 +84,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  console.log(
-    [
-      '',
-      'Privacy Streams is running locally.',
-      `  Console:    ${stack.consoleUrl}   (open it in your browser)`,
-      `  API:        ${stack.apiUrl}`,
-      `  WebSocket:  ${stack.wsUrl}`,
-      `  Data:       ${stack.dataDir}`,
-      `  Functions:  ${options.bundles ? `bundles from ${options.bundles}` : 'TypeScript sources (lambdas/handlers)'}`,
-      '',
-      'Open the console to sign up and watch events, or in another terminal:',
-      `  ./bin/strm auth signup you@example.com${options.port === 8080 ? '' : ` --api-url ${stack.apiUrl}`}`,
-      '',
-      'Press Ctrl-C to stop.',
-      '',
-    ].join('\n'),
-  );
+  console.log(await startBanner(stack, options));
 
   let lastStats = describeStats(stack.stats());
   const statsTimer = setInterval(() => {
@@ -132,6 +117,31 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** What `npm start` prints once the stack is up: the URLs, and the next command for this data directory. */
+async function startBanner(stack: LocalStack, options: { port: number; quiet?: boolean; bundles?: string }) {
+  if (options.quiet)
+    return `Privacy Streams: console ${stack.consoleUrl}  API ${stack.apiUrl}  (Ctrl-C stops)`;
+  const apiUrlFlag = options.port === 8080 ? '' : ` --api-url ${stack.apiUrl}`;
+  const next = (await hasAccounts(stack.environmentOf('management')).catch(() => false))
+    ? `  ./bin/strm auth login you@example.com${apiUrlFlag}     (accounts exist in this data directory)`
+    : `  ./bin/strm auth signup you@example.com${apiUrlFlag}`;
+  return [
+    '',
+    'Privacy Streams is running locally.',
+    `  Console:    ${stack.consoleUrl}   (open it in your browser)`,
+    `  API:        ${stack.apiUrl}`,
+    `  WebSocket:  ${stack.wsUrl}`,
+    `  Data:       ${stack.dataDir}`,
+    `  Functions:  ${options.bundles ? `bundles from ${options.bundles}` : 'TypeScript sources (lambdas/handlers)'}`,
+    '',
+    'Open the console to sign up and watch events, or in another terminal:',
+    next,
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  ].join('\n');
 }
 
 void main();

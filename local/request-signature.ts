@@ -66,20 +66,20 @@ export class NodeSha256 implements Checksum {
   }
 }
 
-interface AuthorizationParts {
+export interface AuthorizationParts {
   accessKeyId: string;
   scope: { date: string; region: string; service: string };
   signedHeaders: string[];
   signature: string;
 }
 
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value.join(',') : value;
 }
 
 /** `AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/kinesis/aws4_request, SignedHeaders=a;b, Signature=hex`. */
-function parseAuthorization(header: string): AuthorizationParts | undefined {
+export function parseAuthorization(header: string): AuthorizationParts | undefined {
   if (!header.startsWith(`${ALGORITHM} `)) return undefined;
   const fields = new Map<string, string>();
   for (const part of header.slice(ALGORITHM.length + 1).split(',')) {
@@ -95,20 +95,20 @@ function parseAuthorization(header: string): AuthorizationParts | undefined {
   return { accessKeyId, scope: { date, region, service }, signedHeaders, signature };
 }
 
-function parseAmzDate(value: string | undefined): Date | undefined {
+export function parseAmzDate(value: string | undefined): Date | undefined {
   const m = value === undefined ? null : AMZ_DATE.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
   return new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!));
 }
 
-function sameText(a: string, b: string): boolean {
+export function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function queryOf(url: string): Record<string, string | string[]> {
+export function queryOf(url: string): Record<string, string | string[]> {
   const query: Record<string, string | string[]> = {};
   const at = url.indexOf('?');
   if (at === -1) return query;

@@ -11,8 +11,9 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { KeyAttribute, TableName } from '../lambdas/aws/tables';
 import { type EventStreamName, TOPOLOGY } from '../lib/topology';
+import type { BucketName } from '../lib/topology-types';
 import { type LocalCredentials, localDynamoClient, localKinesisClient } from './local-clients';
-import { localStreamName, localTableName } from './local-names';
+import { localBucketName, localStreamName, localTableName } from './local-names';
 
 /**
  * The topology's tables (keys, indexes) and event streams in the local emulators. dynalite has no
@@ -21,6 +22,7 @@ import { localStreamName, localTableName } from './local-names';
 
 const TABLE_NAMES = Object.keys(TOPOLOGY.tables) as TableName[];
 const STREAM_NAMES = Object.keys(TOPOLOGY.eventStreams) as EventStreamName[];
+const BUCKET_NAMES = Object.keys(TOPOLOGY.buckets) as BucketName[];
 
 /** Local table names by topology table, e.g. `keyLinks → ps-key-links`. */
 export const LOCAL_TABLES = Object.fromEntries(TABLE_NAMES.map((t) => [t, localTableName(t)])) as Readonly<
@@ -32,8 +34,13 @@ export const LOCAL_STREAMS = Object.fromEntries(STREAM_NAMES.map((s) => [s, loca
   Record<EventStreamName, string>
 >;
 
+/** Local bucket names by topology bucket, e.g. `exports → ps-exports` (the S3 emulator creates them at start). */
+export const LOCAL_BUCKETS = Object.fromEntries(BUCKET_NAMES.map((b) => [b, localBucketName(b)])) as Readonly<
+  Record<BucketName, string>
+>;
+
 /**
- * Every resource-name variable of the topology (all tables, all streams, the key) for the local
+ * Every resource-name variable of the topology (all tables, all streams, all buckets, the key) for the local
  * resources: what tests need that run several handlers in one process. The local stack itself gives
  * each function only its own variables (local/function-env.ts).
  */
@@ -41,6 +48,7 @@ export function resourceEnv(kmsKeyId: string): Record<string, string> {
   return {
     ...Object.fromEntries(TABLE_NAMES.map((t) => [TOPOLOGY.tables[t].envVar, LOCAL_TABLES[t]])),
     ...Object.fromEntries(STREAM_NAMES.map((s) => [TOPOLOGY.eventStreams[s].envVar, LOCAL_STREAMS[s]])),
+    ...Object.fromEntries(BUCKET_NAMES.map((b) => [TOPOLOGY.buckets[b].envVar, LOCAL_BUCKETS[b]])),
     [TOPOLOGY.accessEnvVars.kmsKey]: kmsKeyId,
   };
 }

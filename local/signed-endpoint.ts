@@ -54,7 +54,7 @@ function sendRefusal(res: ServerResponse, style: ErrorStyle, refusal: SignatureR
 }
 
 /** The request again, body and all, for a handler that reads it as a stream (the emulators do). */
-function replayOf(req: IncomingMessage, body: Buffer): IncomingMessage {
+export function replayOf(req: IncomingMessage, body: Buffer): IncomingMessage {
   const replay = Readable.from(body.length > 0 ? [body] : []) as unknown as IncomingMessage;
   return Object.assign(replay, {
     headers: req.headers,

@@ -21,14 +21,15 @@ import {
   startLocalFunctions,
 } from './local-functions';
 import { type MappingTuning, startLocalMappings } from './local-mappings';
+import { type LocalSchedules, startLocalSchedules } from './local-schedules';
 import { ensureLocalResources } from './resources';
 
 /**
  * The topology (lib/topology.ts) on one machine: emulators (in a thread of their own) with its tables and
  * streams, the gateway
  * (HTTP API + WebSocket API + @connections) with its routes, its functions — each in its own worker
- * thread with only its own variables, running the TypeScript sources or the cdk.out bundles — and its
- * event-source mappings. State lives in the data directory, so a restart keeps accounts, keys and
+ * thread with only its own variables, running the TypeScript sources or the cdk.out bundles — its
+ * event-source mappings and its schedules. State lives in the data directory, so a restart keeps accounts, keys and
  * unconsumed events.
  */
 
@@ -53,6 +54,8 @@ export interface LocalStackOptions {
   eventSourceMapping?: MappingTuning;
   /** When ingest sheds load (429) because the pipeline is behind. */
   backpressure?: BackpressureOptions;
+  /** Test hook: short export intervals (below the 30 s users get) and a faster export tick. */
+  exports?: { minimumIntervalSeconds?: number; tickIntervalMs?: number };
 }
 
 export interface LocalStack {
@@ -121,6 +124,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   let gateway: Gateway | undefined;
   let functions: LocalFunctions | undefined;
   let mappings: EventSourceMapping[] = [];
+  let schedules: LocalSchedules | undefined;
   let kinesis: KinesisClient | undefined;
   let envs: Record<FunctionName, Record<string, string>> | undefined;
   let ready = false;
@@ -128,7 +132,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
   const stopAll = async () => {
     ready = false;
-    await Promise.all(mappings.map((m) => m.stop()));
+    await Promise.all([...mappings.map((m) => m.stop()), schedules?.stop()]);
     await gateway?.close();
     await functions?.stop();
     kinesis?.destroy();
@@ -151,7 +155,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       console: opts.console,
     });
     const endpoints = { ...emulators, callbackUrl: gateway.connectionsUrl! };
-    const env = byFunction((name) => localFunctionEnv(name, endpoints));
+    const minimumInterval = opts.exports?.minimumIntervalSeconds;
+    // Only management reads it, and only where a test lowers the interval users may choose (30 s).
+    const overrides = (name: FunctionName): Record<string, string> =>
+      name === 'management' && minimumInterval !== undefined
+        ? { EXPORT_MIN_INTERVAL_SECONDS: String(minimumInterval) }
+        : {};
+    const env = byFunction((name) => localFunctionEnv(name, endpoints, process.env, overrides(name)));
     envs = env;
     functions = await startLocalFunctions({ code, envOf: (name) => env[name], log });
     late.bind(functions.handlers);
@@ -162,6 +172,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       dataDir,
       log,
       tuning: opts.eventSourceMapping,
+    });
+    schedules = startLocalSchedules({
+      handlers: functions.handlers,
+      log,
+      intervalMs: opts.exports?.tickIntervalMs,
     });
     ready = true;
   } catch (err) {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ApiError, type ConsentLevelType, type CreateStreamRequest } from '../api-client';
+import { formatStreamExporters } from '../batch-exporter-output';
 import { formatCreatedStream, formatJson, formatStreamDetails, formatStreamList } from '../output';
 import {
   CliError,
@@ -185,7 +186,11 @@ export function registerStreamCommands(program: Command, runtime: CliRuntime): v
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
       const result = await session(ctx).call((token) => ctx.api.getStream(token, name));
       if (ctx.output === 'json') runtime.stdout.write(formatJson(result));
-      else runtime.stdout.write(formatStreamDetails(result.stream, result.derived ?? []));
+      else
+        runtime.stdout.write(
+          formatStreamDetails(result.stream, result.derived ?? []) +
+            formatStreamExporters(result.batchExporters),
+        );
     });
 
   const del = program.command('delete').description('delete an entity');
@@ -193,7 +198,7 @@ export function registerStreamCommands(program: Command, runtime: CliRuntime): v
     .command('stream')
     .description('delete a stream (with --recursive also its derived streams) and their saved files')
     .argument('<name>', 'stream name')
-    .option('-r, --recursive', 'also delete the derived streams of a source stream', false)
+    .option('-r, --recursive', 'also delete its derived streams and batch exporters', false)
     .action(async (name: string, options: { recursive: boolean }, command: Command) => {
       const ctx = commandContext(runtime, command.optsWithGlobals<GlobalOptions>());
       const result = await session(ctx)
@@ -211,7 +216,10 @@ export function registerStreamCommands(program: Command, runtime: CliRuntime): v
       if (ctx.output === 'json') runtime.stdout.write(formatJson(result));
       else
         runtime.stdout.write(
-          `Deleted ${deleted.length === 1 ? 'stream' : 'streams'}: ${deleted.join(', ')}\n`,
+          `Deleted ${deleted.length === 1 ? 'stream' : 'streams'}: ${deleted.join(', ')}\n` +
+            (result.deletedBatchExporters?.length
+              ? `Deleted batch exporters: ${result.deletedBatchExporters.join(', ')}\n`
+              : ''),
         );
     });
 }

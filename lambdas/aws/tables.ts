@@ -36,6 +36,15 @@ export const EXPIRES_AT = 'expiresAt';
 /** The connections table's index of a stream's subscribers, on `streamKey = <accountId>#<streamName>`. */
 export const BY_STREAM_INDEX = 'byStream';
 
+/** The exporters table's index of a stream's batch exporters, on `streamKey = <accountId>#<streamName>`. */
+export const EXPORTERS_BY_STREAM_INDEX = 'byStream';
+
+/** The exporters table's sparse index of exporters whose shard states are not created yet. */
+export const NEW_EXPORTERS_INDEX = 'newExporters';
+
+/** The export-state table's sparse index of the shard states the scheduled tick must look at, by when. */
+export const DUE_EXPORTS_INDEX = 'due';
+
 const PK_SK = {
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
@@ -57,6 +66,33 @@ export const TABLES = {
     ],
   },
   usage: { envVar: 'USAGE_TABLE', name: 'usage', ...PK_SK, timeToLiveAttribute: EXPIRES_AT },
+  exporters: {
+    envVar: 'EXPORTERS_TABLE',
+    name: 'exporters',
+    ...PK_SK,
+    globalSecondaryIndexes: [
+      {
+        indexName: EXPORTERS_BY_STREAM_INDEX,
+        partitionKey: { name: 'streamKey', type: 'S' },
+        projection: 'ALL',
+      },
+      { indexName: NEW_EXPORTERS_INDEX, partitionKey: { name: 'newKey', type: 'S' }, projection: 'ALL' },
+    ],
+  },
+  exportState: {
+    envVar: 'EXPORT_STATE_TABLE',
+    name: 'export-state',
+    ...PK_SK,
+    timeToLiveAttribute: EXPIRES_AT,
+    globalSecondaryIndexes: [
+      {
+        indexName: DUE_EXPORTS_INDEX,
+        partitionKey: { name: 'dueKey', type: 'S' },
+        sortKey: { name: 'dueAt', type: 'N' },
+        projection: 'ALL',
+      },
+    ],
+  },
 } as const satisfies Record<string, TableSchema>;
 
 export type TableName = keyof typeof TABLES;

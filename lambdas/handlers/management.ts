@@ -3,11 +3,14 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { AccountsRepo } from '../aws/accounts-repo';
 import { BillingIdsRepo } from '../aws/billing-ids-repo';
 import { bootstrapSecretFromSecretsManager } from '../aws/bootstrap-secret';
-import { dynamoDocumentClient, secretsManagerClient } from '../aws/clients';
+import { dynamoDocumentClient, s3Client, secretsManagerClient } from '../aws/clients';
 import { requiredEnv } from '../aws/config';
 import { ConnectionPoster } from '../aws/connection-poster';
 import { ConnectionsRepo } from '../aws/connections-repo';
 import { ContractsRepo } from '../aws/contracts-repo';
+import { S3ExportObjects } from '../aws/export-objects';
+import { exportSetupFromEnv } from '../aws/export-setup';
+import { ExportersRepo } from '../aws/exporters-repo';
 import { keyLinkStorageFromEnv } from '../aws/key-link-storage';
 import { LoginAttemptsRepo } from '../aws/login-attempts-repo';
 import { SchemasRepo } from '../aws/schemas-repo';
@@ -65,6 +68,9 @@ export function managementDepsFromEnv(): ManagementDeps {
     keks,
     connections: new ConnectionsRepo({ doc, table: requiredEnv('CONNECTIONS_TABLE') }),
     sockets: new ConnectionPoster({ endpoint: requiredEnv('WS_CALLBACK_URL') }),
+    exporters: new ExportersRepo({ doc, table: requiredEnv('EXPORTERS_TABLE') }),
+    exportFiles: new S3ExportObjects({ s3: s3Client() }),
+    exportSetup: exportSetupFromEnv(),
     tokens: getTokenService,
     lookupSecret: getLookupSecret,
     signupMode: parseSignupMode(process.env.SIGNUP_MODE),

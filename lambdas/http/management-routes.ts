@@ -1,6 +1,14 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { UnauthorizedError } from '../core/errors';
 import type { UserClaims } from '../core/tokens';
+import {
+  createBatchExporter,
+  deleteBatchExporter,
+  exportFileDownload,
+  getBatchExporter,
+  listBatchExporters,
+  listExportFiles,
+} from '../use-cases/management/batch-exporters';
 import { withBillingId } from '../use-cases/management/billing';
 import {
   createContract,
@@ -17,7 +25,7 @@ import { createSchema, deleteSchema, getSchema, listSchemas } from '../use-cases
 import { signUp } from '../use-cases/management/sign-up';
 import { createCredential, deleteCredential } from '../use-cases/management/stream-credentials';
 import { streamUsage } from '../use-cases/management/stream-usage';
-import { createStream, deleteStream, getStream, listStreams } from '../use-cases/management/streams';
+import { createStream, deleteStreamTree, getStream, listStreams } from '../use-cases/management/streams';
 import {
   addTeammate,
   listTeammates,
@@ -45,6 +53,7 @@ export function managementRoutes(ports: ManagementPorts): Routes {
     ...schemaRoutes(ports),
     ...keyLinkRoutes(ports),
     ...consoleRoutes(ports),
+    ...batchExporterRoutes(ports),
   ];
 }
 
@@ -155,8 +164,11 @@ function streamRoutes(ports: ManagementPorts): Routes {
       auth: true,
       run: async ({ caller, params, query }) => {
         const recursive = query.recursive === 'true';
+        const deleted = await deleteStreamTree(ports, caller.accountId, params.name, { recursive });
+        const exporters = deleted.batchExporters;
         return json(200, {
-          deleted: await deleteStream(ports, caller.accountId, params.name, { recursive }),
+          deleted: deleted.streams,
+          ...(exporters.length > 0 ? { deletedBatchExporters: exporters } : {}),
         });
       },
     },
@@ -317,6 +329,56 @@ function consoleRoutes(ports: ManagementPorts): Routes {
       path: '/v1/key-links/:id/metadata',
       auth: true,
       run: async ({ caller, params }) => json(200, await describeKeyLink(ports, caller.accountId, params.id)),
+    },
+  ];
+}
+
+/** Batch exporters (and key streams) of the caller's streams, and the files they wrote. */
+function batchExporterRoutes(ports: ManagementPorts): Routes {
+  return [
+    {
+      method: 'GET',
+      path: '/v1/batch-exporters',
+      auth: true,
+      run: async ({ caller }) =>
+        json(200, { batchExporters: await listBatchExporters(ports, caller.accountId) }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/batch-exporters',
+      auth: true,
+      run: async ({ event, caller }) =>
+        json(201, { batchExporter: await createBatchExporter(ports, caller.accountId, readJsonBody(event)) }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/batch-exporters/:name',
+      auth: true,
+      run: async ({ caller, params }) =>
+        json(200, { batchExporter: await getBatchExporter(ports, caller.accountId, params.name) }),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/batch-exporters/:name',
+      auth: true,
+      run: async ({ caller, params }) => {
+        await deleteBatchExporter(ports, caller.accountId, params.name);
+        return noContent();
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/batch-exporters/:name/files',
+      auth: true,
+      run: async ({ caller, params, query }) =>
+        json(200, await listExportFiles(ports, caller.accountId, params.name, { after: query.after })),
+    },
+    {
+      method: 'GET',
+      path: '/v1/batch-exporters/:name/files/:file',
+      auth: true,
+      run: async ({ caller, params }) =>
+        json(200, await exportFileDownload(ports, caller.accountId, params.name, params.file)),
     },
   ];
 }

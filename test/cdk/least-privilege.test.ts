@@ -113,9 +113,13 @@ describe('each function can do only what its handler does', () => {
     expect(holders('kinesis:PutRecords', stream('DerivedEvents'))).toEqual(['decrypter']);
   });
 
-  it('decrypter reads the source stream; egress reads both streams; nobody else reads them', () => {
-    expect(holders('kinesis:GetRecords', stream('SourceEvents'))).toEqual(['decrypter', 'egress']);
-    expect(holders('kinesis:GetRecords', stream('DerivedEvents'))).toEqual(['egress']);
+  it('decrypter reads the source stream; egress and exporter read both streams; nobody else reads them', () => {
+    expect(holders('kinesis:GetRecords', stream('SourceEvents'))).toEqual([
+      'decrypter',
+      'egress',
+      'exporter',
+    ]);
+    expect(holders('kinesis:GetRecords', stream('DerivedEvents'))).toEqual(['egress', 'exporter']);
   });
 
   it('management reads and writes accounts; token and sts only get and create account items (billing ids); only management reads the bootstrap secret', () => {
@@ -146,7 +150,7 @@ describe('each function can do only what its handler does', () => {
     expect(holders('dynamodb:PutItem', table('Contracts'))).toEqual(['management']);
   });
 
-  it('key links are written by ingest, token and sts (signing key) and management (shredding); read by decrypter and ws-authorizer', () => {
+  it('key links are written by ingest, token and sts (signing key) and management (shredding); read by decrypter, ws-authorizer and exporter (key streams)', () => {
     expect(holders('dynamodb:PutItem', table('KeyLinks'))).toEqual(['ingest', 'token', 'sts', 'management']);
     expect(holders('dynamodb:DeleteItem', table('KeyLinks'))).toEqual([
       'ingest',
@@ -161,6 +165,7 @@ describe('each function can do only what its handler does', () => {
       'management',
       'decrypter',
       'ws-authorizer',
+      'exporter',
     ]);
   });
 

@@ -78,8 +78,8 @@ describe('Kinesis streams', () => {
 describe('DynamoDB tables', () => {
   const TABLES = Object.keys(TOPOLOGY.tables).map(constructId);
 
-  it('creates exactly the six tables of the architecture', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 6);
+  it('creates exactly the eight tables of the architecture', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 8);
     for (const name of TABLES) expect(tableId(name)).toBeDefined();
   });
 
@@ -221,6 +221,10 @@ describe('Lambda functions', () => {
       KEY_LINKS_TABLE: table('KeyLinks'),
       USAGE_TABLE: table('Usage'),
       CONNECTIONS_TABLE: table('Connections'),
+      EXPORTERS_TABLE: table('Exporters'),
+      EXPORTS_BUCKET: ref(logicalIdsOf(template, 'AWS::S3::Bucket', 'BucketsExports')[0]!),
+      EXPORT_BUCKETS: '',
+      S3_FORCE_PATH_STYLE: 'false',
       KMS_KEY_ID: key(),
       TOKEN_ISSUER: 'privacy-streams',
       SIGNUP_MODE: 'bootstrap',
@@ -284,11 +288,13 @@ describe('Kinesis event source mappings', () => {
   };
   const failureQueueArn = () => arnOf(only('AWS::SQS::Queue')[0]);
 
-  it('has exactly three: decrypter on source events, egress on source and derived events', () => {
-    expect(mappings()).toHaveLength(3);
+  it('has exactly five: decrypter on source events, egress and exporter on source and derived events', () => {
+    expect(mappings()).toHaveLength(5);
     mappingOf('decrypter', 'SourceEvents');
     mappingOf('egress', 'SourceEvents');
     mappingOf('egress', 'DerivedEvents');
+    mappingOf('exporter', 'SourceEvents');
+    mappingOf('exporter', 'DerivedEvents');
   });
 
   it('decrypter reads from the trim horizon with partial failures, bisect, 3 retries, 24 h max age, DLQ', () => {

@@ -121,7 +121,10 @@ describe('tables and streams', () => {
       ).toEqual(
         (schema.globalSecondaryIndexes ?? []).map((i) => [
           i.indexName,
-          [{ AttributeName: i.partitionKey.name, KeyType: 'HASH' }],
+          [
+            { AttributeName: i.partitionKey.name, KeyType: 'HASH' },
+            ...(i.sortKey ? [{ AttributeName: i.sortKey.name, KeyType: 'RANGE' }] : []),
+          ],
         ]),
       );
     },

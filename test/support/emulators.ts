@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { emulatorEnv, startEmulators } from '../../local/emulators';
 import {
@@ -15,10 +16,16 @@ import {
   localDynamoClient,
   localKinesisClient,
 } from '../../local/local-clients';
-import { ensureLocalResources, LOCAL_STREAMS, LOCAL_TABLES, resourceEnv } from '../../local/resources';
+import {
+  ensureLocalResources,
+  LOCAL_BUCKETS,
+  LOCAL_STREAMS,
+  LOCAL_TABLES,
+  resourceEnv,
+} from '../../local/resources';
 
 /**
- * For integration tests: kinesalite, dynalite and the local KMS server in this process on 127.0.0.1
+ * For integration tests: kinesalite, dynalite, the local KMS server and the S3 API in this process on 127.0.0.1
  * port 0 (in memory), with the local tables and streams created, SDK clients for them, and (unless
  * `setEnv: false`) the handlers' environment set. The one way tests start emulators and create resources.
  *
@@ -34,13 +41,17 @@ export interface TestEmulators {
   kmsKeyArn: string;
   /** The only credentials the emulators accept (new at every start). */
   credentials: LocalCredentials;
+  s3Url: string;
   tables: typeof LOCAL_TABLES;
   streams: typeof LOCAL_STREAMS;
+  buckets: typeof LOCAL_BUCKETS;
   /** Clients for the emulators; stop() destroys them. */
   kinesis: KinesisClient;
   dynamo: DynamoDBClient;
   doc: DynamoDBDocumentClient;
   kms: KMSClient;
+  /** Path-style, as the handlers' S3 client is locally. */
+  s3: S3Client;
   /** The variables for process.env (endpoints, region, credentials, resource names); set unless setEnv is false. */
   env: Record<string, string>;
   /**
@@ -82,6 +93,12 @@ export async function startTestEmulators(opts: TestEmulatorOptions = {}): Promis
     region: LOCAL_REGION,
     credentials,
   });
+  const s3 = new S3Client({
+    endpoint: emulators.s3Url,
+    region: LOCAL_REGION,
+    credentials: emulators.credentials,
+    forcePathStyle: true,
+  });
 
   return {
     kinesisUrl: emulators.kinesisUrl,
@@ -90,12 +107,15 @@ export async function startTestEmulators(opts: TestEmulatorOptions = {}): Promis
     kmsKeyId: emulators.kmsKeyId,
     kmsKeyArn: emulators.kmsKeyArn,
     credentials,
+    s3Url: emulators.s3Url,
     tables: LOCAL_TABLES,
     streams: LOCAL_STREAMS,
+    buckets: LOCAL_BUCKETS,
     kinesis,
     dynamo,
     doc,
     kms,
+    s3,
     env,
     async createEmptyTableLike(table) {
       // Copied from the live local table, so local/resources.ts stays the only table definition.
@@ -123,6 +143,7 @@ export async function startTestEmulators(opts: TestEmulatorOptions = {}): Promis
       kinesis.destroy();
       dynamo.destroy();
       kms.destroy();
+      s3.destroy();
       for (const [name, value] of previous) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;

@@ -4,6 +4,8 @@ import { InMemoryAccountsRepo } from './fakes/in-memory-accounts-repo';
 import { InMemoryBillingIdsRepo } from './fakes/in-memory-billing-ids-repo';
 import { InMemoryConnectionsRepo } from './fakes/in-memory-connections-repo';
 import { InMemoryContractsRepo } from './fakes/in-memory-contracts-repo';
+import { InMemoryExportObjects } from './fakes/in-memory-export-objects';
+import { InMemoryExportersRepo } from './fakes/in-memory-exporters-repo';
 import { InMemoryKeyEncryptionKeys, InMemoryKeyLinkStore } from './fakes/in-memory-key-link-store';
 import { InMemoryLoginAttemptsRepo } from './fakes/in-memory-login-attempts-repo';
 import { InMemorySchemasRepo } from './fakes/in-memory-schemas-repo';
@@ -17,6 +19,10 @@ import { testTokenService } from './token-service';
 
 /** The fixed clock of the management API under test: 2025-01-01T12:00:00Z. */
 export const MANAGEMENT_NOW = Date.parse('2025-01-01T12:00:00.000Z');
+
+/** The stack's exports bucket, and one the deployer granted, in the management API under test. */
+export const EXPORTS_BUCKET = 'ps-exports';
+export const GRANTED_BUCKET = 'deployer-bucket';
 
 /**
  * The real management handler (createManagementHandler) over in-memory fakes, the real TokenService with
@@ -35,6 +41,10 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
   const sockets = new RecordingConnectionPoster();
   const billingIds = new InMemoryBillingIdsRepo();
   const schemas = new InMemorySchemasRepo();
+  const exporters = new InMemoryExportersRepo();
+  const exportFiles = new InMemoryExportObjects([EXPORTS_BUCKET, GRANTED_BUCKET], {
+    now: () => MANAGEMENT_NOW,
+  });
   const tokens = testTokenService();
   const lookupSecret = new Uint8Array(32).fill(9);
   const log = recordingLogger('management');
@@ -51,6 +61,9 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
     sockets,
     billingIds,
     schemas,
+    exporters,
+    exportFiles,
+    exportSetup: { buckets: { default: EXPORTS_BUCKET, granted: [GRANTED_BUCKET] } },
     tokens: async () => tokens,
     lookupSecret: async () => lookupSecret,
     signupMode: 'open',
@@ -97,6 +110,8 @@ export function managementApi(overrides: Partial<ManagementDeps> = {}) {
     sockets,
     billingIds,
     schemas,
+    exporters,
+    exportFiles,
     tokens,
     lookupSecret,
     log,

@@ -1,6 +1,7 @@
 import type { ConnectionRecord } from '../../aws/connections-repo';
 import type { UserSessionRecord } from '../../aws/user-sessions-repo';
 import type { AccountRecord, AccountUser } from '../../core/accounts';
+import type { BatchExporterRecord, ExportBuckets } from '../../core/batch-exporter';
 import type { EventContract } from '../../core/contracts';
 import type { EventSchema } from '../../core/event-schemas';
 import type { KeyEncryptionKeys, KeyLinkRecord } from '../../core/key-links';
@@ -115,6 +116,37 @@ export interface KeyLinkAdmin {
   deleteByDataSubject(accountId: string, dataSubjectHash: string): Promise<string[]>;
 }
 
+/** The batch exporter definitions of the accounts. */
+export interface BatchExporterStore {
+  /** ConflictError when the account has an exporter of that name. */
+  create(record: BatchExporterRecord): Promise<void>;
+  get(accountId: string, name: string): Promise<BatchExporterRecord | undefined>;
+  listByAccount(accountId: string): Promise<BatchExporterRecord[]>;
+  listByStream(accountId: string, stream: string): Promise<BatchExporterRecord[]>;
+  /** A missing exporter is a no-op. */
+  delete(accountId: string, name: string): Promise<void>;
+}
+
+/** The exported files, read for their owner (listing and download URLs; never their content here). */
+export interface ExportFileStore {
+  /** Objects under `prefix` after the key `after`, in key order, one page. */
+  list(
+    bucket: string,
+    prefix: string,
+    after?: string,
+  ): Promise<{ objects: { key: string; size: number; lastModified: string }[]; truncated: boolean }>;
+  /** undefined when there is no such object. */
+  sizeOf(bucket: string, key: string): Promise<number | undefined>;
+  /** A short-lived URL that downloads the object (S3 presigned GET). */
+  downloadUrl(bucket: string, key: string): Promise<{ url: string; expiresAt: string }>;
+}
+
+/** Where exporters may write, and the shortest interval allowed (lower only in tests). */
+export interface ExportSetup {
+  buckets: ExportBuckets;
+  minimumInterval?: number;
+}
+
 /** Audit lines of what a use case did: ids and counts only, never PII, keys, secrets or tokens. */
 export interface AuditLog {
   info(message: string, attributes: Record<string, unknown>): void;
@@ -143,6 +175,9 @@ export interface ManagementPorts extends SignUpPolicy {
   connections: ConnectionStore;
   sockets: SocketControl;
   keks: Pick<KeyEncryptionKeys, 'byId'>;
+  exporters: BatchExporterStore;
+  exportFiles: ExportFileStore;
+  exportSetup: ExportSetup;
   tokens: () => Promise<TokenService>;
   lookupSecret: () => Promise<Uint8Array>;
   /** Milliseconds since the epoch. */

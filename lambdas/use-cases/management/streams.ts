@@ -1,3 +1,4 @@
+import type { BatchExporterRecord } from '../../core/batch-exporter';
 import { generateClientCredentials, hashClientSecret } from '../../core/client-secrets';
 import { ConflictError } from '../../core/errors';
 import {
@@ -6,12 +7,13 @@ import {
   type StreamRecord,
   validateStreamCreate,
 } from '../../core/stream-definition';
+import { exportersOfStreams } from './batch-exporters';
 import { endConnections } from './end-connections';
 import { derivedStreamsOf, ownStream } from './owned-stream';
 import type { ManagementPorts } from './ports';
 
 type StreamPorts = Pick<ManagementPorts, 'streams' | 'now' | 'audit'>;
-type DeletePorts = Pick<ManagementPorts, 'streams' | 'connections' | 'sockets' | 'audit'>;
+type DeletePorts = Pick<ManagementPorts, 'streams' | 'exporters' | 'connections' | 'sockets' | 'audit'>;
 
 export interface CreatedStream {
   stream: StreamRecord;
@@ -52,20 +54,25 @@ export async function createStream(
   return { stream, credentials: { clientId, clientSecret } };
 }
 
-/** `GET /v1/streams/{name}`: the stream and the streams derived from it. */
+/** `GET /v1/streams/{name}`: the stream, the streams derived from it and its batch exporters. */
 export async function getStream(
-  ports: Pick<StreamPorts, 'streams'>,
+  ports: Pick<ManagementPorts, 'streams' | 'exporters'>,
   accountId: string,
   name: string,
-): Promise<{ stream: StreamRecord; derived: StreamRecord[] }> {
+): Promise<{ stream: StreamRecord; derived: StreamRecord[]; batchExporters: BatchExporterRecord[] }> {
   const stream = await ownStream(ports.streams, accountId, name);
-  return { stream, derived: await derivedStreamsOf(ports.streams, accountId, stream) };
+  return {
+    stream,
+    derived: await derivedStreamsOf(ports.streams, accountId, stream),
+    batchExporters: await ports.exporters.listByStream(accountId, stream.name),
+  };
 }
 
 /**
- * `DELETE /v1/streams/{name}`: a source stream with derived streams is refused (409) unless `recursive`;
- * then the derived streams go first, the source last, each with its credentials, and then its WebSocket
- * subscribers are ended (a subscriber never outlives its stream). The names deleted, in that order.
+ * `DELETE /v1/streams/{name}`: a source stream with derived streams, or a stream with batch exporters (of
+ * its own or of its derived streams), is refused (409) unless `recursive`; then the exporters go first,
+ * the derived streams next, the source last, each stream with its credentials, and then its WebSocket
+ * subscribers are ended (a subscriber never outlives its stream). The stream names deleted, in that order.
  */
 export async function deleteStream(
   ports: DeletePorts,
@@ -73,6 +80,16 @@ export async function deleteStream(
   name: string,
   opts: { recursive: boolean },
 ): Promise<string[]> {
+  return (await deleteStreamTree(ports, accountId, name, opts)).streams;
+}
+
+/** deleteStream, also answering the names of the batch exporters it deleted. */
+export async function deleteStreamTree(
+  ports: DeletePorts,
+  accountId: string,
+  name: string,
+  opts: { recursive: boolean },
+): Promise<{ streams: string[]; batchExporters: string[] }> {
   const stream = await ownStream(ports.streams, accountId, name);
   const derived = await derivedStreamsOf(ports.streams, accountId, stream);
   if (derived.length > 0 && !opts.recursive) {
@@ -83,11 +100,25 @@ export async function deleteStream(
     );
   }
   const deleted = [...derived, stream].map((doomed) => doomed.name);
+  const exporters = await exportersOfStreams(ports, accountId, deleted);
+  if (exporters.length > 0 && !opts.recursive) {
+    const names = exporters.map((e) => e.name).join(', ');
+    throw new ConflictError(
+      `stream ${stream.name} has batch exporters (${names}); delete them first or use ?recursive=true`,
+      'has_batch_exporters',
+    );
+  }
+  for (const exporter of exporters) await ports.exporters.delete(accountId, exporter.name);
   let connectionsEnded = 0;
   for (const doomed of deleted) {
     await ports.streams.delete(accountId, doomed);
     connectionsEnded += await endConnections(ports, accountId, doomed);
   }
-  ports.audit.info('streams deleted', { accountId, count: deleted.length, connectionsEnded });
-  return deleted;
+  ports.audit.info('streams deleted', {
+    accountId,
+    count: deleted.length,
+    connectionsEnded,
+    batchExporters: exporters.length,
+  });
+  return { streams: deleted, batchExporters: exporters.map((e) => e.name) };
 }

@@ -6,6 +6,7 @@ import { AccountsRepo } from '../../../lambdas/aws/accounts-repo';
 import { BillingIdsRepo } from '../../../lambdas/aws/billing-ids-repo';
 import { ConnectionsRepo } from '../../../lambdas/aws/connections-repo';
 import { ContractsRepo } from '../../../lambdas/aws/contracts-repo';
+import { ExportersRepo } from '../../../lambdas/aws/exporters-repo';
 import { DynamoKeyLinkStore } from '../../../lambdas/aws/key-link-store';
 import { KmsKeyEncryptionKeys } from '../../../lambdas/aws/kms-key-encryption-keys';
 import { LoginAttemptsRepo } from '../../../lambdas/aws/login-attempts-repo';
@@ -21,7 +22,11 @@ import { createManagementHandler, type ManagementDeps } from '../../../lambdas/h
 import { createTokenHandler } from '../../../lambdas/handlers/token';
 import { createWsAuthorizerHandler } from '../../../lambdas/handlers/ws-authorizer';
 import { startTestEmulators, type TestEmulators } from '../../support/emulators';
+import { InMemoryExportObjects } from '../../support/fakes/in-memory-export-objects';
 import { RecordingConnectionPoster } from '../../support/fakes/recording-connection-poster';
+
+/** The exports bucket the management handler is told about (file listings use an in-memory S3 here). */
+const LOCAL_EXPORTS_BUCKET = 'ps-exports';
 
 /**
  * The real control-plane handlers wired to the test emulators (test/support/emulators.ts) and the local
@@ -112,6 +117,9 @@ export async function startControlPlaneEnv(): Promise<ControlPlaneEnv> {
           sockets,
           billingIds,
           schemas,
+          exporters: new ExportersRepo({ doc, table: tables.exporters }),
+          exportFiles: new InMemoryExportObjects([LOCAL_EXPORTS_BUCKET]),
+          exportSetup: { buckets: { default: LOCAL_EXPORTS_BUCKET, granted: [] } },
           tokens: async () => tokens,
           lookupSecret: () => secrets.get('lookup-hash'),
           signupMode: 'open',

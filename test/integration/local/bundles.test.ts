@@ -90,11 +90,11 @@ describe('finding the bundles in a cloud assembly', () => {
 
   it('refuses an assembly with a function the topology does not have', () => {
     // Prepare
-    writeAssembly(dir, { functions: [...FUNCTION_NAMES, 'exporter'] });
+    writeAssembly(dir, { functions: [...FUNCTION_NAMES, 'archiver'] });
     // Act
     const read = () => readFunctionBundles(dir);
     // Assess
-    expect(read).toThrow('the template has functions the topology does not: privacy-streams-exporter');
+    expect(read).toThrow('the template has functions the topology does not: privacy-streams-archiver');
   });
 
   it('says to synthesise first when there is no assembly', () => {

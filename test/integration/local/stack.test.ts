@@ -81,6 +81,8 @@ function standInHandlers(seen: Seen, decrypterWorks: () => boolean, envOf: EnvOf
       throw new Error('Unauthorized');
     },
     'ws-connect': noop,
+    // Batch exporters are tested in test/integration/local/exporters.test.ts and the e2e test.
+    exporter: async () => ({ records: 0, undecodable: 0, exporters: 0 }),
   };
 }
 
@@ -147,6 +149,8 @@ describe('local stack', () => {
       `decrypter:${LOCAL_STREAMS.sourceEvents}`,
       `egress:${LOCAL_STREAMS.sourceEvents}`,
       `egress:${LOCAL_STREAMS.derivedEvents}`,
+      `exporter:${LOCAL_STREAMS.sourceEvents}`,
+      `exporter:${LOCAL_STREAMS.derivedEvents}`,
     ]);
   });
 

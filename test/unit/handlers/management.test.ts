@@ -506,6 +506,7 @@ describe('streams', () => {
     expect(responseBody(source)).toEqual({
       stream: sourceStream('acct-1', 'winston'),
       derived: [responseBody(created).stream],
+      batchExporters: [],
     });
   });
 

@@ -12,6 +12,7 @@ const endpoints = {
   kmsKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/local',
   callbackUrl: 'http://127.0.0.1:1004',
   credentials: { accessKeyId: 'AKIATESTTESTTESTTEST', secretAccessKey: 'test-secret' },
+  s3Url: 'http://127.0.0.1:1005',
 };
 const launcher = { PATH: '/usr/bin', HOME: '/home/me', AWS_PROFILE: 'prod', STREAMS_TABLE: 'someone-elses' };
 
@@ -21,7 +22,7 @@ describe('a function’s local environment', () => {
     (name) => {
       // Prepare
       const declared = environmentOf(name).map(([variable]) => variable);
-      const locallyUnset = ['NODE_OPTIONS', 'BOOTSTRAP_SECRET_ARN'];
+      const locallyUnset = ['NODE_OPTIONS', 'BOOTSTRAP_SECRET_ARN', 'EXPORT_BUCKETS'];
       // Act
       const env = localFunctionEnv(name, endpoints, launcher);
       // Assess

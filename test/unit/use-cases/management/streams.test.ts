@@ -2,6 +2,7 @@ import { ConflictError } from '../../../../lambdas/core/errors';
 import type { StreamRecord } from '../../../../lambdas/core/stream-definition';
 import { createStream, deleteStream } from '../../../../lambdas/use-cases/management/streams';
 import { InMemoryConnectionsRepo } from '../../../support/fakes/in-memory-connections-repo';
+import { InMemoryExportersRepo } from '../../../support/fakes/in-memory-exporters-repo';
 import { InMemoryStreamsRepo } from '../../../support/fakes/in-memory-streams-repo';
 import { RecordingConnectionPoster } from '../../../support/fakes/recording-connection-poster';
 import { recordingLogger } from '../../../support/recording-logger';
@@ -24,7 +25,16 @@ function ports() {
   };
   const connections = new InMemoryConnectionsRepo({ now: () => NOW });
   const sockets = new RecordingConnectionPoster();
-  return { streams, deletes, connections, sockets, now: () => NOW, audit: recordingLogger().logger };
+  const exporters = new InMemoryExportersRepo();
+  return {
+    streams,
+    exporters,
+    deletes,
+    connections,
+    sockets,
+    now: () => NOW,
+    audit: recordingLogger().logger,
+  };
 }
 
 describe('deleteStream', () => {

@@ -1,0 +1,91 @@
+import { type BatchExporterRecord, exportStartMs } from '../../core/batch-exporter';
+import { errorName } from '../../core/errors';
+import { decodeEnvelope } from '../../core/event-envelope';
+import type { EventSource, ExportPorts, ExportRecord, ShardRecord } from './ports';
+import type { ShardExports } from './shard-exports';
+
+/** What one batch of the stream consumer did. */
+export interface ExportBatchReport {
+  records: number;
+  undecodable: number;
+  /** Exporters that got records of this batch. */
+  exporters: number;
+}
+
+/** The records an exporter exports: of its account and stream, arrived at or after its start. */
+export function recordsFor(exporter: BatchExporterRecord, records: readonly ExportRecord[]): ExportRecord[] {
+  const start = exportStartMs(exporter);
+  return records.filter(
+    (r) =>
+      r.envelope.accountId === exporter.accountId &&
+      r.envelope.stream === exporter.stream &&
+      r.arrivalMs >= start,
+  );
+}
+
+/** Decodes records; the ones that are no envelope are counted and skipped (no exporter could want them). */
+export function decodeShardRecords(records: readonly ShardRecord[]): {
+  decoded: ExportRecord[];
+  undecodable: number;
+} {
+  const decoded: ExportRecord[] = [];
+  let undecodable = 0;
+  for (const record of records) {
+    try {
+      decoded.push({
+        sequenceNumber: record.sequenceNumber,
+        arrivalMs: record.arrivalMs,
+        envelope: decodeEnvelope(record.data),
+      });
+    } catch {
+      undecodable++;
+    }
+  }
+  return { decoded, undecodable };
+}
+
+/**
+ * "Export a batch" of the stream consumer (one shard of one internal event stream, in order): each
+ * exporter of each stream in the batch gets its records. Exporters are independent: one whose export fails
+ * is handed to backfill (ShardExports.consume); only a failure to record even that fails the batch.
+ */
+export async function exportBatch(
+  source: EventSource,
+  shardId: string,
+  records: readonly ShardRecord[],
+  ports: Pick<ExportPorts, 'exporters' | 'logger'> & { shardExports: ShardExports },
+): Promise<ExportBatchReport> {
+  const { decoded, undecodable } = decodeShardRecords(records);
+  const streams = new Map<string, { accountId: string; stream: string }>();
+  for (const { envelope } of decoded) {
+    streams.set(`${envelope.accountId}\u0000${envelope.stream}`, {
+      accountId: envelope.accountId,
+      stream: envelope.stream,
+    });
+  }
+  let exporters = 0;
+  const failures: unknown[] = [];
+  for (const { accountId, stream } of streams.values()) {
+    const ofStream = (await ports.exporters.listByStream(accountId, stream)).filter(
+      (e) => e.source === source,
+    );
+    await Promise.all(
+      ofStream.map(async (exporter) => {
+        const mine = recordsFor(exporter, decoded);
+        if (mine.length === 0) return;
+        exporters++;
+        await ports.shardExports
+          .consume(exporter, shardId, mine)
+          .catch((error: unknown) => failures.push(error));
+      }),
+    );
+  }
+  if (failures.length > 0) {
+    ports.logger.error('export batch failed', {
+      failures: failures.length,
+      errorName: errorName(failures[0]),
+    });
+    throw failures[0];
+  }
+  return { records: records.length, undecodable, exporters };
+}
