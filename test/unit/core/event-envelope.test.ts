@@ -2,7 +2,12 @@ import { ValidationError } from '../../../lambdas/core/errors';
 import { decodeEnvelope, encodeEnvelope, envelopeRecord } from '../../../lambdas/core/event-envelope';
 
 describe('event envelope', () => {
-  const target = { accountId: 'acc-1', stream: 'winston', contractRef: 'streammachine/clickstream/1.0.0' };
+  const target = {
+    accountId: 'acc-1',
+    stream: 'winston',
+    streamCreatedAt: '2025-01-01T00:00:00.000Z',
+    contractRef: 'streammachine/clickstream/1.0.0',
+  };
 
   it('builds a version 1 envelope partitioned by the key link', () => {
     // Act
@@ -20,7 +25,29 @@ describe('event envelope', () => {
     expect(decoded).toEqual(envelope);
   });
 
+  it('names the incarnation of its stream', () => {
+    // Act
+    const { envelope } = envelopeRecord(target, {}, 'link-1');
+    // Assess
+    expect(envelope.streamCreatedAt).toBe('2025-01-01T00:00:00.000Z');
+  });
+
+  it('decodes an envelope written before incarnations were recorded, without one', () => {
+    // Prepare
+    const { streamCreatedAt: _, ...older } = target;
+    const data = Buffer.from(JSON.stringify({ v: 1, ...older, event: { a: 1 } }));
+    // Act
+    const decoded = decodeEnvelope(data);
+    // Assess
+    expect(decoded).toEqual({ v: 1, ...older, event: { a: 1 } });
+    expect(decoded.streamCreatedAt).toBeUndefined();
+  });
+
   it.each([
+    [
+      'an incarnation that is not a string',
+      Buffer.from(JSON.stringify({ v: 1, ...target, streamCreatedAt: 7, event: {} })),
+    ],
     ['not JSON', Buffer.from('{')],
     ['another version', Buffer.from(JSON.stringify({ v: 2, ...target, event: {} }))],
     ['an event that is an array', Buffer.from(JSON.stringify({ v: 1, ...target, event: [] }))],
