@@ -1,6 +1,7 @@
 import { type BatchExporterRecord, exportStartMs } from '../../core/batch-exporter';
 import { errorName } from '../../core/errors';
-import { decodeEnvelope } from '../../core/event-envelope';
+import { decodeEnvelope, type EventEnvelope } from '../../core/event-envelope';
+import { isOfIncarnation } from '../../core/stream-incarnation';
 import type { EventSource, ExportPorts, ExportRecord, ShardRecord } from './ports';
 import type { ShardExports } from './shard-exports';
 
@@ -12,15 +13,28 @@ export interface ExportBatchReport {
   exporters: number;
 }
 
-/** The records an exporter exports: of its account and stream, arrived at or after its start. */
+/**
+ * The records an exporter exports: of its account and stream, of the incarnation of the stream it was
+ * created for, and (unless it includes existing events) arrived at or after its own creation.
+ */
 export function recordsFor(exporter: BatchExporterRecord, records: readonly ExportRecord[]): ExportRecord[] {
-  const start = exportStartMs(exporter);
+  const legacyStart = exportStartMs(exporter);
+  const ownStart = exporter.includeExistingEvents ? Number.NEGATIVE_INFINITY : Date.parse(exporter.createdAt);
   return records.filter(
     (r) =>
       r.envelope.accountId === exporter.accountId &&
       r.envelope.stream === exporter.stream &&
-      r.arrivalMs >= start,
+      isOfIncarnation(r.envelope, exporter.streamCreatedAt) &&
+      r.arrivalMs >= (isRecorded(r.envelope) ? ownStart : legacyStart),
   );
+}
+
+/**
+ * Whether an envelope names its incarnation. One written before that cannot tell an earlier stream of the
+ * same name apart: only arrival after the stream's creation (exportStartMs) does, less exactly.
+ */
+function isRecorded(envelope: EventEnvelope): boolean {
+  return envelope.streamCreatedAt !== undefined;
 }
 
 /** Decodes records; the ones that are no envelope are counted and skipped (no exporter could want them). */

@@ -275,6 +275,39 @@ describe('a new exporter', () => {
     expect(ns(h.lines(all))).toEqual([1, 2]);
   });
 
+  it("exports none of an earlier incarnation's events, also those arriving after the stream was created again", async () => {
+    // Prepare
+    const h = exporterHarness();
+    const e = await liveExporter(h);
+    const earlier = new Date(Date.parse(e.streamCreatedAt) - 86_400_000).toISOString();
+    // Act
+    await h.deliver(
+      h.publish([
+        h.envelope(1, { streamCreatedAt: earlier }),
+        h.envelope(2, { streamCreatedAt: e.streamCreatedAt }),
+      ]),
+    );
+    h.advance(61_000);
+    await h.tick();
+    // Assess
+    expect(ns(h.lines(e))).toEqual([2]);
+  });
+
+  it('exports every event of its incarnation, whatever its arrival time says, when it includes existing events', async () => {
+    // Prepare: the stream's createdAt came from a clock a little ahead of the event stream's.
+    const h = exporterHarness();
+    const streamCreatedAt = new Date(h.now() + 2000).toISOString();
+    const e = h.exporter({ includeExistingEvents: true, streamCreatedAt });
+    h.publish([h.envelope(1, { streamCreatedAt })], SHARD_1);
+    // Act
+    h.advance(11_000);
+    await h.tick();
+    h.advance(61_000);
+    await h.tick();
+    // Assess
+    expect(ns(h.lines(e))).toEqual([1]);
+  });
+
   it('hands over from backfill to the consumer without losing or duplicating an event', async () => {
     // Prepare
     const h = exporterHarness();
