@@ -79,3 +79,24 @@ export function decodeEnvelope(data: Uint8Array): EventEnvelope {
   }
   return parsed as unknown as EventEnvelope;
 }
+
+/** The start of every encoded envelope: version, account and stream, in the order envelopeRecord writes them. */
+const ENVELOPE_HEAD = /^\{"v":1,"accountId":("(?:[^"\\]|\\.)*"),"stream":("(?:[^"\\]|\\.)*"),/;
+/** Enough bytes for the head: an account id and a stream name (at most 100 characters) with their escapes. */
+const HEAD_BYTES = 1024;
+
+/**
+ * The account and stream of an encoded envelope, read from its first bytes without parsing the event:
+ * for consumers that want only some streams' records. undefined when the data is not an envelope.
+ */
+export function envelopeStreamOf(data: Uint8Array): { accountId: string; stream: string } | undefined {
+  const head = ENVELOPE_HEAD.exec(Buffer.from(data.subarray(0, HEAD_BYTES)).toString('utf8'));
+  if (head) return { accountId: JSON.parse(head[1]!), stream: JSON.parse(head[2]!) };
+  // Written some other way (another field order): the whole envelope tells.
+  try {
+    const { accountId, stream } = decodeEnvelope(data);
+    return { accountId, stream };
+  } catch {
+    return undefined;
+  }
+}
