@@ -23,6 +23,7 @@ import { HttpRouteTable } from './http-routes';
 import { InvocationTimeoutError, invokeHandler, type LambdaHandler } from './lambda-invoke';
 import type { LocalCredentials } from './local-account';
 import { localFunctionName } from './local-names';
+import { LoggedPaths } from './logged-path';
 import { BodyTooLargeError, readRequestBody } from './request-body';
 import {
   type AuthorizerContext,
@@ -58,7 +59,7 @@ export interface GatewayOptions {
   routes?: readonly HttpRouteSpec<FunctionName>[];
   /** The WebSocket API; default the topology's. */
   webSocket?: WebSocketApiSpec<FunctionName>;
-  /** One line per request: method, path, status, latency (never bodies, tokens or query strings). */
+  /** One line per request: method, route template, status, latency (never bodies, tokens, query strings or path values). */
   log?: (line: string) => void;
   /** Every route (and WebSocket upgrade) answers 503 until this returns true (default: always ready). */
   isReady?: () => boolean;
@@ -106,14 +107,6 @@ export interface Gateway {
   connectionCount(): number;
   /** Closes every WebSocket (running `$disconnect` for each) and the server. */
   close(): Promise<void>;
-}
-
-/** The path as logged: ids that may identify a person are replaced by placeholders. */
-export function loggablePath(rawPath: string): string {
-  return rawPath
-    .replace(/^(\/v1\/data-subjects\/)[^/]+/, '$1{id}')
-    .replace(/^(\/v1\/key-links\/)[^/]+/, '$1{id}')
-    .replace(/@connections\/[^/]+$/, '@connections/{connectionId}');
 }
 
 /** Statuses that carry no body (and so no Content-Length, RFC 9110 §8.6). */
@@ -174,6 +167,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const webSocket = opts.webSocket ?? TOPOLOGY.webSocketApi;
   const stage = opts.stage ?? webSocket.local.stage;
   const routes = new HttpRouteTable(opts.routes ?? TOPOLOGY.httpApi.routes);
+  const loggedPaths = new LoggedPaths();
   const timeoutMs = opts.integrationTimeoutMs ?? 30_000;
   const maxBodyBytes = opts.maxBodyBytes ?? 10 * 1024 * 1024;
   const idleTimeoutMs = opts.idleTimeoutMs ?? 10 * 60_000;
@@ -209,17 +203,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const method = req.method ?? 'GET';
     const rawPath = (req.url ?? '/').split('?')[0]!;
     const requestId = apiGatewayId();
+    // Until a route is known, the path is logged as taking none: never the raw path (it may hold PII).
+    let loggedPath = loggedPaths.ofApiRequest(method, rawPath, undefined);
     const finish = (response: HttpResponse) => {
       writeResponse(req, res, response, requestId);
-      log(
-        `${method} ${loggablePath(rawPath)} ${response.statusCode} ${Math.round(performance.now() - started)}ms`,
-      );
+      log(`${method} ${loggedPath} ${response.statusCode} ${Math.round(performance.now() - started)}ms`);
     };
 
     // The console's static files come before the API routes (like the CloudFront behaviour on AWS).
     const consoleResponse = opts.console?.respond(method, rawPath);
     if (consoleResponse) {
       req.resume();
+      loggedPath = loggedPaths.ofConsoleRequest(rawPath, consoleResponse.statusCode);
       finish(consoleResponse);
       return;
     }
@@ -235,6 +230,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       finish(gatewayError(404, 'Not Found'));
       return;
     }
+    loggedPath = loggedPaths.ofApiRequest(method, rawPath, match);
     if (!isReady()) {
       req.resume();
       finish(gatewayError(503, 'Service Unavailable'));
@@ -297,8 +293,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const started = performance.now();
     const rawPath = (req.url ?? '/').split('?')[0]!;
+    const loggedPath = rawPath === webSocket.local.path ? rawPath : '(no route)';
     const done = (status: number) =>
-      log(`WS ${rawPath} ${status} ${Math.round(performance.now() - started)}ms`);
+      log(`WS ${loggedPath} ${status} ${Math.round(performance.now() - started)}ms`);
     if (rawPath !== webSocket.local.path) {
       rejectUpgrade(socket, 404);
       done(404);
