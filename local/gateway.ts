@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { errorName } from '../lambdas/core/errors';
 import { LogRateLimit } from '../lambdas/core/log-rate-limit';
+import { retryAfterValue } from '../lambdas/http/responses';
 import { type FunctionName, TOPOLOGY } from '../lib/topology';
 import type { HttpRouteSpec, WebSocketApiSpec } from '../lib/topology-types';
 import type { LiveConnection } from './connections-endpoint';
@@ -242,7 +244,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const busy = gatewayError(429, 'Too Many Requests');
       finish({
         ...busy,
-        headers: [...busy.headers, ['retry-after', String(Math.max(1, Math.ceil(retryAfter)))]],
+        headers: [...busy.headers, ['retry-after', retryAfterValue(retryAfter)]],
       });
       return;
     }
@@ -265,9 +267,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     } catch (err) {
       const timedOut = err instanceof InvocationTimeoutError;
       // The error's message may quote input, so only its name is logged.
-      log(
-        `${localFunctionName(match.function)} ${timedOut ? 'timed out' : `threw ${(err as Error)?.name ?? 'an error'}`}`,
-      );
+      log(`${localFunctionName(match.function)} ${timedOut ? 'timed out' : `threw ${errorName(err)}`}`);
       response = timedOut
         ? gatewayError(503, 'Service Unavailable')
         : gatewayError(500, 'Internal Server Error');
@@ -285,7 +285,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const name = webSocket.disconnect.function;
     const pending = invoke(name, event)
       .then(() => undefined)
-      .catch((err: unknown) => log(`${localFunctionName(name)} $disconnect threw ${(err as Error)?.name}`))
+      .catch((err: unknown) => log(`${localFunctionName(name)} $disconnect threw ${errorName(err)}`))
       .finally(() => pendingDisconnects.delete(pending));
     pendingDisconnects.add(pending);
   }
@@ -351,7 +351,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       );
       status = statusOfConnectResult(result);
     } catch (err) {
-      log(`${localFunctionName(webSocket.connect.function)} $connect threw ${(err as Error)?.name}`);
+      log(`${localFunctionName(webSocket.connect.function)} $connect threw ${errorName(err)}`);
       status = 500;
     }
     if (status < 200 || status >= 300) {
@@ -403,7 +403,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
   const onRequest = (req: GatewayRequest, res: GatewayResponse) => {
     serveHttp(req, res).catch((err: unknown) => {
-      log(`gateway error ${(err as Error)?.name}`);
+      log(`gateway error ${errorName(err)}`);
       if (!res.headersSent)
         writeResponse(req, res, gatewayError(500, 'Internal Server Error'), apiGatewayId());
       else res.destroy();

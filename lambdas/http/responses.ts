@@ -23,10 +23,15 @@ export function noContent(): APIGatewayProxyStructuredResultV2 {
   return { statusCode: 204 };
 }
 
-/** `Retry-After` (whole seconds, at least 1) for an error that says when to come back. */
+/** A `Retry-After` value: whole seconds, at least 1 (the one rounding of every 429 we answer). */
+export function retryAfterValue(seconds: number): string {
+  return String(Math.max(1, Math.ceil(seconds)));
+}
+
+/** `Retry-After` for an error that says when to come back. */
 function retryAfterHeaders(error: unknown): Record<string, string> {
   if (!(error instanceof TooManyRequestsError)) return {};
-  return { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterSeconds))) };
+  return { 'retry-after': retryAfterValue(error.retryAfterSeconds) };
 }
 
 /** Management-API error body: `{"error":{"code","message"}}`; internal errors never leak their message. */

@@ -127,6 +127,20 @@ describe('local API gateway', () => {
       expect(seen?.requestContext.http.path).toBe('/v1/streams/a b%41');
     });
 
+    it('logs a function that throws something other than an Error by its type, never its content', async () => {
+      // Prepare
+      lines.length = 0;
+      management = async () => {
+        throw 'alice@example.com';
+      };
+      // Act
+      const response = await fetch(`${gateway.url}/v1/me`);
+      // Assess
+      expect(response.status).toBe(500);
+      expect(lines[0]).toBe('ps-local-management threw string');
+      expect(lines.join('\n')).not.toContain('alice@example.com');
+    });
+
     it('answers a path that is not valid percent-encoding with 400, without invoking a handler', async () => {
       let invoked = false;
       management = async () => {
