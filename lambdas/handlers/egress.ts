@@ -6,6 +6,7 @@ import { ConnectionsRepo } from '../aws/connections-repo';
 import { SignedConnectionPoster } from '../aws/signed-connection-poster';
 import { StreamsRepo } from '../aws/streams-repo';
 import { lambdaEntryPoint } from '../runtime/entry-point';
+import { receivedKinesisRecord } from '../runtime/kinesis-record';
 import {
   type FanOutPorts,
   type FanOutReport,
@@ -43,10 +44,7 @@ export function createEgressHandler(deps: EgressDeps): EgressHandler {
   const admission = new CachedStreamAdmission(deps, { now: deps.now });
   const now = deps.now ?? Date.now;
   return async (event, context) => {
-    const records = (event.Records ?? []).map(({ kinesis }) => ({
-      data: Buffer.from(kinesis.data, 'base64'),
-      partitionKey: kinesis.partitionKey,
-    }));
+    const records = (event.Records ?? []).map((record) => receivedKinesisRecord(record, now));
     const remaining = context?.getRemainingTimeInMillis();
     const deadlineMs = remaining === undefined ? undefined : now() + remaining - TIME_RESERVE_MS;
     const report = await fanOutRecords(
