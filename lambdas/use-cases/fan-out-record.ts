@@ -138,7 +138,8 @@ async function subscribersOf(
     const subscribers = await ports.subscribers.list(group.accountId, group.stream);
     const admission = await ports.admission.admit(group.accountId, group.stream, subscribers, group.events);
     const { streamCreatedAt } = admission;
-    if (streamCreatedAt === undefined) return { ...admission, events: [] };
+    // No record (the stream is gone) admits nobody, so there is nothing to filter.
+    if (streamCreatedAt === undefined) return { ...admission, events: group.events };
     const events = group.events.filter((event) => isOfIncarnation(event, streamCreatedAt));
     report.otherIncarnation += group.events.length - events.length;
     return { ...admission, events };
