@@ -27,19 +27,32 @@ export interface BenchSuite {
 export interface MeasureOptions {
   /** Time spent running the function before measuring (JIT warm-up). Default 100 ms. */
   warmupMs?: number;
-  /** Measuring stops after this long … Default 1000 ms. */
+  /** Measuring stops after this long … Default 1000 ms (200 in quick mode). */
   durationMs?: number;
   /** … or after this many calls, whichever comes first. */
   maxIterations?: number;
 }
 
 export interface CompareOptions {
-  /** Interleaved rounds ours/baseline; the median of each side is reported. Default 5. */
+  /** Interleaved rounds ours/baseline; the median of each side is reported. Default 5 (3 quick). */
   rounds?: number;
-  /** Measuring time of one side in one round. Default 400 ms. */
+  /** Measuring time of one side in one round. Default 400 ms (100 quick). */
   roundMs?: number;
   warmupMs?: number;
   maxIterations?: number;
+}
+
+/**
+ * Quick mode (`npm run bench -- --quick`, or `BENCH_QUICK=1`): every suite runs shorter phases and fewer
+ * rounds — a smoke check that the suites work end to end, not numbers to compare or report.
+ */
+export function isQuick(): boolean {
+  return process.env.BENCH_QUICK === '1';
+}
+
+/** `full`, or `quick` in quick mode. */
+export function fullOrQuick<T>(full: T, quick: T): T {
+  return isQuick() ? quick : full;
 }
 
 /** Keeps results reachable so the JIT cannot drop the measured work. */
@@ -70,7 +83,11 @@ function runFor(fn: () => unknown, ms: number, maxIterations: number): { ops: nu
 
 /** Ops/sec of `fn`: a warm-up, then calls for `durationMs` or `maxIterations`, whichever ends first. */
 export function measure(fn: () => unknown, options: MeasureOptions = {}): number {
-  const { warmupMs = 100, durationMs = 1000, maxIterations = Number.MAX_SAFE_INTEGER } = options;
+  const {
+    warmupMs = 100,
+    durationMs = fullOrQuick(1000, 200),
+    maxIterations = Number.MAX_SAFE_INTEGER,
+  } = options;
   runFor(fn, warmupMs, maxIterations);
   const { ops, seconds } = runFor(fn, durationMs, maxIterations);
   return seconds > 0 ? ops / seconds : 0;
@@ -89,7 +106,12 @@ export function compare(
   baseline: () => unknown,
   options: CompareOptions = {},
 ): { opsPerSec: number; baseline: number; ratio: number } {
-  const { rounds = 5, roundMs = 400, warmupMs = 100, maxIterations } = options;
+  const {
+    rounds = fullOrQuick(5, 3),
+    roundMs = fullOrQuick(400, 100),
+    warmupMs = 100,
+    maxIterations,
+  } = options;
   const oursRuns: number[] = [];
   const baselineRuns: number[] = [];
   for (let r = 0; r < rounds; r++) {

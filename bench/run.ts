@@ -1,32 +1,49 @@
 /**
- * `npm run bench [-- --suite <name>[,<name>…]]`: runs every suite in bench/suites/ (or the named ones),
- * prints a table and writes bench/results/latest.json. With a filter, rows of suites not run are kept from
- * the previous latest.json.
+ * `npm run bench [-- [--quick] [--suite <name>[,<name>…]]]`: runs every suite in bench/suites/ (or the
+ * named ones) — `limit` first, then `local-stack` (its rates also as ratios to `limit`'s of the same run),
+ * then `aws-sim`, then the rest — prints one table and writes bench/results/latest.json. With a filter,
+ * rows of suites not run are kept from the previous latest.json. `--quick` (or `BENCH_QUICK=1`): shorter
+ * phases, a smoke check only; its rows go to bench/results/quick.json instead.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BenchRow, type BenchSuite, formatTable } from './harness';
+import { type BenchRow, type BenchSuite, formatTable, isQuick } from './harness';
 
 const SUITES_DIR = join(__dirname, 'suites');
 const RESULTS_DIR = join(__dirname, 'results');
-const RESULTS_FILE = join(RESULTS_DIR, 'latest.json');
+/** The suites that run first, in this order (the ratios of later ones read the rows of earlier ones). */
+const FIRST = ['limit', 'local-stack', 'aws-sim'];
 
-function parseSuiteFilter(argv: readonly string[]): Set<string> | undefined {
+function resultsFile(): string {
+  return join(RESULTS_DIR, isQuick() ? 'quick.json' : 'latest.json');
+}
+
+function parseArguments(argv: readonly string[]): { filter?: Set<string>; quick: boolean } {
   const names: string[] = [];
+  let quick = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--suite' || arg === '-s') {
+    if (arg === '--quick' || arg === '-q') {
+      quick = true;
+    } else if (arg === '--suite' || arg === '-s') {
       const value = argv[++i];
       if (!value) throw new Error('--suite needs a suite name');
       names.push(...value.split(','));
     } else if (arg.startsWith('--suite=')) {
       names.push(...arg.slice('--suite='.length).split(','));
     } else {
-      throw new Error(`unknown argument ${arg} (usage: npm run bench -- [--suite <name>])`);
+      throw new Error(`unknown argument ${arg} (usage: npm run bench -- [--quick] [--suite <name>])`);
     }
   }
-  return names.length ? new Set(names.map((n) => n.trim()).filter(Boolean)) : undefined;
+  const filter = names.length ? new Set(names.map((n) => n.trim()).filter(Boolean)) : undefined;
+  return { filter, quick };
+}
+
+/** Position of a suite in the run: FIRST's order, then the others by file name. */
+function runOrder(file: string): number {
+  const at = FIRST.indexOf(file);
+  return at === -1 ? FIRST.length : at;
 }
 
 function isSuite(value: unknown): value is BenchSuite {
@@ -37,7 +54,8 @@ function isSuite(value: unknown): value is BenchSuite {
 async function loadSuites(): Promise<{ file: string; suite: BenchSuite }[]> {
   const files = readdirSync(SUITES_DIR)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-    .sort();
+    .sort()
+    .sort((a, b) => runOrder(basename(a, '.ts')) - runOrder(basename(b, '.ts')));
   const loaded: { file: string; suite: BenchSuite }[] = [];
   for (const file of files) {
     const mod = (await import(pathToFileURL(join(SUITES_DIR, file)).href)) as Record<string, unknown>;
@@ -49,9 +67,9 @@ async function loadSuites(): Promise<{ file: string; suite: BenchSuite }[]> {
 }
 
 function previousRows(): BenchRow[] {
-  if (!existsSync(RESULTS_FILE)) return [];
+  if (!existsSync(resultsFile())) return [];
   try {
-    const rows = JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as unknown;
+    const rows = JSON.parse(readFileSync(resultsFile(), 'utf8')) as unknown;
     return Array.isArray(rows) ? (rows as BenchRow[]) : [];
   } catch {
     return [];
@@ -59,7 +77,10 @@ function previousRows(): BenchRow[] {
 }
 
 async function main(): Promise<void> {
-  const filter = parseSuiteFilter(process.argv.slice(2));
+  const { filter, quick } = parseArguments(process.argv.slice(2));
+  // An environment variable, so that the processes the suites fork run quick too.
+  if (quick) process.env.BENCH_QUICK = '1';
+  if (isQuick()) console.error('quick mode: a smoke check, not numbers to compare');
   const all = await loadSuites();
   const selected = filter ? all.filter(({ file, suite }) => filter.has(suite.name) || filter.has(file)) : all;
   if (filter) {
@@ -94,8 +115,8 @@ async function main(): Promise<void> {
     }),
   );
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(RESULTS_FILE, `${JSON.stringify(output, null, 2)}\n`);
-  console.error(`wrote ${RESULTS_FILE}`);
+  writeFileSync(resultsFile(), `${JSON.stringify(output, null, 2)}\n`);
+  console.error(`wrote ${resultsFile()}`);
 }
 
 main().catch((err: unknown) => {

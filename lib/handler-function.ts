@@ -18,11 +18,13 @@ export interface HandlerFunctionProps {
   readonly environment: Record<string, string>;
   readonly logRetentionDays: number;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** X-Ray active tracing (Lambda's own sampling) with its two X-Ray actions; off: neither. */
+  readonly tracing: boolean;
 }
 
 /**
  * One handler module as a Lambda function: Node 22 on arm64, bundled by the local esbuild (never
- * Docker), source maps on, X-Ray active, its own log group with retention, and its own role that
+ * Docker), source maps on, X-Ray tracing only when the deployment turns it on, its own log group with retention, and its own role that
  * starts with nothing but writing to that log group — every other permission is an explicit grant.
  */
 export class HandlerFunction extends Construct {
@@ -57,7 +59,8 @@ export class HandlerFunction extends Construct {
       timeout: Duration.seconds(props.spec.timeoutSeconds),
       role: this.role,
       logGroup: this.logGroup,
-      tracing: lambda.Tracing.ACTIVE,
+      // DISABLED, not PassThrough: PassThrough would also grant the X-Ray actions, for traces nothing starts here.
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       environment: props.environment,
       bundling: {
         forceDockerBundling: false,

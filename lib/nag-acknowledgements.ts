@@ -38,6 +38,10 @@ export interface NagAcknowledgementTargets {
   readonly scheduleRules: readonly IConstruct[];
   /** The deployer's own buckets (context exportBuckets). */
   readonly grantedBucketNames: readonly string[];
+  /** X-Ray active tracing is on (context tracing=active). */
+  readonly tracing: boolean;
+  /** The SNS topic the alarms notify (context alarmEmail), if any. */
+  readonly alarmTopic?: IConstruct;
 }
 
 /**
@@ -46,11 +50,19 @@ export interface NagAcknowledgementTargets {
  */
 export function acknowledgeNagFindings(t: NagAcknowledgementTargets): void {
   for (const fn of t.functions) {
-    ack(
-      fn,
-      'AwsSolutions-IAM5[Resource::*]',
-      'Only the X-Ray actions (xray:PutTraceSegments, xray:PutTelemetryRecords) that active tracing adds; X-Ray has no resource-level permissions. Kinesis, DynamoDB and KMS grants name their resources (checked by test/cdk/least-privilege.test.ts).',
-    );
+    if (t.tracing) {
+      ack(
+        fn,
+        'AwsSolutions-IAM5[Resource::*]',
+        'Only the X-Ray actions (xray:PutTraceSegments, xray:PutTelemetryRecords) that active tracing adds; X-Ray has no resource-level permissions. Kinesis, DynamoDB and KMS grants name their resources (checked by test/cdk/least-privilege.test.ts).',
+      );
+    } else {
+      ack(
+        fn,
+        'Serverless-LambdaTracing',
+        'X-Ray tracing is off by default for cost (a trace per invocation at low rates, Lambda sampling cannot be lowered); deploy with -c tracing=active to turn it on. Errors, throttles and iterator age have CloudWatch alarms.',
+      );
+    }
     ack(
       fn,
       'AwsSolutions-L1',
@@ -70,6 +82,13 @@ export function acknowledgeNagFindings(t: NagAcknowledgementTargets): void {
     );
   }
   acknowledgeExportFindings(t);
+  if (t.alarmTopic) {
+    ack(
+      t.alarmTopic,
+      'Serverless-SNSRedrivePolicy',
+      'The only subscription is the alarm e-mail address; a notification that cannot be delivered is still visible as the alarm state in CloudWatch, so a dead-letter queue would add nothing.',
+    );
+  }
 
   for (const fn of t.encryptedWriters) {
     ack(

@@ -21,6 +21,7 @@ import { type EnvSource, resolveEnvironment } from './function-environment';
 import { grantAccess, writesEncryptedData } from './function-grants';
 import { HandlerFunction } from './handler-function';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { OperationsAlarms } from './operations-alarms';
 import { findProjectRoot } from './project-root';
 import { type PrivacyStreamsConfig, statefulRemovalPolicy } from './stack-config';
 import { type EventStreamName, FUNCTION_NAMES, type FunctionName, TOPOLOGY } from './topology';
@@ -64,6 +65,7 @@ export class PrivacyStreamsStack extends Stack {
   readonly console: ConsoleHosting;
   readonly buckets: ExportBuckets;
   readonly scheduleRules: readonly events.Rule[];
+  readonly alarms: OperationsAlarms;
 
   constructor(scope: Construct, id: string, props: PrivacyStreamsStackProps) {
     super(scope, id, props);
@@ -117,6 +119,16 @@ export class PrivacyStreamsStack extends Stack {
       webSocketStage: WEBSOCKET_STAGE,
       acknowledgeNagFindings: props.acknowledgeNagFindings,
     });
+    this.alarms = new OperationsAlarms(this, 'Alarms', {
+      prefix: config.prefix,
+      functions: Object.fromEntries(FUNCTION_NAMES.map((name) => [name, this.functions[name].fn])),
+      streamConsumers: TOPOLOGY.eventSourceMappings.map((m) => m.function),
+      deadLetterQueues: { StreamFailures: this.failureQueue },
+      httpApi: this.httpApi,
+      webSocketApi: this.webSocketApi,
+      webSocketStageName: WEBSOCKET_STAGE,
+      alarmEmail: config.alarmEmail,
+    });
     this.addOutputs();
 
     if (props.acknowledgeNagFindings === false) return;
@@ -144,6 +156,8 @@ export class PrivacyStreamsStack extends Stack {
       exportStateTable: this.tables.byName.exportState,
       scheduleRules: this.scheduleRules,
       grantedBucketNames: config.exportBuckets,
+      tracing: config.tracing === 'active',
+      alarmTopic: this.alarms.topic,
     });
   }
 
@@ -151,7 +165,10 @@ export class PrivacyStreamsStack extends Stack {
     const streams = {} as Record<EventStreamName, kinesis.Stream>;
     for (const name of Object.keys(TOPOLOGY.eventStreams) as EventStreamName[]) {
       streams[name] = new kinesis.Stream(this, constructId(name), {
-        streamMode: kinesis.StreamMode.ON_DEMAND,
+        // Provisioned: a fixed shard-hour price instead of on-demand's higher per-stream-hour one (small stacks).
+        ...(config.streamMode === 'provisioned'
+          ? { streamMode: kinesis.StreamMode.PROVISIONED, shardCount: config.shardCount }
+          : { streamMode: kinesis.StreamMode.ON_DEMAND }),
         encryption: kinesis.StreamEncryption.KMS,
         encryptionKey: this.key,
         retentionPeriod: Duration.hours(TOPOLOGY.eventStreams[name].retentionHours ?? config.retentionHours),
@@ -208,6 +225,7 @@ export class PrivacyStreamsStack extends Stack {
         environment: resolveEnvironment(name, (source) => this.envValue(source, config)),
         logRetentionDays: config.logRetentionDays,
         logRemovalPolicy: stateful,
+        tracing: config.tracing === 'active',
       });
       grantAccess(fn.fn, spec.access, targets);
       if (spec.access.webSocketConnections) this.webSocketStage.grantManagementApiAccess(fn.fn);

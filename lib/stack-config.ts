@@ -19,6 +19,14 @@ export interface PrivacyStreamsConfig {
   readonly exportBuckets: readonly string[];
   /** Days after which exported files in the stack's exports bucket expire; 0 keeps them. */
   readonly exportExpirationDays: number;
+  /** X-Ray active tracing of every function ('active'), or none ('off': no traces, no X-Ray permissions). */
+  readonly tracing: 'off' | 'active';
+  /** Capacity mode of both Kinesis streams: on-demand, or provisioned with `shardCount` shards each (small stacks). */
+  readonly streamMode: 'on-demand' | 'provisioned';
+  /** Shards per stream in provisioned mode. */
+  readonly shardCount: number;
+  /** Where the operations alarms are mailed (an SNS topic with this e-mail subscription); none: alarms only. */
+  readonly alarmEmail?: string;
 }
 
 export const DEFAULT_CONFIG: PrivacyStreamsConfig = {
@@ -31,6 +39,9 @@ export const DEFAULT_CONFIG: PrivacyStreamsConfig = {
   throttleBurstLimit: 2000,
   exportBuckets: [],
   exportExpirationDays: 0,
+  tracing: 'off',
+  streamMode: 'on-demand',
+  shardCount: 1,
 };
 
 /** Values CloudWatch Logs accepts for a log group's retention. */
@@ -49,7 +60,14 @@ export const CONTEXT_KEYS = {
   throttleBurstLimit: 'throttleBurstLimit',
   exportBuckets: 'exportBuckets',
   exportExpirationDays: 'exportExpirationDays',
+  tracing: 'tracing',
+  streamMode: 'streamMode',
+  shardCount: 'shardCount',
+  alarmEmail: 'alarmEmail',
 } as const;
+
+// Enough to catch a typo; SNS itself asks the address to confirm the subscription.
+const EMAIL_ADDRESS = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 // S3 bucket naming rules (3–63 characters; lower-case letters, digits, '.' and '-').
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -111,7 +129,35 @@ export function configFromContext(read: (key: string) => unknown): PrivacyStream
     removalPolicy,
     throttleRateLimit,
     throttleBurstLimit,
+    ...operationsFromContext(read),
   };
+}
+
+/** The operations settings: tracing, stream capacity mode and alarm e-mail. */
+function operationsFromContext(
+  read: (key: string) => unknown,
+): Pick<PrivacyStreamsConfig, 'tracing' | 'streamMode' | 'shardCount' | 'alarmEmail'> {
+  const tracing = stringValue(read(CONTEXT_KEYS.tracing), DEFAULT_CONFIG.tracing);
+  if (tracing !== 'off' && tracing !== 'active') {
+    throw new Error(`context ${CONTEXT_KEYS.tracing} must be 'off' or 'active'`);
+  }
+  const streamMode = stringValue(read(CONTEXT_KEYS.streamMode), DEFAULT_CONFIG.streamMode);
+  if (streamMode !== 'on-demand' && streamMode !== 'provisioned') {
+    throw new Error(`context ${CONTEXT_KEYS.streamMode} must be 'on-demand' or 'provisioned'`);
+  }
+  // The default quota is 500 shards per account in us-east-1 (fewer elsewhere).
+  const shardCount = intValue(read, CONTEXT_KEYS.shardCount, DEFAULT_CONFIG.shardCount, 1, 500);
+  if (streamMode === 'on-demand' && !isUnset(read(CONTEXT_KEYS.shardCount))) {
+    throw new Error(
+      `context ${CONTEXT_KEYS.shardCount} applies only with ${CONTEXT_KEYS.streamMode}=provisioned`,
+    );
+  }
+  const rawEmail = read(CONTEXT_KEYS.alarmEmail);
+  const alarmEmail = isUnset(rawEmail) ? undefined : String(rawEmail);
+  if (alarmEmail !== undefined && !EMAIL_ADDRESS.test(alarmEmail)) {
+    throw new Error(`context ${CONTEXT_KEYS.alarmEmail} must be an e-mail address`);
+  }
+  return { tracing, streamMode, shardCount, ...(alarmEmail ? { alarmEmail } : {}) };
 }
 
 /** The CDK removal policy for stateful resources (tables, key, log groups). */
@@ -132,8 +178,10 @@ function bucketList(raw: unknown): string[] {
   return [...new Set(trimmed)];
 }
 
+const isUnset = (raw: unknown): boolean => raw === undefined || raw === null || raw === '';
+
 function stringValue(raw: unknown, fallback: string): string {
-  return raw === undefined || raw === null || raw === '' ? fallback : String(raw);
+  return isUnset(raw) ? fallback : String(raw);
 }
 
 function intValue(

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { BenchRow, BenchSuite } from '../harness';
+import { type BenchRow, type BenchSuite, fullOrQuick } from '../harness';
 import type { LoadPlan } from '../load/load-client';
 import { forkBenchModule, pinToCore, runLoad } from '../load/processes';
 
@@ -15,7 +15,8 @@ const NAME = 'limit';
 export const LIMIT_SINGLE_CASE = 'bare node:http, 1 core: POST /event parse + validate + seal (events/s)';
 export const LIMIT_BATCH_CASE =
   'bare node:http, 1 core: POST /events × 100 parse + validate + seal (events/s)';
-const DURATION_MS = 5_000;
+const DURATION_MS = fullOrQuick(5_000, 1_000);
+const WARMUP_MS = fullOrQuick(1_000, 300);
 
 async function serverCpuMicros(port: number): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${port}/cpu`);
@@ -25,7 +26,7 @@ async function serverCpuMicros(port: number): Promise<number> {
 /** Runs one plan against the server; the row says how busy the server's core was (below ~95 %: the client limited). */
 async function measure(port: number, caseName: string, plan: Omit<LoadPlan, 'apiUrl'>): Promise<BenchRow> {
   const apiUrl = `http://127.0.0.1:${port}`;
-  await runLoad({ ...plan, apiUrl, durationMs: 1_000 }, 1); // warm-up: JIT, keys of every session
+  await runLoad({ ...plan, apiUrl, durationMs: WARMUP_MS }, 1); // warm-up: JIT, keys of every session
   const cpuBefore = await serverCpuMicros(port);
   const started = performance.now();
   const report = await runLoad({ ...plan, apiUrl }, 1);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type LocalStack, startLocalStack } from '../../local/stack';
-import type { BenchRow, BenchSuite } from '../harness';
+import { type BenchRow, type BenchSuite, fullOrQuick } from '../harness';
 import { clickstreamEvent, type LoadPlan, type LoadReport } from '../load/load-client';
 import { runLoad } from '../load/processes';
 import { LIMIT_BATCH_CASE, LIMIT_SINGLE_CASE, measureLimit } from './limit';
@@ -19,10 +19,11 @@ import { LIMIT_BATCH_CASE, LIMIT_SINGLE_CASE, measureLimit } from './limit';
  */
 
 const NAME = 'local-stack';
-const DURATION_MS = 8_000;
+const DURATION_MS = fullOrQuick(8_000, 2_000);
 const SESSIONS = 200;
 const PACED_RATE = 100;
-const DRAIN_MS = 30_000;
+const DRAIN_MS = fullOrQuick(30_000, 10_000);
+const IN_PROCESS_MS = fullOrQuick(4_000, 1_000);
 
 type Tokens = Record<'winston' | 'winston-0' | 'winston-1', string>;
 
@@ -192,7 +193,7 @@ async function ingestInProcess(
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
-      for (let i = worker; performance.now() - started < 4_000; i += concurrency) {
+      for (let i = worker; performance.now() - started < IN_PROCESS_MS; i += concurrency) {
         const result = await handler(request(10_000_000 + i), {});
         if (result.statusCode !== 204) throw new Error(`ingest bench: status ${result.statusCode}`);
         done++;

@@ -138,17 +138,17 @@ describe('Lambda functions', () => {
   });
 
   it.each(HANDLERS)(
-    '%s: Node 22 on arm64, X-Ray active, source maps, explicit memory and timeout',
+    '%s: Node 22 on arm64, X-Ray off (the default; test/cdk/tracing.test.ts), source maps, explicit memory and timeout',
     (handler) => {
       const props = functionProps(handler);
       expect(props).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        TracingConfig: { Mode: 'Active' },
         MemorySize: expect.any(Number),
         Timeout: expect.any(Number),
       });
+      expect(props.TracingConfig).toBeUndefined();
       expect(props.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
       expect(props.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe(handler);
     },
