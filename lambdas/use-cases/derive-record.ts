@@ -131,7 +131,8 @@ export class RecordDeriver {
     const cached = await this.listings.get(key, load);
     const known = cached.createdAt !== undefined && isOfIncarnation(envelope, cached.createdAt);
     if (known || !mayPredateIncarnation(cached.loadedAt, envelope)) return cached;
-    this.listings.delete(key);
+    // Only this stale listing goes: a reload another record of the batch started is shared.
+    this.listings.deleteWhere((listing) => listing === cached);
     return this.listings.get(key, load);
   }
 

@@ -486,6 +486,23 @@ describe('decrypter: incarnations of a source stream', () => {
     expect(fakes.publisher.envelopes()[1]!.streamCreatedAt).toBe(source.createdAt);
   });
 
+  it("reads the source stream again once for a batch of a new incarnation's events", async () => {
+    // Prepare
+    const fakes = decrypterWithFakes([DEMO_1]);
+    await fakes.decrypter(batch(await fakes.sourceRecords(exampleEvent()))); // caches the source stream
+    const source = recreated(fakes);
+    const current = await fakes.recordsOf(
+      source,
+      Array.from({ length: 10 }, (_, n) => exampleEvent({ consistentValue: `session-${n}` })),
+    );
+    const readsBefore = fakes.streams.calls.get;
+    // Act
+    await fakes.decrypter(batch(current));
+    // Assess
+    expect(fakes.streams.calls.get! - readsBefore!).toBe(1);
+    expect(eventsOf(fakes, 'demo-1')).toHaveLength(11);
+  });
+
   it('derives an event written before incarnations were recorded as one of the current incarnation', async () => {
     // Prepare
     const fakes = decrypterWithFakes([DEMO_1]);
