@@ -23,15 +23,10 @@ export function noContent(): APIGatewayProxyStructuredResultV2 {
   return { statusCode: 204 };
 }
 
-/** A `Retry-After` value: whole seconds, at least 1 (the one rounding of every 429 we answer). */
-export function retryAfterValue(seconds: number): string {
-  return String(Math.max(1, Math.ceil(seconds)));
-}
-
-/** `Retry-After` for an error that says when to come back. */
+/** `Retry-After` (whole seconds, at least 1) for an error that says when to come back. */
 function retryAfterHeaders(error: unknown): Record<string, string> {
   if (!(error instanceof TooManyRequestsError)) return {};
-  return { 'retry-after': retryAfterValue(error.retryAfterSeconds) };
+  return { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterSeconds))) };
 }
 
 /** Management-API error body: `{"error":{"code","message"}}`; internal errors never leak their message. */
@@ -51,4 +46,9 @@ export function textError(error: unknown): APIGatewayProxyStructuredResultV2 {
     return { ...response, headers: { ...response.headers, ...retryAfterHeaders(error) } };
   }
   return text(500, 'internal error');
+}
+
+/** A `Retry-After` value for a wait in seconds: whole seconds, at least 1 (as `retryAfterHeaders` rounds). */
+export function retryAfterValue(seconds: number): string {
+  return String(Math.max(1, Math.ceil(seconds)));
 }
