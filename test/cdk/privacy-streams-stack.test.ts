@@ -353,6 +353,7 @@ describe('Kinesis event source mappings', () => {
 describe('HTTP API', () => {
   it.each([
     ['POST /event', 'ingest'],
+    ['POST /events', 'ingest'],
     ['POST /auth/token', 'token'],
     ['POST /auth/realms/streams/protocol/openid-connect/token', 'token'],
     ['POST /auth', 'sts'],
@@ -363,11 +364,11 @@ describe('HTTP API', () => {
     expect(routeTarget(routeKey)).toBe(`privacy-streams-${handler}`);
   });
 
-  it('has only those seven routes, with payload format 2.0 Lambda proxy integrations', () => {
+  it('has only those eight routes, with payload format 2.0 Lambda proxy integrations', () => {
     const http = Object.values(resources('AWS::ApiGatewayV2::Route')).filter(
       (r) => !r.Properties.RouteKey.startsWith('$'),
     );
-    expect(http).toHaveLength(7);
+    expect(http).toHaveLength(8);
     for (const integration of Object.values(resources('AWS::ApiGatewayV2::Integration'))) {
       if (integration.Properties.PayloadFormatVersion !== undefined) {
         expect(integration.Properties).toMatchObject({
