@@ -16,6 +16,7 @@ import { LogRateLimit } from '../lambdas/core/log-rate-limit';
 import { type CheckpointStore, fileCheckpointStore, memoryCheckpointStore } from './checkpoint-store';
 import { invokeHandler, type LambdaHandler } from './lambda-invoke';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './local-account';
+import { localFunctionName } from './local-names';
 
 /**
  * An emulation of the Lambda Kinesis event source mapping: per shard a polling loop that builds
@@ -129,7 +130,7 @@ export function toEventRecord(
     eventVersion: '1.0',
     eventID: `${shardId}:${record.SequenceNumber}`,
     eventName: 'aws:kinesis:record',
-    invokeIdentityArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/ps-local-${functionName}-role`,
+    invokeIdentityArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${localFunctionName(functionName)}-role`,
     awsRegion: LOCAL_REGION,
     eventSourceARN: streamArn,
   };
@@ -231,7 +232,7 @@ class ShardPoller {
         return;
       }
       if (!this.readErrorLogged) {
-        m.log(`${m.label} ${this.shardId}: GetRecords failed (${(err as Error)?.name}); retrying`);
+        m.log(`${m.label} ${this.shardId}: GetRecords failed (${errorName(err)}); retrying`);
         this.readErrorLogged = true;
       }
       this.iterator = undefined;
@@ -263,9 +264,7 @@ class ShardPoller {
     try {
       await this.mapping.checkpoints.save(this.shardId, seq);
     } catch (err) {
-      this.mapping.log(
-        `${this.mapping.label} ${this.shardId}: checkpoint not saved (${(err as Error)?.name})`,
-      );
+      this.mapping.log(`${this.mapping.label} ${this.shardId}: checkpoint not saved (${errorName(err)})`);
     }
   }
 
@@ -277,7 +276,7 @@ class ShardPoller {
     m.counts.invocations++;
     let result: unknown;
     try {
-      result = await invokeHandler(m.handler, `ps-local-${m.functionName}`, event, m.timeoutMs);
+      result = await invokeHandler(m.handler, localFunctionName(m.functionName), event, m.timeoutMs);
     } catch (err) {
       // By name only (a message may quote event data), and a few lines a minute at most.
       const slot = m.errorLog.take();
@@ -374,7 +373,7 @@ class ShardPoller {
       version: '1.0',
       timestamp: new Date().toISOString(),
       requestContext: {
-        functionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:ps-local-${m.functionName}`,
+        functionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${localFunctionName(m.functionName)}`,
         condition,
         approximateInvokeCount: invokeCount,
       },
@@ -398,7 +397,7 @@ class ShardPoller {
         const file = join(m.deadLetterDir, `${m.functionName}.jsonl`);
         await appendFile(file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
       } catch (err) {
-        m.log(`${m.label}: dead-letter file not written (${(err as Error)?.name})`);
+        m.log(`${m.label}: dead-letter file not written (${errorName(err)})`);
       }
     }
     // Counted once the entry is written: whoever sees the count can read the file.
@@ -486,7 +485,7 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
     const poller = new ShardPoller(shardId, m);
     m.pollers.push(poller);
     return poller.run().catch((err: unknown) => {
-      if (!m.stopping) m.log(`${m.label} ${shardId}: poller stopped (${(err as Error)?.name})`);
+      if (!m.stopping) m.log(`${m.label} ${shardId}: poller stopped (${errorName(err)})`);
     });
   });
   const iteratorAgeMs = () => {

@@ -39,7 +39,12 @@ function seal(event: Record<string, unknown>): Uint8Array {
     keys.set(keyHash, key);
   }
   const sealed = sealEvent(incoming, key.aead, newStrmStamp(key.keyLinkId, Date.now(), null));
-  const target = { accountId: 'bench-account', stream: 'winston', contractRef: incoming.contract.ref };
+  const target = {
+    accountId: 'bench-account',
+    stream: 'winston',
+    streamCreatedAt: '2025-01-01T00:00:00.000Z',
+    contractRef: incoming.contract.ref,
+  };
   return encodeEnvelope(envelopeRecord(target, sealed, key.keyLinkId).envelope);
 }
 

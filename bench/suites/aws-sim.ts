@@ -420,6 +420,7 @@ function egressBatch(stream: string): KinesisStreamEvent {
       v: 1,
       accountId: ACCOUNT,
       stream,
+      streamCreatedAt: CREATED_AT,
       contractRef: 'streammachine/clickstream/1.0.0',
       event: kilobyteEvent(`egress-session-${n}`, n),
     };

@@ -3,6 +3,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateScan,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -95,6 +96,31 @@ export class ExportersRepo {
       ExpressionAttributeValues: { ':key': `${accountId}#${stream}` },
     });
     return items.map(toRecord).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Every stream that has an exporter: a scan of the table (exporter items only, two attributes each).
+   * The table holds a few items per exporting stream, and the stream consumer reads this once per
+   * EXPORTER_CACHE_TTL_MS, instead of one index query per stream it sees.
+   */
+  async listExportedStreams(): Promise<{ accountId: string; stream: string }[]> {
+    const streams: { accountId: string; stream: string }[] = [];
+    const pages = paginateScan(
+      { client: this.opts.doc },
+      {
+        TableName: this.opts.table,
+        FilterExpression: 'begins_with(sk, :prefix)',
+        ProjectionExpression: 'accountId, #stream',
+        ExpressionAttributeNames: { '#stream': 'stream' },
+        ExpressionAttributeValues: { ':prefix': 'exporter#' },
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        streams.push({ accountId: String(item.accountId), stream: String(item.stream) });
+      }
+    }
+    return streams;
   }
 
   async delete(accountId: string, name: string): Promise<void> {

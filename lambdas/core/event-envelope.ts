@@ -10,6 +10,12 @@ export interface EventEnvelope {
   v: 1;
   accountId: string;
   stream: string;
+  /**
+   * The `createdAt` of the incarnation of `stream` the event belongs to: a stream deleted and created
+   * again under its name is another incarnation, and none of its consumers may see the old one's events.
+   * Absent only in records written before it existed (core/stream-incarnation.ts).
+   */
+  streamCreatedAt?: string;
   contractRef: string;
   event: Record<string, unknown>;
 }
@@ -20,9 +26,18 @@ export interface OutgoingRecord {
   partitionKey: string;
 }
 
+/** Where an event goes: a stream (by name and incarnation) of an account, and the event's contract. */
+export interface EnvelopeTarget {
+  accountId: string;
+  stream: string;
+  /** The stream's `createdAt`. */
+  streamCreatedAt: string;
+  contractRef: string;
+}
+
 /** The record for one event of a stream, partitioned by its key link. */
 export function envelopeRecord(
-  target: { accountId: string; stream: string; contractRef: string },
+  target: EnvelopeTarget,
   event: Record<string, unknown>,
   keyLink: string,
 ): OutgoingRecord {
@@ -32,6 +47,7 @@ export function envelopeRecord(
       v: 1,
       accountId: target.accountId,
       stream: target.stream,
+      streamCreatedAt: target.streamCreatedAt,
       contractRef: target.contractRef,
       event,
     },
@@ -56,9 +72,31 @@ export function decodeEnvelope(data: Uint8Array): EventEnvelope {
     typeof parsed.accountId !== 'string' ||
     typeof parsed.stream !== 'string' ||
     typeof parsed.contractRef !== 'string' ||
+    (parsed.streamCreatedAt !== undefined && typeof parsed.streamCreatedAt !== 'string') ||
     !isJsonObject(parsed.event)
   ) {
     throw new ValidationError('record data is not a version 1 event envelope');
   }
   return parsed as unknown as EventEnvelope;
+}
+
+/** The start of every encoded envelope: version, account and stream, in the order envelopeRecord writes them. */
+const ENVELOPE_HEAD = /^\{"v":1,"accountId":("(?:[^"\\]|\\.)*"),"stream":("(?:[^"\\]|\\.)*"),/;
+/** Enough bytes for the head: an account id and a stream name (at most 100 characters) with their escapes. */
+const HEAD_BYTES = 1024;
+
+/**
+ * The account and stream of an encoded envelope, read from its first bytes without parsing the event:
+ * for consumers that want only some streams' records. undefined when the data is not an envelope.
+ */
+export function envelopeStreamOf(data: Uint8Array): { accountId: string; stream: string } | undefined {
+  const head = ENVELOPE_HEAD.exec(Buffer.from(data.subarray(0, HEAD_BYTES)).toString('utf8'));
+  if (head) return { accountId: JSON.parse(head[1]!), stream: JSON.parse(head[2]!) };
+  // Written some other way (another field order): the whole envelope tells.
+  try {
+    const { accountId, stream } = decodeEnvelope(data);
+    return { accountId, stream };
+  } catch {
+    return undefined;
+  }
 }

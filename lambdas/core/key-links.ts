@@ -129,7 +129,7 @@ export class KeyLinkResolver {
   private readonly now: () => number;
   /** By `<scope>\0<keyHash>`: trusted until the link's period ends or the cache TTL, whichever is first. */
   private readonly byValue: CachedLoader<string, CachedLink>;
-  /** By key link id; a shredded (missing) link is not kept, so it is asked for again. */
+  /** By key link id: a found link for the cache TTL, a shredded (missing) one for as long as it stays in the LRU. */
   private readonly byLinkId: CachedLoader<string, TinkDeterministicAead | undefined>;
   /** Links read by id: the ids asked for in one turn are read with one batch read. */
   private readonly linkReads: BatchedLoader<string, KeyLinkRecord>;
@@ -160,8 +160,10 @@ export class KeyLinkResolver {
     this.byLinkId = new CachedLoader({
       capacity,
       now: this.now,
-      ttlMs: cacheTtlMs,
-      keep: (aead) => aead !== undefined,
+      // A miss is kept for good: key-link ids are never reused, and an event names only a link that
+      // existed when it was sealed (createIfAbsent stores the link before anyone can use it), so a link
+      // the store does not have was shredded. Without this, every later event of it costs a store read.
+      validUntil: (aead, loadedAt) => (aead === undefined ? Number.POSITIVE_INFINITY : loadedAt + cacheTtlMs),
     });
   }
 

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { AccountContracts } from '../aws/account-contracts';
 import { dynamoDocumentClient, kinesisClient } from '../aws/clients';
 import { requiredEnv } from '../aws/config';
@@ -10,6 +10,7 @@ import { StreamsRepo } from '../aws/streams-repo';
 import { getLookupSecret } from '../aws/system-secrets';
 import { UsageRepo } from '../aws/usage-repo';
 import { lambdaEntryPoint } from '../runtime/entry-point';
+import { receivedKinesisRecord } from '../runtime/kinesis-record';
 import { type DeriveBatchPorts, deriveBatch } from '../use-cases/derive-batch';
 import { type DeriveRecordPorts, RecordDeriver, type SourceRecord } from '../use-cases/derive-record';
 
@@ -32,18 +33,13 @@ export function createDecrypterHandler(deps: DecrypterDeps): DecrypterHandler {
   const deriver = new RecordDeriver({ ...deps, logger, now });
   return async (event) => {
     const records = event.Records ?? [];
-    const sourceRecords = records.map((record) => sourceRecordOf(record, now));
+    const sourceRecords: SourceRecord[] = records.map((record) => {
+      const { sequenceNumber, data, arrivalMs } = receivedKinesisRecord(record, now);
+      return { id: sequenceNumber, data, arrivalMs };
+    });
     const { processed } = await deriveBatch(sourceRecords, { ...deps, deriver, logger });
     const firstFailed = records[processed];
     return { batchItemFailures: firstFailed ? [{ itemIdentifier: firstFailed.kinesis.sequenceNumber }] : [] };
-  };
-}
-
-function sourceRecordOf({ kinesis }: KinesisStreamRecord, now: () => number): SourceRecord {
-  return {
-    id: kinesis.sequenceNumber,
-    data: Buffer.from(kinesis.data, 'base64'),
-    arrivalMs: Math.round((kinesis.approximateArrivalTimestamp ?? now() / 1000) * 1000),
   };
 }
 

@@ -13,6 +13,7 @@ import { ExportersRepo } from '../aws/exporters-repo';
 import { keyLinkStorageFromEnv } from '../aws/key-link-storage';
 import { KinesisShardReader } from '../aws/kinesis-shard-reader';
 import { lambdaEntryPoint } from '../runtime/entry-point';
+import { receivedKinesisRecord } from '../runtime/kinesis-record';
 import { CachedExporterDirectory } from '../use-cases/export/cached-exporters';
 import { type ExportBatchReport, exportBatch } from '../use-cases/export/export-batch';
 import { type ExportTickReport, exportTick } from '../use-cases/export/export-tick';
@@ -50,11 +51,7 @@ export function createExporterHandler(deps: ExporterDeps): ExporterHandler {
     if (records.length === 0) return { records: 0, undecodable: 0, exporters: 0 };
     const source = sourceOf(records[0]!, deps.streamNames);
     const shardId = records[0]!.eventID.split(':')[0]!;
-    const shardRecords = records.map(({ kinesis }) => ({
-      sequenceNumber: kinesis.sequenceNumber,
-      arrivalMs: Math.round(kinesis.approximateArrivalTimestamp * 1000),
-      data: Buffer.from(kinesis.data, 'base64'),
-    }));
+    const shardRecords = records.map((record) => receivedKinesisRecord(record, now));
     return exportBatch(source, shardId, shardRecords, { ...ports, shardExports });
   };
 }

@@ -5,6 +5,7 @@ import { requiredEnv } from '../aws/config';
 import { StreamsRepo } from '../aws/streams-repo';
 import { getTokenService } from '../aws/system-secrets';
 import { UserSessionsRepo } from '../aws/user-sessions-repo';
+import { bearerTokenOf } from '../http/request';
 import { lambdaEntryPoint } from '../runtime/entry-point';
 import {
   type AuthorizeSubscriberPorts,
@@ -42,8 +43,8 @@ function policy(principalId: string, effect: 'Allow' | 'Deny', resource: string)
 function tokenOf(event: APIGatewayRequestAuthorizerEvent): string | undefined {
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (name.toLowerCase() !== 'authorization' || !value) continue;
-    const match = value.match(/^Bearer\s+(\S+)\s*$/i);
-    if (match) return match[1];
+    const token = bearerTokenOf(value);
+    if (token) return token;
   }
   return event.queryStringParameters?.token || undefined;
 }

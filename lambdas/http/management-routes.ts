@@ -52,6 +52,20 @@ export function managementRoutes(ports: ManagementPorts): Routes {
   ];
 }
 
+/**
+ * The method and path pattern of every management route, without any of their behaviour: for a request
+ * log that names the route and never a parameter's value (local/gateway.ts). Building the routes uses no
+ * port, so none is given (any use would throw).
+ */
+export function managementRoutePatterns(): { method: string; path: string }[] {
+  const none = new Proxy({} as ManagementPorts, {
+    get: () => {
+      throw new Error('route patterns use no port');
+    },
+  });
+  return managementRoutes(none).map(({ method, path }) => ({ method, path }));
+}
+
 /** Accounts and the signed-in user's session. */
 function accountRoutes(ports: ManagementPorts): Routes {
   return [

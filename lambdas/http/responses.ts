@@ -30,7 +30,7 @@ export function noContent(): APIGatewayProxyStructuredResultV2 {
 export function retryAfterHeaders(error: unknown): Record<string, string> {
   const seconds = retryAfterSecondsOf(error);
   if (seconds === undefined) return {};
-  return { 'retry-after': String(Math.max(1, Math.ceil(seconds))) };
+  return { 'retry-after': retryAfterValue(seconds) };
 }
 
 /** Management-API error body: `{"error":{"code","message"}}`; internal errors never leak their message. */
@@ -50,4 +50,9 @@ export function textError(error: unknown): APIGatewayProxyStructuredResultV2 {
     return { ...response, headers: { ...response.headers, ...retryAfterHeaders(error) } };
   }
   return text(500, 'internal error');
+}
+
+/** A `Retry-After` value for a wait in seconds: whole seconds, at least 1 (as `retryAfterHeaders` rounds). */
+export function retryAfterValue(seconds: number): string {
+  return String(Math.max(1, Math.ceil(seconds)));
 }

@@ -99,6 +99,22 @@ function matchSegments(
   return params;
 }
 
+/**
+ * The pattern (e.g. `/v1/users/:email`) of the route a method and path below the API would take, or of a
+ * route of that path for another method (the 405 case); undefined when none has the path. For logs, which
+ * must name a route without its parameter values.
+ */
+export function routeTemplate(
+  routes: readonly { method: string; path: string }[],
+  method: string,
+  path: string,
+): string | undefined {
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  const segments = trimmed.split('/').slice(1);
+  const matching = routes.filter((route) => matchSegments(route.path.split('/').slice(1), segments));
+  return (matching.find((route) => route.method === method) ?? matching[0])?.path;
+}
+
 type RouteLookup<Caller> =
   | { found: CompiledRoute<Caller>; params: Record<string, string> }
   | { found: undefined; allowed: HttpMethod[] };

@@ -97,7 +97,12 @@ export class EventAcceptor {
       options,
     );
     const sealed = sealEvent(incoming, aead, newStrmStamp(keyLinkId, this.now(), billingId));
-    const target = { accountId: stream.accountId, stream: stream.name, contractRef: incoming.contract.ref };
+    const target = {
+      accountId: stream.accountId,
+      stream: stream.name,
+      streamCreatedAt: stream.createdAt,
+      contractRef: incoming.contract.ref,
+    };
     return envelopeRecord(target, sealed, keyLinkId);
   }
 

@@ -20,6 +20,10 @@ export interface BatchOutcome {
   written: number;
   shredded: number;
   excluded: number;
+  /** Records of an earlier incarnation of their source stream: dropped. */
+  otherIncarnation: number;
+  /** Records whose contract is gone: skipped (they cannot be derived), never retried. */
+  unknownContract: number;
 }
 
 /**
@@ -51,6 +55,8 @@ export async function deriveBatch(
     written: sum(done, (derivation) => derivation.outputs.length),
     shredded: sum(done, (derivation) => (derivation.shredded ? 1 : 0)),
     excluded: sum(done, (derivation) => derivation.excluded),
+    otherIncarnation: sum(done, (derivation) => (derivation.otherIncarnation ? 1 : 0)),
+    unknownContract: sum(done, (derivation) => (derivation.unknownContract ? 1 : 0)),
   };
   ports.logger.info('batch processed', { ...outcome });
   return outcome;

@@ -4,9 +4,15 @@ import { CachedLoader } from '../core/cached-loader';
 import { parseConsentRule } from '../core/consent';
 import type { EventContract } from '../core/contracts';
 import { type DerivedStreamSpec, deriveEvent, type SealedEvent } from '../core/event-crypto';
-import { decodeEnvelope, envelopeRecord, type OutgoingRecord } from '../core/event-envelope';
+import {
+  decodeEnvelope,
+  type EventEnvelope,
+  envelopeRecord,
+  type OutgoingRecord,
+} from '../core/event-envelope';
 import type { KeyLinkResolver } from '../core/key-links';
 import type { StreamRecord } from '../core/stream-definition';
+import { isOfIncarnation, mayPredateIncarnation } from '../core/stream-incarnation';
 import { isStreamActive } from '../core/stream-status';
 import { readSealedStrmMeta } from '../core/strm-meta';
 import { usageMinuteOf } from '../core/usage-minute';
@@ -15,7 +21,10 @@ import { usageMinuteOf } from '../core/usage-minute';
 export const DERIVED_STREAMS_CACHE_TTL_MS = 5_000;
 
 export interface DeriveRecordPorts {
-  streams: { listDerived(accountId: string, sourceName: string): Promise<StreamRecord[]> };
+  streams: {
+    get(accountId: string, name: string): Promise<StreamRecord | undefined>;
+    listDerived(accountId: string, sourceName: string): Promise<StreamRecord[]>;
+  };
   /** The account's contract by ref, refreshed once on a miss (aws/account-contracts.ts). */
   contracts: { find(accountId: string, ref: string): Promise<EventContract | undefined> };
   keyLinks: Pick<KeyLinkResolver, 'byId'>;
@@ -42,6 +51,19 @@ export interface Derivation {
   shredded: boolean;
   /** Derived streams whose consent rule excluded the event. */
   excluded: number;
+  /** The event belongs to an earlier incarnation of its source stream: no derived stream of today's sees it. */
+  otherIncarnation: boolean;
+  /** The event's contract is gone (a custom contract deleted since ingest): it cannot be derived. */
+  unknownContract: boolean;
+}
+
+/** A source stream as the decrypter knows it: its incarnation and its active derived streams. */
+interface SourceListing {
+  /** When it was read (ms). */
+  loadedAt: number;
+  /** The source stream's `createdAt`; undefined when it no longer exists. */
+  createdAt: string | undefined;
+  derived: { spec: DerivedStreamSpec; createdAt: string }[];
 }
 
 /**
@@ -51,44 +73,82 @@ export interface Derivation {
  */
 export class RecordDeriver {
   private readonly ports: DeriveRecordPorts;
-  private readonly specs: CachedLoader<string, DerivedStreamSpec[]>;
+  private readonly listings: CachedLoader<string, SourceListing>;
 
   constructor(ports: DeriveRecordPorts) {
     this.ports = ports;
-    this.specs = new CachedLoader({ ttlMs: DERIVED_STREAMS_CACHE_TTL_MS, capacity: 10_000, now: ports.now });
+    this.listings = new CachedLoader({
+      ttlMs: DERIVED_STREAMS_CACHE_TTL_MS,
+      capacity: 10_000,
+      now: ports.now,
+    });
   }
 
   async derive(record: SourceRecord): Promise<Derivation> {
-    const { accountId, stream, contractRef, event } = decodeEnvelope(record.data);
+    const envelope = decodeEnvelope(record.data);
+    const { accountId, stream, contractRef, event } = envelope;
     const usage = { accountId, streamName: stream, minute: usageMinuteOf(record.arrivalMs), count: 1 };
-    const derivation: Derivation = { outputs: [], usage, shredded: false, excluded: 0 };
-    const specs = await this.derivedSpecs(accountId, stream);
-    if (specs.length === 0) return derivation;
+    const derivation: Derivation = {
+      outputs: [],
+      usage,
+      shredded: false,
+      excluded: 0,
+      otherIncarnation: false,
+      unknownContract: false,
+    };
+    const source = await this.sourceListing(envelope);
+    if (source.createdAt !== undefined && !isOfIncarnation(envelope, source.createdAt)) {
+      return { ...derivation, otherIncarnation: true };
+    }
+    if (source.derived.length === 0) return derivation;
+    // The catalog reloads the account's contracts on a miss, so a miss is a contract deleted since ingest:
+    // the record can never be derived, and retrying it would hold up the shard every tenant shares.
     const contract = await this.ports.contracts.find(accountId, contractRef);
-    // Ingest accepted the event, so its contract exists: a miss here is worth a retry, not a skip.
-    if (!contract) throw new Error('the record names an unknown contract');
+    if (!contract) return { ...derivation, unknownContract: true };
     const meta = readSealedStrmMeta(event);
     const aead = await this.ports.keyLinks.byId(meta.keyLink);
     if (!aead) return { ...derivation, shredded: true };
-    const source: SealedEvent = { event, contract, meta };
-    for (const spec of specs) {
-      const derived = deriveEvent(source, spec, aead);
+    const sealed: SealedEvent = { event, contract, meta };
+    for (const { spec, createdAt } of source.derived) {
+      const derived = deriveEvent(sealed, spec, aead);
       if (!derived) {
         derivation.excluded++;
         continue;
       }
-      const target = { accountId, stream: spec.name, contractRef };
+      const target = { accountId, stream: spec.name, streamCreatedAt: createdAt, contractRef };
       derivation.outputs.push(envelopeRecord(target, derived, meta.keyLink));
     }
     return derivation;
   }
 
-  /** The active derived streams of a source stream, cached. */
-  private derivedSpecs(accountId: string, source: string): Promise<DerivedStreamSpec[]> {
-    return this.specs.get(`${accountId}\u0000${source}`, async () => {
-      const derived = await this.ports.streams.listDerived(accountId, source);
-      return derived.filter(isStreamActive).flatMap((stream) => this.specOf(stream));
-    });
+  /**
+   * The source stream of an envelope and its active derived streams, cached; read again when the cached
+   * listing may predate the incarnation the envelope names (a stream created again under its name).
+   */
+  private async sourceListing(envelope: EventEnvelope): Promise<SourceListing> {
+    const key = `${envelope.accountId}\u0000${envelope.stream}`;
+    const load = () => this.loadListing(envelope.accountId, envelope.stream);
+    const cached = await this.listings.get(key, load);
+    const known = cached.createdAt !== undefined && isOfIncarnation(envelope, cached.createdAt);
+    if (known || !mayPredateIncarnation(cached.loadedAt, envelope)) return cached;
+    // Only this stale listing goes: a reload another record of the batch started is shared.
+    this.listings.deleteWhere((listing) => listing === cached);
+    return this.listings.get(key, load);
+  }
+
+  private async loadListing(accountId: string, sourceName: string): Promise<SourceListing> {
+    const loadedAt = (this.ports.now ?? Date.now)();
+    const [source, derived] = await Promise.all([
+      this.ports.streams.get(accountId, sourceName),
+      this.ports.streams.listDerived(accountId, sourceName),
+    ]);
+    return {
+      loadedAt,
+      createdAt: source?.createdAt,
+      derived: derived
+        .filter(isStreamActive)
+        .flatMap((stream) => this.specOf(stream).map((spec) => ({ spec, createdAt: stream.createdAt }))),
+    };
   }
 
   /** A derived stream's spec, or none when its stored definition no longer validates (skip, do not block). */

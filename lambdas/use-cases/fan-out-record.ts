@@ -4,9 +4,11 @@ import { type Message, type OutgoingEvent, planDelivery } from '../core/delivery
 import { errorName } from '../core/errors';
 import { decodeEnvelope } from '../core/event-envelope';
 import { LogRateLimit } from '../core/log-rate-limit';
+import { isOfIncarnation } from '../core/stream-incarnation';
 import { ConnectionDelivery, type DeliveryCounts, type DeliveryPorts } from './connection-delivery';
 import { runWithConcurrency } from './run-with-concurrency';
-import { admitSubscribers, type SubscriberAdmissionPorts } from './subscriber-admission';
+import { CachedStreamAdmission } from './stream-admission';
+import type { SubscriberAdmissionPorts } from './subscriber-admission';
 
 /** Posts in flight at once (the SDK's default socket pool per host holds 50). */
 export const DEFAULT_EGRESS_CONCURRENCY = 48;
@@ -20,8 +22,10 @@ export interface FanOutPorts {
     list(accountId: string, streamName: string): Promise<ConnectionRecord[]>;
     forget(accountId: string, streamName: string): void;
   };
-  /** Stream records: who the stream still accepts (use-cases/subscriber-admission.ts), read once per batch. */
+  /** Stream records: who the stream still accepts (use-cases/subscriber-admission.ts). */
   streams: SubscriberAdmissionPorts['streams'];
+  /** The stream records' short cache across batches (default: a fresh one per call, so no cache). */
+  admission?: CachedStreamAdmission;
   /** Sends one text frame; closes a connection. */
   poster: DeliveryPorts['poster'] & { disconnect(connectionId: string): Promise<void> };
   logger: Pick<Logger, 'warn' | 'error'>;
@@ -50,13 +54,15 @@ export interface FanOutReport extends DeliveryCounts {
   undecodable: number;
   /** Subscribers whose stream or credential is gone: closed and deleted, sent nothing. */
   revoked: number;
+  /** Events of a stream with subscribers that belong to another incarnation of it: sent to nobody. */
+  otherIncarnation: number;
 }
 
-/** The events of one stream, in record order. */
+/** The events of one stream, in record order, each with the incarnation its envelope names. */
 interface StreamEvents {
   accountId: string;
   stream: string;
-  events: OutgoingEvent[];
+  events: (OutgoingEvent & { streamCreatedAt?: string })[];
 }
 
 /**
@@ -85,8 +91,10 @@ export async function fanOutRecords(
     throttled: 0,
     outOfTime: 0,
     revoked: 0,
+    otherIncarnation: 0,
   };
   const streams = groupByStream(records, report);
+  const admission = ports.admission ?? new CachedStreamAdmission(ports);
   const deliveryPorts: DeliveryPorts = {
     ...ports,
     warnings: ports.warnings ?? failedPostWarnings(ports.now),
@@ -98,12 +106,12 @@ export async function fanOutRecords(
   const lanes: { delivery: ConnectionDelivery; lane: Message[] }[][] = [];
   const revoked: ConnectionRecord[] = [];
   await runWithConcurrency(streams, STREAM_LOOKUP_CONCURRENCY, async (group) => {
-    const admission = await subscribersOf(group, ports, report);
-    revoked.push(...admission.refused);
+    const { admitted, refused, events } = await subscribersOf(group, { ...ports, admission }, report);
+    revoked.push(...refused);
     const plans = new Map<boolean, Message[][]>();
-    for (const connection of admission.admitted) {
+    for (const connection of admitted) {
       const batched = connection.batch === true;
-      if (!plans.has(batched)) plans.set(batched, planDelivery(group.events, batched));
+      if (!plans.has(batched)) plans.set(batched, planDelivery(events, batched));
       const delivery = new ConnectionDelivery(connection, deliveryPorts);
       lanes.push(plans.get(batched)!.map((lane) => ({ delivery, lane })));
     }
@@ -117,15 +125,28 @@ export async function fanOutRecords(
   return report;
 }
 
-/** A stream's subscribers split by whether the stream still accepts them; none when they cannot be listed. */
-async function subscribersOf(group: StreamEvents, ports: FanOutPorts, report: FanOutReport) {
+/**
+ * A stream's subscribers split by whether the stream still accepts them, and the events of the
+ * incarnation that admitted them (the others are counted); none when they cannot be listed.
+ */
+async function subscribersOf(
+  group: StreamEvents,
+  ports: FanOutPorts & { admission: CachedStreamAdmission },
+  report: FanOutReport,
+) {
   try {
     const subscribers = await ports.subscribers.list(group.accountId, group.stream);
-    return await admitSubscribers(ports, group.accountId, group.stream, subscribers);
+    const admission = await ports.admission.admit(group.accountId, group.stream, subscribers, group.events);
+    const { streamCreatedAt } = admission;
+    // No record (the stream is gone) admits nobody, so there is nothing to filter.
+    if (streamCreatedAt === undefined) return { ...admission, events: group.events };
+    const events = group.events.filter((event) => isOfIncarnation(event, streamCreatedAt));
+    report.otherIncarnation += group.events.length - events.length;
+    return { ...admission, events };
   } catch (error) {
     report.failedPosts += group.events.length;
     ports.logger.error('subscribers could not be listed', { errorName: errorName(error) });
-    return { admitted: [], refused: [] };
+    return { admitted: [], refused: [], events: [] };
   }
 }
 
@@ -159,7 +180,13 @@ function groupByStream(records: readonly EgressRecord[], report: FanOutReport): 
       streams.set(key, group);
     }
     const text = JSON.stringify(envelope.event);
-    group.events.push({ text, bytes: Buffer.byteLength(text, 'utf8'), orderKey: partitionKey });
+    const { streamCreatedAt } = envelope;
+    group.events.push({
+      text,
+      bytes: Buffer.byteLength(text, 'utf8'),
+      orderKey: partitionKey,
+      streamCreatedAt,
+    });
     report.events++;
   }
   return [...streams.values()];

@@ -19,12 +19,9 @@ export interface Admission {
  * checks this once, at `$connect`; egress checks it again for every batch, so a deleted stream or
  * credential stops delivery even to a connection whose close did not get through.
  *
- * The record is read once per stream and batch, after the batch was read from its stream, never from a
- * cache kept across batches: the envelope does not say which incarnation of a stream an event belongs to,
- * so a record cached from before a delete would let a stream created again under the same name reach an
- * old socket. Read after the batch, a record is at least as new as every event in it: if it still lists
- * the subscriber's client, the events were sent while that client was a credential of the stream. The
- * cost is one read per stream and batch, next to the subscriber query egress makes anyway.
+ * The record is read now, after the batch was read from its stream: it is at least as new as every event
+ * in it. Egress reads it through a short cache that decides only what a fresh read would allow
+ * (use-cases/stream-admission.ts); the events' incarnation (envelope `streamCreatedAt`) makes that safe.
  */
 export async function admitSubscribers(
   ports: SubscriberAdmissionPorts,
@@ -33,7 +30,14 @@ export async function admitSubscribers(
   subscribers: ConnectionRecord[],
 ): Promise<Admission> {
   if (subscribers.length === 0) return { admitted: [], refused: [] };
-  const stream = await ports.streams.get(accountId, streamName);
+  return admissionBy(await ports.streams.get(accountId, streamName), subscribers);
+}
+
+/** The subscribers a stream record admits and those it refuses (all of them when the stream is gone). */
+export function admissionBy(
+  stream: StreamRecord | undefined,
+  subscribers: readonly ConnectionRecord[],
+): Admission {
   const accepts = (s: ConnectionRecord) =>
     stream !== undefined && isStreamActive(stream) && streamAcceptsSubscriber(stream, s.clientId);
   return { admitted: subscribers.filter(accepts), refused: subscribers.filter((s) => !accepts(s)) };

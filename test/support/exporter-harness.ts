@@ -76,14 +76,18 @@ export function exporterHarness() {
     return record;
   };
 
-  /** An event of a stream, as its envelope on the internal stream. */
+  /**
+   * An event of a stream, as its envelope on the internal stream; without `streamCreatedAt` as written
+   * before envelopes named their stream's incarnation.
+   */
   const envelope = (
     n: number,
-    opts: { stream?: string; accountId?: string; keyLink?: string } = {},
+    opts: { stream?: string; accountId?: string; keyLink?: string; streamCreatedAt?: string } = {},
   ): EventEnvelope => ({
     v: 1,
     accountId: opts.accountId ?? 'acct-1',
     stream: opts.stream ?? 'winston',
+    ...(opts.streamCreatedAt === undefined ? {} : { streamCreatedAt: opts.streamCreatedAt }),
     contractRef: 'streammachine/clickstream/1.0.0',
     event: { strmMeta: { keyLink: opts.keyLink ?? `link-${n % 3}`, nonce: n, consentLevels: [0] }, n },
   });

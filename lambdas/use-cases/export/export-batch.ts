@@ -1,26 +1,41 @@
 import { type BatchExporterRecord, exportStartMs } from '../../core/batch-exporter';
 import { errorName } from '../../core/errors';
-import { decodeEnvelope } from '../../core/event-envelope';
+import { decodeEnvelope, type EventEnvelope, envelopeStreamOf } from '../../core/event-envelope';
+import { isOfIncarnation } from '../../core/stream-incarnation';
 import type { EventSource, ExportPorts, ExportRecord, ShardRecord } from './ports';
 import type { ShardExports } from './shard-exports';
 
 /** What one batch of the stream consumer did. */
 export interface ExportBatchReport {
   records: number;
+  /** Records that are no envelope (looked at only while some stream has an exporter). */
   undecodable: number;
   /** Exporters that got records of this batch. */
   exporters: number;
 }
 
-/** The records an exporter exports: of its account and stream, arrived at or after its start. */
+/**
+ * The records an exporter exports: of its account and stream, of the incarnation of the stream it was
+ * created for, and (unless it includes existing events) arrived at or after its own creation.
+ */
 export function recordsFor(exporter: BatchExporterRecord, records: readonly ExportRecord[]): ExportRecord[] {
-  const start = exportStartMs(exporter);
+  const legacyStart = exportStartMs(exporter);
+  const ownStart = exporter.includeExistingEvents ? Number.NEGATIVE_INFINITY : Date.parse(exporter.createdAt);
   return records.filter(
     (r) =>
       r.envelope.accountId === exporter.accountId &&
       r.envelope.stream === exporter.stream &&
-      r.arrivalMs >= start,
+      isOfIncarnation(r.envelope, exporter.streamCreatedAt) &&
+      r.arrivalMs >= (isRecorded(r.envelope) ? ownStart : legacyStart),
   );
+}
+
+/**
+ * Whether an envelope names its incarnation. One written before that cannot tell an earlier stream of the
+ * same name apart: only arrival after the stream's creation (exportStartMs) does, less exactly.
+ */
+function isRecorded(envelope: EventEnvelope): boolean {
+  return envelope.streamCreatedAt !== undefined;
 }
 
 /** Decodes records; the ones that are no envelope are counted and skipped (no exporter could want them). */
@@ -55,13 +70,11 @@ export async function exportBatch(
   records: readonly ShardRecord[],
   ports: Pick<ExportPorts, 'exporters' | 'logger'> & { shardExports: ShardExports },
 ): Promise<ExportBatchReport> {
-  const { decoded, undecodable } = decodeShardRecords(records);
+  const { wanted, unreadable } = await recordsOfExportedStreams(records, ports);
+  const { decoded, undecodable } = decodeShardRecords(wanted);
   const streams = new Map<string, { accountId: string; stream: string }>();
   for (const { envelope } of decoded) {
-    streams.set(`${envelope.accountId}\u0000${envelope.stream}`, {
-      accountId: envelope.accountId,
-      stream: envelope.stream,
-    });
+    streams.set(streamKey(envelope), { accountId: envelope.accountId, stream: envelope.stream });
   }
   let exporters = 0;
   const failures: unknown[] = [];
@@ -87,5 +100,31 @@ export async function exportBatch(
     });
     throw failures[0];
   }
-  return { records: records.length, undecodable, exporters };
+  return { records: records.length, undecodable: unreadable + undecodable, exporters };
+}
+
+/**
+ * The records of streams that have an exporter, told by the head of each record (its event is not
+ * parsed): most streams have none, and their records are most of a batch. Records that are no envelope
+ * are counted.
+ */
+async function recordsOfExportedStreams(
+  records: readonly ShardRecord[],
+  ports: Pick<ExportPorts, 'exporters'>,
+): Promise<{ wanted: ShardRecord[]; unreadable: number }> {
+  const exported = await ports.exporters.listExportedStreams();
+  if (exported.length === 0) return { wanted: [], unreadable: 0 };
+  const keys = new Set(exported.map(streamKey));
+  const wanted: ShardRecord[] = [];
+  let unreadable = 0;
+  for (const record of records) {
+    const stream = envelopeStreamOf(record.data);
+    if (!stream) unreadable++;
+    else if (keys.has(streamKey(stream))) wanted.push(record);
+  }
+  return { wanted, unreadable };
+}
+
+function streamKey({ accountId, stream }: { accountId: string; stream: string }): string {
+  return `${accountId}\u0000${stream}`;
 }

@@ -30,6 +30,8 @@ export interface ExportRecord {
 export interface ExporterDirectory {
   /** The exporters of one stream of an account. */
   listByStream(accountId: string, stream: string): Promise<BatchExporterRecord[]>;
+  /** Every stream that has an exporter (each once or more). */
+  listExportedStreams(): Promise<{ accountId: string; stream: string }[]>;
   get(accountId: string, name: string): Promise<BatchExporterRecord | undefined>;
   /** Exporters created but without shard states yet (the tick initializes them), at most `limit`. */
   listNew(limit: number): Promise<BatchExporterRecord[]>;

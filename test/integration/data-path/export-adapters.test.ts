@@ -35,6 +35,22 @@ describe('ExportersRepo', () => {
     expect((await repo.listNew(10)).map((e) => e.name)).toEqual(['other']);
     expect(await repo.get('acct-1', 'winston-export')).toEqual(exporter());
   });
+
+  it('lists every stream that has an exporter', async () => {
+    // Prepare
+    const repo = new ExportersRepo({ doc: emu.doc, table: await emu.createEmptyTableLike('exporters') });
+    await repo.create(exporter());
+    await repo.create(exporter({ exporterId: 'e-2', name: 'winston-keys', kind: 'keys' }));
+    await repo.create(exporter({ exporterId: 'e-3', name: 'other', accountId: 'acct-2', stream: 'other' }));
+    // Act
+    const streams = await repo.listExportedStreams();
+    // Assess
+    expect(streams.map((s) => `${s.accountId}/${s.stream}`).sort()).toEqual([
+      'acct-1/winston',
+      'acct-1/winston',
+      'acct-2/other',
+    ]);
+  });
 });
 
 describe('ExportStateRepo', () => {

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import WebSocket from 'ws';
 import { isLoopback } from '../../../local/connections-server';
-import { type Gateway, type GatewayHandlers, loggablePath, startGateway } from '../../../local/gateway';
+import { type Gateway, type GatewayHandlers, startGateway } from '../../../local/gateway';
 import type { LambdaHandler } from '../../../local/lambda-invoke';
 import { newLocalCredentials } from '../../../local/local-account';
 import { allowPolicy } from '../../support/authorizer-policy';
@@ -125,6 +125,20 @@ describe('local API gateway', () => {
       await fetch(`${gateway.url}/v1/streams/a%20b%2541`);
       expect(seen?.rawPath).toBe('/v1/streams/a b%41');
       expect(seen?.requestContext.http.path).toBe('/v1/streams/a b%41');
+    });
+
+    it('logs a function that throws something other than an Error by its type, never its content', async () => {
+      // Prepare
+      lines.length = 0;
+      management = async () => {
+        throw 'alice@example.com';
+      };
+      // Act
+      const response = await fetch(`${gateway.url}/v1/me`);
+      // Assess
+      expect(response.status).toBe(500);
+      expect(lines[0]).toBe('ps-local-management threw string');
+      expect(lines.join('\n')).not.toContain('alice@example.com');
     });
 
     it('answers a path that is not valid percent-encoding with 400, without invoking a handler', async () => {
@@ -572,8 +586,20 @@ describe('local API gateway', () => {
     });
   });
 
-  it('logs paths without personal ids', () => {
-    expect(loggablePath('/v1/data-subjects/alice@example.com')).toBe('/v1/data-subjects/{id}');
-    expect(loggablePath('/v1/streams/demo')).toBe('/v1/streams/demo');
+  it('logs the route a request took, never the values in its path', async () => {
+    // Prepare
+    lines.length = 0;
+    // Act
+    await fetch(`${gateway.url}/v1/users/alice%40example.com`, { method: 'DELETE' });
+    await fetch(`${gateway.url}/v1/data-subjects/alice@example.com`, { method: 'DELETE' });
+    await fetch(`${gateway.url}/v1/streams/demo`);
+    await fetch(`${gateway.url}/alice@example.com`);
+    // Assess
+    expect(lines.map((line) => line.replace(/ \d+ms$/, ''))).toEqual([
+      'DELETE /v1/users/:email 200',
+      'DELETE /v1/{proxy+} 200',
+      'GET /v1/streams/:name 200',
+      'GET (no route) 404',
+    ]);
   });
 });

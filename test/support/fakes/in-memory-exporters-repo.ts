@@ -4,7 +4,14 @@ import { ConflictError } from '../../../lambdas/core/errors';
 
 type ExportersRepoSurface = Pick<
   ExportersRepo,
-  'create' | 'get' | 'listByAccount' | 'listByStream' | 'delete' | 'listNew' | 'markInitialized'
+  | 'create'
+  | 'get'
+  | 'listByAccount'
+  | 'listByStream'
+  | 'listExportedStreams'
+  | 'delete'
+  | 'listNew'
+  | 'markInitialized'
 >;
 
 /**
@@ -42,6 +49,11 @@ export class InMemoryExportersRepo implements ExportersRepoSurface {
   async listByStream(accountId: string, stream: string): Promise<BatchExporterRecord[]> {
     this.count('listByStream');
     return this.sorted((e) => e.accountId === accountId && e.stream === stream);
+  }
+
+  async listExportedStreams(): Promise<{ accountId: string; stream: string }[]> {
+    this.count('listExportedStreams');
+    return [...this.exporters.values()].map(({ accountId, stream }) => ({ accountId, stream }));
   }
 
   async delete(accountId: string, name: string): Promise<void> {

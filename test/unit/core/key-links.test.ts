@@ -209,6 +209,21 @@ describe('KeyLinkResolver.byId', () => {
     expect(await resolver.byId(keyLinkId)).toBeUndefined();
   });
 
+  it('asks the store once for a shredded key link, however often and late its events come', async () => {
+    // Prepare
+    const { store, resolver, clock } = setup();
+    const { keyLinkId } = await resolver.forKeyFieldValue(SCOPE, 'session-1');
+    await store.deleteById(keyLinkId);
+    resolver.forget(keyLinkId);
+    // Act
+    const first = await resolver.byId(keyLinkId);
+    clock.now += 24 * HOUR;
+    const later = await Promise.all([resolver.byId(keyLinkId), resolver.byId(keyLinkId)]);
+    // Assess
+    expect([first, ...later]).toEqual([undefined, undefined, undefined]);
+    expect(store.manyReads).toEqual([1]);
+  });
+
   it('makes the next event of a shredded value get a new key link', async () => {
     const { store, resolver } = setup();
     const { keyLinkId } = await resolver.forKeyFieldValue(SCOPE, 'session-1');

@@ -59,6 +59,18 @@ const DEMO_3_MASKED = stream({
   maskedFields: { seed: MASK_SEED, fieldPatterns: { 'streammachine/example/1.3.0': ['notSensitiveValue'] } },
 });
 
+/** A custom contract of the account, and an event of it. */
+const ORDER_CONTRACT = {
+  ref: 'acme/order/1.0.0',
+  keyField: 'orderId',
+  piiFields: { email: 1 },
+  validations: [],
+};
+const ORDER_EVENT = {
+  strmMeta: { eventContractRef: 'acme/order/1.0.0', consentLevels: [1] },
+  orderId: 'o-1',
+};
+
 /** The decrypter of one warm process, wired to in-memory fakes, with `demo` and the given derived streams. */
 function decrypterWithFakes(derived: StreamRecord[] = [DEMO_1, DEMO_1_3, DEMO_3_MASKED]) {
   const streams = new InMemoryStreamsRepo();
@@ -91,13 +103,16 @@ function decrypterWithFakes(derived: StreamRecord[] = [DEMO_1, DEMO_1_3, DEMO_3_
   });
   let sequence = 1000;
   /** Source-stream records of these events, as ingest wrote them. */
-  const sourceRecords = async (...events: Record<string, unknown>[]): Promise<StreamRecordData[]> => {
+  /** Source-stream records of events sent to one incarnation of the source stream (today's by default). */
+  const recordsOf = async (source: StreamRecord, events: Record<string, unknown>[]) => {
     const sealed = await Promise.all(
-      events.map((event) => ingest.seal({ stream: SOURCE, billingId: null }, event)),
+      events.map((event) => ingest.seal({ stream: source, billingId: null }, event)),
     );
     return sealed.map((record) => storedRecord(record, String(sequence++)));
   };
-  return { decrypter, streams, contracts, store, publisher, usage, log, sourceRecords };
+  const sourceRecords = (...events: Record<string, unknown>[]): Promise<StreamRecordData[]> =>
+    recordsOf(SOURCE, events);
+  return { decrypter, streams, contracts, store, publisher, usage, log, sourceRecords, recordsOf };
 }
 
 function storedRecord(record: OutgoingRecord, sequenceNumber: string): StreamRecordData {
@@ -268,14 +283,8 @@ describe('decrypter: consent per derived stream', () => {
     // Prepare
     const fakes = decrypterWithFakes([DEMO_1]);
     await fakes.decrypter(batch(await fakes.sourceRecords(exampleEvent()))); // caches the contracts
-    await fakes.contracts.put(ACCOUNT, {
-      ref: 'acme/order/1.0.0',
-      keyField: 'orderId',
-      piiFields: { email: 1 },
-      validations: [],
-    });
-    const order = { strmMeta: { eventContractRef: 'acme/order/1.0.0', consentLevels: [1] }, orderId: 'o-1' };
-    const records = await fakes.sourceRecords({ ...order, email: 'a@example.com' });
+    await fakes.contracts.put(ACCOUNT, ORDER_CONTRACT);
+    const records = await fakes.sourceRecords({ ...ORDER_EVENT, email: 'a@example.com' });
     // Act
     const response = await fakes.decrypter(batch(records));
     // Assess
@@ -333,20 +342,23 @@ describe('decrypter: shredding, failures and usage', () => {
     ]);
   });
 
-  it('fails a record whose contract is unknown, so that it is retried', async () => {
+  it('skips a record whose contract is gone, counts it and derives the records after it', async () => {
     // Prepare
     const fakes = decrypterWithFakes([DEMO_1]);
-    const [record] = await fakes.sourceRecords(exampleEvent());
-    const envelope = JSON.parse(Buffer.from(record!.data).toString('utf8'));
-    const unknown = {
-      ...record!,
-      data: Buffer.from(JSON.stringify({ ...envelope, contractRef: 'gone/gone/1.0.0' })),
-    };
+    await fakes.contracts.put(ACCOUNT, ORDER_CONTRACT);
+    const [gone] = await fakes.sourceRecords({ ...ORDER_EVENT, email: 'a@example.com' });
+    const [after] = await fakes.sourceRecords(exampleEvent({ uniqueIdentifier: 'after' }));
+    await fakes.contracts.delete(ACCOUNT, ORDER_CONTRACT.ref);
     // Act
-    const response = await fakes.decrypter(batch([unknown]));
+    const response = await fakes.decrypter(batch([gone!, after!]));
     // Assess
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record!.sequenceNumber }]);
-    expect(fakes.publisher.records).toEqual([]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(eventsOf(fakes, 'demo-1').map((event) => event.uniqueIdentifier)).toEqual(['after']);
+    expect(fakes.log.attributesOf('batch processed')[0]).toMatchObject({
+      records: 2,
+      processed: 2,
+      unknownContract: 1,
+    });
   });
 
   it('reports the first record whose derived events could not be written', async () => {
@@ -422,6 +434,85 @@ describe('decrypter: shredding, failures and usage', () => {
     expect(fakes.publisher.records).toHaveLength(6);
     expect(strmMeta.readSealedStrmMeta).toHaveBeenCalledTimes(2);
     expect(strmMeta.readStrmMeta).not.toHaveBeenCalled();
+  });
+});
+
+describe('decrypter: incarnations of a source stream', () => {
+  /** `demo` deleted and created again under its name, with a derived stream of the same name as before. */
+  function recreated(fakes: Fakes, createdAt = new Date().toISOString()) {
+    const source = { ...SOURCE, createdAt };
+    fakes.streams.put(source);
+    fakes.streams.put({ ...DEMO_1, createdAt });
+    return source;
+  }
+
+  it("writes each derived event in an envelope naming its derived stream's incarnation", async () => {
+    // Prepare
+    const fakes = decrypterWithFakes([{ ...DEMO_1, createdAt: '2025-01-02T00:00:00.000Z' }]);
+    const records = await fakes.sourceRecords(exampleEvent());
+    // Act
+    await fakes.decrypter(batch(records));
+    // Assess
+    expect(fakes.publisher.envelopes()[0]).toMatchObject({
+      stream: 'demo-1',
+      streamCreatedAt: '2025-01-02T00:00:00.000Z',
+    });
+  });
+
+  it("drops an earlier incarnation's events (its key links still open) and counts them", async () => {
+    // Prepare
+    const fakes = decrypterWithFakes([DEMO_1]);
+    const old = await fakes.sourceRecords(exampleEvent({ uniqueIdentifier: 'old' }));
+    const source = recreated(fakes, '2025-02-01T00:00:00.000Z');
+    const current = await fakes.recordsOf(source, [exampleEvent({ uniqueIdentifier: 'new' })]);
+    // Act
+    const response = await fakes.decrypter(batch([...old, ...current]));
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(eventsOf(fakes, 'demo-1').map((event) => event.uniqueIdentifier)).toEqual(['new']);
+    expect(fakes.log.attributesOf('batch processed')[0]).toMatchObject({ processed: 2, otherIncarnation: 1 });
+  });
+
+  it("derives a new incarnation's events although this process cached the earlier one", async () => {
+    // Prepare
+    const fakes = decrypterWithFakes([DEMO_1]);
+    await fakes.decrypter(batch(await fakes.sourceRecords(exampleEvent()))); // caches the source stream
+    const source = recreated(fakes);
+    const current = await fakes.recordsOf(source, [exampleEvent({ uniqueIdentifier: 'new' })]);
+    // Act
+    await fakes.decrypter(batch(current));
+    // Assess
+    expect(eventsOf(fakes, 'demo-1').map((event) => event.uniqueIdentifier)).toEqual(['unique-14', 'new']);
+    expect(fakes.publisher.envelopes()[1]!.streamCreatedAt).toBe(source.createdAt);
+  });
+
+  it("reads the source stream again once for a batch of a new incarnation's events", async () => {
+    // Prepare
+    const fakes = decrypterWithFakes([DEMO_1]);
+    await fakes.decrypter(batch(await fakes.sourceRecords(exampleEvent()))); // caches the source stream
+    const source = recreated(fakes);
+    const current = await fakes.recordsOf(
+      source,
+      Array.from({ length: 10 }, (_, n) => exampleEvent({ consistentValue: `session-${n}` })),
+    );
+    const readsBefore = fakes.streams.calls.get;
+    // Act
+    await fakes.decrypter(batch(current));
+    // Assess
+    expect(fakes.streams.calls.get! - readsBefore!).toBe(1);
+    expect(eventsOf(fakes, 'demo-1')).toHaveLength(11);
+  });
+
+  it('derives an event written before incarnations were recorded as one of the current incarnation', async () => {
+    // Prepare
+    const fakes = decrypterWithFakes([DEMO_1]);
+    const [record] = await fakes.sourceRecords(exampleEvent());
+    const { streamCreatedAt: _, ...older } = JSON.parse(Buffer.from(record!.data).toString('utf8'));
+    const legacy = { ...record!, data: Buffer.from(JSON.stringify(older)) };
+    // Act
+    await fakes.decrypter(batch([legacy]));
+    // Assess
+    expect(eventsOf(fakes, 'demo-1')).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,6 @@
 import { type EventEnvelope, encodeEnvelope } from '../../../lambdas/core/event-envelope';
 import { createEgressHandler } from '../../../lambdas/handlers/egress';
+import { STREAM_RECORD_CACHE_TTL_MS } from '../../../lambdas/use-cases/stream-admission';
 import { kinesisEvent, type StreamRecordData } from '../../support/data-path-events';
 import { InMemoryConnectionsRepo } from '../../support/fakes/in-memory-connections-repo';
 import { InMemoryStreamsRepo } from '../../support/fakes/in-memory-streams-repo';
@@ -10,8 +11,11 @@ import { streamRecord } from '../../support/stream-records';
 const ACCOUNT = 'account-1';
 
 /** The egress function wired to in-memory fakes; its subscribers connected five minutes ago (`$connect` long done). */
-function egressWithFakes(concurrency?: number) {
-  const connections = new InMemoryConnectionsRepo({ now: () => Date.now() - 5 * 60_000 });
+function egressWithFakes(concurrency?: number, now?: () => number) {
+  // A clock that never repeats a millisecond: two subscribers never share a change mark, as they may
+  // in one millisecond of the real clock, which only a listing read within that millisecond would miss.
+  let ticks = 0;
+  const connections = new InMemoryConnectionsRepo({ now: () => Date.now() - 5 * 60_000 + ticks++ });
   const streams = new InMemoryStreamsRepo();
   const poster = new RecordingConnectionPoster();
   const log = recordingLogger('egress');
@@ -21,6 +25,7 @@ function egressWithFakes(concurrency?: number) {
     poster,
     logger: log.logger,
     ...(concurrency ? { concurrency } : {}),
+    ...(now ? { now } : {}),
   });
   /** A subscriber of a stream (stored with that client id as its credential), as `$connect` stores it. */
   const subscribe = async (connectionId: string, streamName: string, accountId = ACCOUNT) => {
@@ -83,6 +88,7 @@ describe('egress fan-out', () => {
       throttled: 0,
       outOfTime: 0,
       revoked: 0,
+      otherIncarnation: 0,
     });
   });
 
@@ -286,5 +292,104 @@ describe('egress fan-out', () => {
     const report = await fakes.egress(batch([envelope('demo', 1)]));
     // Assess
     expect(fakes.log.attributesOf('batch delivered')[0]).toEqual({ ...report });
+  });
+});
+
+describe('egress: incarnations of a stream and the short cache of stream records', () => {
+  const OLD = '2025-01-01T00:00:00.000Z';
+  const NEW = '2025-02-01T00:00:00.000Z';
+
+  /** An envelope of one incarnation of a stream. */
+  function of(streamCreatedAt: string, stream: string, n: number): EventEnvelope {
+    return { ...envelope(stream, n), streamCreatedAt };
+  }
+
+  /** `demo` as one incarnation with one subscriber (its client id the incarnation's credential). */
+  async function subscribed(
+    fakes: ReturnType<typeof egressWithFakes>,
+    createdAt: string,
+    connectionId: string,
+  ) {
+    const clientId = `ps-${connectionId}`;
+    fakes.streams.put(
+      streamRecord({ name: 'demo', accountId: ACCOUNT, createdAt, credentials: [{ clientId }] }),
+    );
+    await fakes.connections.put({ connectionId, accountId: ACCOUNT, streamName: 'demo', clientId });
+  }
+
+  it("reads a stream's record once for consecutive batches of its incarnation", async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await subscribed(fakes, OLD, 'sub-a');
+    // Act
+    await fakes.egress(batch([of(OLD, 'demo', 1)]));
+    await fakes.egress(batch([of(OLD, 'demo', 2)]));
+    // Assess
+    expect(fakes.streams.calls.get).toBe(1);
+    expect(fakes.poster.eventsOf('sub-a')).toHaveLength(2);
+  });
+
+  it("never delivers an earlier incarnation's events to a subscriber of the stream created again", async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await subscribed(fakes, NEW, 'sub-new');
+    // Act
+    const report = await fakes.egress(batch([of(OLD, 'demo', 1), of(NEW, 'demo', 2)]));
+    // Assess
+    expect(report).toMatchObject({ events: 2, deliveries: 1, otherIncarnation: 1, revoked: 0 });
+    expect(fakes.poster.eventsOf('sub-new')).toEqual([{ n: 2, strmMeta: { consentLevels: [] } }]);
+  });
+
+  it("never delivers a new incarnation's events to an old subscriber, though the old record is cached", async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await subscribed(fakes, OLD, 'sub-old');
+    await fakes.egress(batch([of(OLD, 'demo', 0)])); // caches the old record
+    await fakes.streams.delete(ACCOUNT, 'demo');
+    fakes.streams.put(streamRecord({ name: 'demo', accountId: ACCOUNT, createdAt: NEW }));
+    // Act
+    const report = await fakes.egress(batch([of(NEW, 'demo', 1)]));
+    // Assess
+    expect(report).toMatchObject({ deliveries: 0, revoked: 1 });
+    expect(fakes.poster.eventsOf('sub-old')).toEqual([{ n: 0, strmMeta: { consentLevels: [] } }]);
+  });
+
+  it('serves a subscriber of a credential created after the stream record was cached', async () => {
+    // Prepare
+    const fakes = egressWithFakes();
+    await subscribed(fakes, OLD, 'sub-a');
+    await fakes.egress(batch([of(OLD, 'demo', 0)])); // caches the record
+    await fakes.streams.addCredential(ACCOUNT, 'demo', {
+      clientId: 'ps-added',
+      secretHash: 'h',
+      createdAt: '',
+    });
+    await fakes.connections.put({
+      connectionId: 'sub-b',
+      accountId: ACCOUNT,
+      streamName: 'demo',
+      clientId: 'ps-added',
+    });
+    // Act
+    const report = await fakes.egress(batch([of(OLD, 'demo', 1)]));
+    // Assess
+    expect(report).toMatchObject({ deliveries: 2, revoked: 0 });
+  });
+
+  it('closes a subscriber of a deleted credential once the cached record is 5 s old, and serves it until then', async () => {
+    // Prepare
+    let now = Date.parse('2025-03-01T00:00:00.000Z');
+    const fakes = egressWithFakes(undefined, () => now);
+    await subscribed(fakes, OLD, 'sub-a');
+    await fakes.egress(batch([of(OLD, 'demo', 0)])); // caches the record
+    await fakes.streams.removeCredential(ACCOUNT, 'demo', 'ps-sub-a');
+    // Act
+    now += STREAM_RECORD_CACHE_TTL_MS - 1;
+    const within = await fakes.egress(batch([of(OLD, 'demo', 1)]));
+    now += 1;
+    const after = await fakes.egress(batch([of(OLD, 'demo', 2)]));
+    // Assess
+    expect(within).toMatchObject({ deliveries: 1, revoked: 0 });
+    expect(after).toMatchObject({ deliveries: 0, revoked: 1 });
   });
 });

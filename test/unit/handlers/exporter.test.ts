@@ -120,6 +120,57 @@ describe('a live exporter', () => {
   });
 });
 
+describe('records of streams without exporters', () => {
+  /** A record of a stream whose event part is not JSON: only a full parse would notice. */
+  const brokenRecord = (h: ReturnType<typeof exporterHarness>, stream: string) =>
+    h.shards.append('sourceEvents', SHARD_0, [
+      {
+        data: Buffer.from(
+          `{"v":1,"accountId":"acct-1","stream":"${stream}","contractRef":"c","event":{broken`,
+        ),
+        arrivalMs: h.now(),
+      },
+    ]);
+
+  it('reads no record of a batch while no stream has an exporter', async () => {
+    // Prepare
+    const h = exporterHarness();
+    const records = [...brokenRecord(h, 'winston'), ...h.publish([h.envelope(1)])];
+    // Act
+    const report = await h.deliver(records);
+    // Assess
+    expect(report).toEqual({ records: 2, undecodable: 0, exporters: 0 });
+    expect(h.exporters.calls.listByStream).toBeUndefined();
+  });
+
+  it('skips the records of streams without an exporter by their head, without parsing their events', async () => {
+    // Prepare
+    const h = exporterHarness();
+    const e = await liveExporter(h);
+    const records = [
+      ...brokenRecord(h, 'other'),
+      ...h.publish([h.envelope(1), h.envelope(2, { stream: 'other' })]),
+    ];
+    // Act
+    const report = await h.deliver(records);
+    h.advance(61_000);
+    await h.tick();
+    // Assess
+    expect(report).toEqual({ records: 3, undecodable: 0, exporters: 1 });
+    expect(ns(h.lines(e))).toEqual([1]);
+  });
+
+  it('counts a record of an exported stream that is no envelope', async () => {
+    // Prepare
+    const h = exporterHarness();
+    await liveExporter(h);
+    // Act
+    const report = await h.deliver(brokenRecord(h, 'winston'));
+    // Assess
+    expect(report).toEqual({ records: 1, undecodable: 1, exporters: 0 });
+  });
+});
+
 describe('failures and retries', () => {
   it('a failure between staging and commit hands the shard to backfill, which exports each event once', async () => {
     // Prepare
@@ -273,6 +324,39 @@ describe('a new exporter', () => {
     // Assess
     expect(ns(h.lines(latest))).toEqual([2]);
     expect(ns(h.lines(all))).toEqual([1, 2]);
+  });
+
+  it("exports none of an earlier incarnation's events, also those arriving after the stream was created again", async () => {
+    // Prepare
+    const h = exporterHarness();
+    const e = await liveExporter(h);
+    const earlier = new Date(Date.parse(e.streamCreatedAt) - 86_400_000).toISOString();
+    // Act
+    await h.deliver(
+      h.publish([
+        h.envelope(1, { streamCreatedAt: earlier }),
+        h.envelope(2, { streamCreatedAt: e.streamCreatedAt }),
+      ]),
+    );
+    h.advance(61_000);
+    await h.tick();
+    // Assess
+    expect(ns(h.lines(e))).toEqual([2]);
+  });
+
+  it('exports every event of its incarnation, whatever its arrival time says, when it includes existing events', async () => {
+    // Prepare: the stream's createdAt came from a clock a little ahead of the event stream's.
+    const h = exporterHarness();
+    const streamCreatedAt = new Date(h.now() + 2000).toISOString();
+    const e = h.exporter({ includeExistingEvents: true, streamCreatedAt });
+    h.publish([h.envelope(1, { streamCreatedAt })], SHARD_1);
+    // Act
+    h.advance(11_000);
+    await h.tick();
+    h.advance(61_000);
+    await h.tick();
+    // Assess
+    expect(ns(h.lines(e))).toEqual([1]);
   });
 
   it('hands over from backfill to the consumer without losing or duplicating an event', async () => {

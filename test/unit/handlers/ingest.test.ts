@@ -383,6 +383,13 @@ describe('ingest: an accepted event', () => {
     expect(record!.partitionKey).toBe((record!.envelope.event.strmMeta as { keyLink: string }).keyLink);
   });
 
+  it('names the incarnation of the stream (its createdAt) in the envelope', async () => {
+    // Act
+    await post(fakes, clickstreamEvent());
+    // Assess
+    expect(fakes.publisher.envelopes()[0]!.streamCreatedAt).toBe('2025-01-01T00:00:00.000Z');
+  });
+
   it('seals every PII field as ciphertext that decrypts to the sent value with the key link', async () => {
     // Prepare
     const event = clickstreamEvent({ producerSessionId: 'session-a', customer: { id: 'customer-a' } });
