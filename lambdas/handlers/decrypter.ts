@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { AccountContracts } from '../aws/account-contracts';
+import { AccountContracts, type CustomContractSource } from '../aws/account-contracts';
 import { dynamoDocumentClient, kinesisClient } from '../aws/clients';
 import { requiredEnv } from '../aws/config';
 import { ContractsRepo } from '../aws/contracts-repo';
@@ -48,7 +48,7 @@ async function decrypterFromEnv(): Promise<DecrypterHandler> {
   return createDecrypterHandler({
     streams: new StreamsRepo({ doc, table: requiredEnv('STREAMS_TABLE') }),
     contracts: new AccountContracts({
-      source: new ContractsRepo({ doc, table: requiredEnv('CONTRACTS_TABLE') }),
+      source: retainedContractsOf(new ContractsRepo({ doc, table: requiredEnv('CONTRACTS_TABLE') })),
     }),
     keyLinks: keyLinkResolverFromEnv(await getLookupSecret()),
     publisher: new KinesisEventPublisher({
@@ -61,3 +61,8 @@ async function decrypterFromEnv(): Promise<DecrypterHandler> {
 
 /** Lambda entry point (Kinesis event source mapping with ReportBatchItemFailures). */
 export const handler = lambdaEntryPoint('decrypter', decrypterFromEnv);
+
+/** Stored events may name a contract deleted since ingest accepted them: the decrypter reads tombstones too. */
+function retainedContractsOf(repo: ContractsRepo): CustomContractSource {
+  return { listForAccount: (accountId) => repo.listRetained(accountId) };
+}
