@@ -247,8 +247,9 @@ const EVENT_SOURCE_MAPPINGS: readonly EventSourceMappingSpec<FunctionName, Event
     retryAttempts: 3,
     maxRecordAgeSeconds: 24 * 60 * 60,
     onFailure: 'failureQueue',
-    // local: polled 5 times as often as Lambda does, for latency on one machine.
-    local: { pollIntervalMs: 200 },
+    // local: polled 5 times as often as Lambda does, and no batching window (on AWS it saves invocations
+    // at low rates): measured at 100 events/s, POST → frame p99 1.43 s with the 1 s window, 0.45 s without.
+    local: { pollIntervalMs: 200, maxBatchingWindowSeconds: 0 },
   },
   { ...EGRESS_MAPPING, stream: 'sourceEvents' },
   { ...EGRESS_MAPPING, stream: 'derivedEvents' },
