@@ -418,17 +418,7 @@ export class ApiClient {
     event: unknown,
     schemaHeader: 'strm-schema-ref' | 'strm-schema-id' = 'strm-schema-ref',
   ): Promise<{ status: number; body: string }> {
-    const response = await this.request('/event', {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        [schemaHeader]: schemaRef,
-        'strm-serialization-type': 'application/json',
-      },
-      body: JSON.stringify(event),
-    });
-    return { status: response.status, body: await response.text() };
+    return this.postJsonEvents('/event', token, schemaRef, event, schemaHeader);
   }
 
   /**
@@ -441,7 +431,18 @@ export class ApiClient {
     events: readonly unknown[],
     schemaHeader: 'strm-schema-ref' | 'strm-schema-id' = 'strm-schema-ref',
   ): Promise<{ status: number; body: string }> {
-    const response = await this.request('/events', {
+    return this.postJsonEvents('/events', token, schemaRef, events, schemaHeader);
+  }
+
+  /** An ingest POST of JSON (one event or an array), answered as status and text for the caller to judge. */
+  private async postJsonEvents(
+    path: '/event' | '/events',
+    token: string,
+    schemaRef: string,
+    body: unknown,
+    schemaHeader: 'strm-schema-ref' | 'strm-schema-id',
+  ): Promise<{ status: number; body: string }> {
+    const response = await this.request(path, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${token}`,
@@ -449,7 +450,7 @@ export class ApiClient {
         [schemaHeader]: schemaRef,
         'strm-serialization-type': 'application/json',
       },
-      body: JSON.stringify(events),
+      body: JSON.stringify(body),
     });
     return { status: response.status, body: await response.text() };
   }
