@@ -22,7 +22,7 @@ export interface BatchOutcome {
   excluded: number;
   /** Records of an earlier incarnation of their source stream: dropped. */
   otherIncarnation: number;
-  /** Records whose contract is gone: skipped (they cannot be derived), never retried. */
+  /** Records whose contract is absent also after a reload since they arrived: skipped, never retried. */
   unknownContract: number;
 }
 
