@@ -408,6 +408,24 @@ describe('decrypter: shredding, failures and usage', () => {
     });
   });
 
+  it('skips a derived record over the one-record limit, counts it and writes the records after it', async () => {
+    // Prepare
+    const fakes = decrypterWithFakes([DEMO_1]);
+    const huge = exampleEvent({ uniqueIdentifier: 'huge', notSensitiveValue: 'x'.repeat(1024 * 1024) });
+    const records = await fakes.sourceRecords(huge, exampleEvent({ uniqueIdentifier: 'after' }));
+    // Act
+    const response = await fakes.decrypter(batch(records));
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(eventsOf(fakes, 'demo-1').map((event) => event.uniqueIdentifier)).toEqual(['after']);
+    expect(fakes.log.attributesOf('batch processed')[0]).toMatchObject({
+      records: 2,
+      processed: 2,
+      written: 1,
+      oversized: 1,
+    });
+  });
+
   it('reports the first record whose derived events could not be written', async () => {
     // Prepare
     const fakes = decrypterWithFakes([DEMO_1, DEMO_1_3]);
