@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -31,6 +32,12 @@ export const DEAD_LETTER_MESSAGES_THRESHOLD = 1;
  */
 export const FUNCTION_ERRORS_THRESHOLD = 1;
 export const FUNCTION_THROTTLES_THRESHOLD = 1;
+/**
+ * Kinesis refused writes (PutRecord and PutRecords records over a shard's 1,000 records/s or 1 MB/s, or
+ * over an on-demand stream's current capacity): producers then get 429s and the decrypter retries, which
+ * is neither a function error nor a 5xx. Any refusal in 2 of 3 periods means the streams need shards.
+ */
+export const STREAM_WRITE_THROTTLES_THRESHOLD = 1;
 /** API 5xx (HTTP API) and integration/execution errors (WebSocket API) in a 5-minute period, likewise. */
 export const API_SERVER_ERRORS_THRESHOLD = 1;
 /**
@@ -48,6 +55,8 @@ export interface OperationsAlarmsProps {
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /** The functions that consume a Kinesis stream through an event-source mapping: iterator age. */
   readonly streamConsumers: readonly string[];
+  /** The stack's Kinesis streams, by topology name: writes refused for capacity. */
+  readonly eventStreams: Readonly<Record<string, kinesis.IStream>>;
   /** Every dead-letter queue of the stack, by name: messages visible. */
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
   readonly httpApi: apigwv2.IHttpApi;
@@ -58,7 +67,8 @@ export interface OperationsAlarmsProps {
 }
 
 /**
- * The stack's CloudWatch alarms: iterator age of each stream consumer, dead-letter queue depth, errors
+ * The stack's CloudWatch alarms: iterator age of each stream consumer, refused writes of each Kinesis
+ * stream, dead-letter queue depth, errors
  * and throttles of each function, server errors of both APIs. A quiet stack sends no data points, which
  * counts as fine (missing data is not breaching). With `alarmEmail`, every alarm notifies an SNS topic.
  */
@@ -79,6 +89,15 @@ export class OperationsAlarms extends Construct {
       const fn = props.functions[name];
       if (!fn) throw new Error(`stream consumer ${name} is not among the functions`);
       this.iteratorAgeAlarm(name, fn);
+    }
+    for (const [name, stream] of Object.entries(props.eventStreams)) {
+      this.add(`${constructId(name)}WriteThrottles`, {
+        alarmDescription: `Kinesis stream ${name} refused writes for capacity: add shards (provisioned) or spread the load.`,
+        metric: stream.metricWriteProvisionedThroughputExceeded({ statistic: 'Sum', period: ERROR_PERIOD }),
+        threshold: STREAM_WRITE_THROTTLES_THRESHOLD,
+        evaluationPeriods: ERROR_EVALUATION_PERIODS,
+        datapointsToAlarm: ERROR_DATAPOINTS_TO_ALARM,
+      });
     }
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
       this.add(`${constructId(name)}Depth`, {

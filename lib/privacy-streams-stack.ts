@@ -123,6 +123,7 @@ export class PrivacyStreamsStack extends Stack {
       prefix: config.prefix,
       functions: Object.fromEntries(FUNCTION_NAMES.map((name) => [name, this.functions[name].fn])),
       streamConsumers: TOPOLOGY.eventSourceMappings.map((m) => m.function),
+      eventStreams: this.eventStreams,
       deadLetterQueues: { StreamFailures: this.failureQueue },
       httpApi: this.httpApi,
       webSocketApi: this.webSocketApi,

@@ -1,7 +1,7 @@
 /**
  * Which alarms a synthesized template ought to have, derived from the template itself (its functions,
- * dead-letter queues, event-source mappings and APIs), and which of them it lacks. A function, queue or
- * API added to the stack without its alarms shows up here, whoever added it and however.
+ * Kinesis streams, dead-letter queues, event-source mappings and APIs), and which of them it lacks. A
+ * function, stream, queue or API added to the stack without its alarms shows up here, whoever added it.
  */
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation is untyped JSON
@@ -70,7 +70,12 @@ export function expectedAlarms(resources: Resources): ExpectedAlarm[] {
       (metricName) => ({ namespace: 'AWS/ApiGateway', metricName, logicalId }),
     ),
   );
-  return [...functions, ...iteratorAge, ...queues, ...apis];
+  const streams = ofType(resources, 'AWS::Kinesis::Stream').map(([logicalId]) => ({
+    namespace: 'AWS/Kinesis',
+    metricName: 'WriteProvisionedThroughputExceeded',
+    logicalId,
+  }));
+  return [...functions, ...iteratorAge, ...streams, ...queues, ...apis];
 }
 
 /** Does some alarm watch this metric of this resource (a dimension value referring to its logical id)? */

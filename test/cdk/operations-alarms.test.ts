@@ -43,6 +43,24 @@ describe('the alarm coverage check', () => {
     ]);
   });
 
+  it('reports a Kinesis stream added without a write-throttle alarm', () => {
+    // Prepare
+    const changed = deepCopy(json);
+    changed.Resources.ExtraStream = { Type: 'AWS::Kinesis::Stream', Properties: {} };
+
+    // Act
+    const missing = missingAlarms(changed);
+
+    // Assess
+    expect(missing).toEqual([
+      {
+        namespace: 'AWS/Kinesis',
+        metricName: 'WriteProvisionedThroughputExceeded',
+        logicalId: 'ExtraStream',
+      },
+    ]);
+  });
+
   it('reports an alarm that watches the right metric of another resource as missing', () => {
     // Prepare: point the ingest errors alarm at the health function
     const changed = deepCopy(json);
@@ -128,6 +146,30 @@ describe('operations alarms of the stack', () => {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 1,
         EvaluationPeriods: 1,
+      });
+    }
+  });
+
+  it('every Kinesis stream has an alarm on writes it refused for capacity', () => {
+    // Prepare
+    const streams = ids('AWS::Kinesis::Stream');
+
+    // Act
+    const throttleAlarms = alarms().filter(
+      (a) => a.Properties.MetricName === 'WriteProvisionedThroughputExceeded',
+    );
+
+    // Assess: both internal streams, each watched by its name
+    expect(streams).toHaveLength(2);
+    for (const stream of streams) {
+      const alarm = throttleAlarms.find((a) =>
+        JSON.stringify(a.Properties.Dimensions).includes(`"${stream}"`),
+      );
+      expect(alarm?.Properties).toMatchObject({
+        Namespace: 'AWS/Kinesis',
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
       });
     }
   });

@@ -541,8 +541,10 @@ describe('local API gateway', () => {
       const idleGateway = await startGateway({
         port: 0,
         connectionsCredentials: credentials,
-        idleTimeoutMs: 150,
-        pingIntervalMs: 25,
+        // A wide margin: a delivery every 100 ms against a 1 s idle timeout, so a slow machine's pauses
+        // between posts never look like idleness.
+        idleTimeoutMs: 1000,
+        pingIntervalMs: 100,
         handlers: {
           ingest: async () => ({}),
           token: async () => ({}),
@@ -563,8 +565,8 @@ describe('local API gateway', () => {
         });
         await eventually(() => events.length > 0, '$connect');
         const connectionId = events[0]!.requestContext.connectionId;
-        // Act: an event every 50 ms for four idle timeouts; the client itself sends nothing.
-        for (let i = 0; i < 12; i++) {
+        // Act: an event every 100 ms for over two idle timeouts; the client itself sends nothing.
+        for (let i = 0; i < 24; i++) {
           await signedFetch(
             `${idleGateway.connectionsUrl}/@connections/${encodeURIComponent(connectionId)}`,
             {
@@ -574,11 +576,11 @@ describe('local API gateway', () => {
               body: `{"n":${i}}`,
             },
           );
-          await new Promise((r) => setTimeout(r, 50));
+          await new Promise((r) => setTimeout(r, 100));
         }
         // Assess
         expect(closed).toBe(false);
-        await eventually(() => received.length === 12, 'all deliveries');
+        await eventually(() => received.length === 24, 'all deliveries');
         ws.close();
       } finally {
         await idleGateway.close();
