@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { profilingFlags } from './cpu-profiling';
 import { type EmulatorOptions, type Emulators, PortInUseError } from './emulators';
 
 /**
@@ -62,10 +63,4 @@ async function closeThread(worker: Worker): Promise<void> {
     });
     worker.postMessage({ type: 'close' });
   });
-}
-
-/** `STRM_CPU_PROF_DIR`: the emulator thread writes a CPU profile there too (see local/lambda-worker.ts). */
-function profilingFlags(): string[] {
-  const dir = process.env.STRM_CPU_PROF_DIR;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }

@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { profilingFlags } from './cpu-profiling';
 import { InvocationTimeoutError, type LambdaHandler } from './lambda-invoke';
 import type {
   ErrorSummary,
@@ -58,16 +59,6 @@ const { serveFunction } = require(${JSON.stringify(RUNTIME)});
 if (workerData.mode === 'bundle') unregister();
 serveFunction();
 `;
-
-/**
- * `STRM_CPU_PROF_DIR=<dir>` (the launcher's environment, never a function's): every function worker writes
- * a V8 CPU profile (`node --cpu-prof`) into that directory when it stops — what `npm run bench` and
- * `npm start` spend in each function, next to the main thread's own `--cpu-prof`.
- */
-function profilingFlags(): string[] {
-  const dir = process.env.STRM_CPU_PROF_DIR;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
-}
 
 type Reply = { resolve: (value: unknown) => void; reject: (error: Error) => void; timer?: NodeJS.Timeout };
 

@@ -7,6 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { percentile } from '../harness';
 import { RawHttpClient } from './raw-http';
 
 export interface LoadPlan {
@@ -53,11 +54,6 @@ export function clickstreamEvent(id: number, sessions: number): Record<string, u
     customer: { id: `customer-${session}` },
     abTests: [],
   };
-}
-
-function percentile(sorted: number[], p: number): number | undefined {
-  if (sorted.length === 0) return undefined;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
 function idOf(event: { url?: unknown }): number {
@@ -167,13 +163,12 @@ export async function runPlan(plan: LoadPlan): Promise<LoadReport> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   for (const [name, list] of latencies) {
-    const sorted = [...list].sort((a, b) => a - b);
     const last = lastAt.get(name) ?? performance.now();
     report.received[name] = {
       count: list.length,
       seconds: (last - started) / 1000,
-      p50Ms: percentile(sorted, 0.5),
-      p99Ms: percentile(sorted, 0.99),
+      p50Ms: percentile(list, 0.5),
+      p99Ms: percentile(list, 0.99),
     };
   }
   for (const ws of sockets) ws.close();

@@ -39,9 +39,11 @@ export class AccountContracts {
 
   /**
    * The contract with this ref (or the legacy id `clickstream`, or a built-in under `strmprivacy/`) for
-   * the account, or undefined; a miss reloads the account's contracts once (at most once a second).
+   * the account, or undefined; a miss reloads the account's contracts once (at most once a second; a
+   * miss meanwhile waits for that reload). `loadedSince` (ms): a miss counts only after a reload started
+   * at or after it (the decrypter: a record's arrival, when its contract is known to have existed).
    */
-  find(accountId: string, ref: string): Promise<EventContract | undefined> {
-    return this.catalog.find(accountId, ref);
+  find(accountId: string, ref: string, loadedSince?: number): Promise<EventContract | undefined> {
+    return this.catalog.find(accountId, ref, loadedSince);
   }
 }

@@ -24,6 +24,14 @@ export interface EventPublisherOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** What `publishBatch` could not write: indices into its records. */
+export interface PublishBatchResult {
+  /** Refused by Kinesis after the last attempt. */
+  failed: number[];
+  /** Over Kinesis's one-record limit: never sent (absent when none). */
+  oversized?: number[];
+}
+
 interface Waiting {
   entry: PutRecordsRequestEntry;
   resolve: () => void;
@@ -137,10 +145,26 @@ export class KinesisEventPublisher {
 
   /**
    * Writes many records with PutRecords in calls of at most 500 records / 5 MiB, retrying failed entries
-   * with exponential backoff. Returns the indices (into `records`) that still failed after the last attempt.
+   * with exponential backoff. Returns the indices (into `records`) that still failed after the last
+   * attempt, and those over Kinesis's one-record limit (`oversized`, absent when none): never sent, as one
+   * of them would make Kinesis refuse the whole call on every retry.
    */
-  publishBatch(records: readonly OutgoingRecord[]): Promise<{ failed: number[] }> {
-    return this.writeEntries(records.map(toEntry), new Map());
+  async publishBatch(records: readonly OutgoingRecord[]): Promise<PublishBatchResult> {
+    const entries: PutRecordsRequestEntry[] = [];
+    const recordOf: number[] = [];
+    const oversized: number[] = [];
+    records.forEach((record, index) => {
+      const entry = toEntry(record);
+      if (entrySize(entry) > MAX_RECORD_BYTES) {
+        oversized.push(index);
+        return;
+      }
+      entries.push(entry);
+      recordOf.push(index);
+    });
+    const { failed } = await this.writeEntries(entries, new Map());
+    const result: PublishBatchResult = { failed: failed.map((entry) => recordOf[entry]!) };
+    return oversized.length > 0 ? { ...result, oversized } : result;
   }
 
   /**

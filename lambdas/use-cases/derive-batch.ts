@@ -7,8 +7,13 @@ import { runWithConcurrency } from './run-with-concurrency';
 
 export interface DeriveBatchPorts {
   deriver: { derive(record: SourceRecord): Promise<Derivation> };
-  /** Writes to the derived-events stream; returns the indices of the records it could not write. */
-  publisher: { publishBatch(records: readonly OutgoingRecord[]): Promise<{ failed: number[] }> };
+  /**
+   * Writes to the derived-events stream; returns the indices of the records it could not write, and of
+   * those over the stream's one-record limit (never sent).
+   */
+  publisher: {
+    publishBatch(records: readonly OutgoingRecord[]): Promise<{ failed: number[]; oversized?: number[] }>;
+  };
   usage: { addCounts(counts: readonly UsageCount[]): Promise<void> };
   logger: Pick<Logger, 'error' | 'info'>;
 }
@@ -22,8 +27,10 @@ export interface BatchOutcome {
   excluded: number;
   /** Records of an earlier incarnation of their source stream: dropped. */
   otherIncarnation: number;
-  /** Records whose contract is gone: skipped (they cannot be derived), never retried. */
+  /** Records whose contract is absent also after a reload since they arrived: skipped, never retried. */
   unknownContract: number;
+  /** Derived records over the stream's one-record limit: skipped, never retried (a retry would stall the shard). */
+  oversized: number;
 }
 
 /**
@@ -43,7 +50,7 @@ export async function deriveBatch(
   ports: DeriveBatchPorts,
 ): Promise<BatchOutcome> {
   const derivations = await deriveUntilFailure(records, ports);
-  const processed = await writeOutputs(derivations, ports);
+  const { processed, oversized } = await writeOutputs(derivations, ports);
   const done = derivations.slice(0, processed);
   await addUsage(
     done.map((derivation) => derivation.usage),
@@ -52,11 +59,12 @@ export async function deriveBatch(
   const outcome: BatchOutcome = {
     records: records.length,
     processed,
-    written: sum(done, (derivation) => derivation.outputs.length),
+    written: sum(done, (derivation) => derivation.outputs.length) - oversized,
     shredded: sum(done, (derivation) => (derivation.shredded ? 1 : 0)),
     excluded: sum(done, (derivation) => derivation.excluded),
     otherIncarnation: sum(done, (derivation) => (derivation.otherIncarnation ? 1 : 0)),
     unknownContract: sum(done, (derivation) => (derivation.unknownContract ? 1 : 0)),
+    oversized,
   };
   ports.logger.info('batch processed', { ...outcome });
   return outcome;
@@ -89,8 +97,14 @@ async function deriveUntilFailure(
   return derivations;
 }
 
-/** Writes every output; returns how many leading derivations had all their outputs written. */
-async function writeOutputs(derivations: readonly Derivation[], ports: DeriveBatchPorts): Promise<number> {
+/**
+ * Writes every output; returns how many leading derivations had all their outputs written (an output over
+ * the record limit counts as done: it is skipped, never retried) and how many of their outputs were such.
+ */
+async function writeOutputs(
+  derivations: readonly Derivation[],
+  ports: DeriveBatchPorts,
+): Promise<{ processed: number; oversized: number }> {
   const inputIndexOf: number[] = [];
   const outputs: OutgoingRecord[] = [];
   derivations.forEach((derivation, index) => {
@@ -99,11 +113,15 @@ async function writeOutputs(derivations: readonly Derivation[], ports: DeriveBat
       outputs.push(output);
     }
   });
-  const { failed } = await ports.publisher.publishBatch(outputs);
+  const { failed, oversized = [] } = await ports.publisher.publishBatch(outputs);
   if (failed.length > 0) {
     ports.logger.error('derived records could not be written', { failedRecords: failed.length });
   }
-  return failed.reduce((first, output) => Math.min(first, inputIndexOf[output]!), derivations.length);
+  const processed = failed.reduce(
+    (first, output) => Math.min(first, inputIndexOf[output]!),
+    derivations.length,
+  );
+  return { processed, oversized: oversized.filter((output) => inputIndexOf[output]! < processed).length };
 }
 
 /** Adds usage counts; best effort. */

@@ -25,8 +25,13 @@ export interface DeriveRecordPorts {
     get(accountId: string, name: string): Promise<StreamRecord | undefined>;
     listDerived(accountId: string, sourceName: string): Promise<StreamRecord[]>;
   };
-  /** The account's contract by ref, refreshed once on a miss (aws/account-contracts.ts). */
-  contracts: { find(accountId: string, ref: string): Promise<EventContract | undefined> };
+  /**
+   * The account's contract by ref, tombstones included, refreshed on a miss; with `loadedSince`, a miss
+   * counts only after a reload started at or after it (aws/account-contracts.ts).
+   */
+  contracts: {
+    find(accountId: string, ref: string, loadedSince?: number): Promise<EventContract | undefined>;
+  };
   keyLinks: Pick<KeyLinkResolver, 'byId'>;
   logger: Pick<Logger, 'error'>;
   now?: () => number;
@@ -53,7 +58,7 @@ export interface Derivation {
   excluded: number;
   /** The event belongs to an earlier incarnation of its source stream: no derived stream of today's sees it. */
   otherIncarnation: boolean;
-  /** The event's contract is gone (a custom contract deleted since ingest): it cannot be derived. */
+  /** The event's contract is absent also from a reload since the record arrived (tombstones included). */
   unknownContract: boolean;
 }
 
@@ -101,9 +106,10 @@ export class RecordDeriver {
       return { ...derivation, otherIncarnation: true };
     }
     if (source.derived.length === 0) return derivation;
-    // The catalog reloads the account's contracts on a miss, so a miss is a contract deleted since ingest:
-    // the record can never be derived, and retrying it would hold up the shard every tenant shares.
-    const contract = await this.ports.contracts.find(accountId, contractRef);
+    // Ingest found the contract before the record arrived and the catalog keeps tombstones, so it answers a
+    // miss only after a reload started since the arrival: a contract truly absent (never derivable), and
+    // retrying the record would hold up the shard every tenant shares.
+    const contract = await this.ports.contracts.find(accountId, contractRef, record.arrivalMs);
     if (!contract) return { ...derivation, unknownContract: true };
     const meta = readSealedStrmMeta(event);
     const aead = await this.ports.keyLinks.byId(meta.keyLink);

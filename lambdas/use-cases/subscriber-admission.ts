@@ -13,27 +13,14 @@ export interface Admission {
 }
 
 /**
- * Which stored subscribers of a stream may still receive its events: only while the stream exists, is
- * active and still lists the client id the subscriber connected with, or the subscriber is a signed-in
- * user's read-only connection to this incarnation of the stream (core/stream-status). The authorizer
- * checks this once, at `$connect`; egress checks it again for every batch, so a deleted stream or
- * credential stops delivery even to a connection whose close did not get through.
- *
- * The record is read now, after the batch was read from its stream: it is at least as new as every event
- * in it. Egress reads it through a short cache that decides only what a fresh read would allow
- * (use-cases/stream-admission.ts); the events' incarnation (envelope `streamCreatedAt`) makes that safe.
+ * The subscribers a stream record admits and those it refuses (all of them when the stream is gone): a
+ * subscriber may still receive the stream's events only while the stream exists, is active and still
+ * lists the client id the subscriber connected with, or the subscriber is a signed-in user's read-only
+ * connection to this incarnation of the stream (core/stream-status). The authorizer checks this once, at
+ * `$connect`; egress checks it again for every batch (use-cases/stream-admission.ts, over a record read
+ * after the batch, through a short cache that decides only what a fresh read would allow), so a deleted
+ * stream or credential stops delivery even to a connection whose close did not get through.
  */
-export async function admitSubscribers(
-  ports: SubscriberAdmissionPorts,
-  accountId: string,
-  streamName: string,
-  subscribers: ConnectionRecord[],
-): Promise<Admission> {
-  if (subscribers.length === 0) return { admitted: [], refused: [] };
-  return admissionBy(await ports.streams.get(accountId, streamName), subscribers);
-}
-
-/** The subscribers a stream record admits and those it refuses (all of them when the stream is gone). */
 export function admissionBy(
   stream: StreamRecord | undefined,
   subscribers: readonly ConnectionRecord[],

@@ -1,11 +1,15 @@
-import { putEntryOf, StreamThrottledError } from '../../../lambdas/aws/event-publisher';
+import {
+  type PublishBatchResult,
+  putEntryOf,
+  StreamThrottledError,
+} from '../../../lambdas/aws/event-publisher';
 import { decodeEnvelope, encodeEnvelope, type OutgoingRecord } from '../../../lambdas/core/event-envelope';
 
 /**
  * In-memory stand-in for KinesisEventPublisher (one Kinesis stream) with the adapter's semantics: a record
  * over Kinesis's one-record limit is refused with 413 by the adapter's own check, a throttled stream
  * rejects `publish` with the adapter's 429 error, and `publishBatch` reports the indices it could not
- * write. What it keeps went through the envelope encoding, as a consumer would read it.
+ * write (those over the limit as `oversized`, never kept). What it keeps went through the envelope encoding, as a consumer would read it.
  */
 export class RecordingEventPublisher {
   readonly records: OutgoingRecord[] = [];
@@ -24,13 +28,15 @@ export class RecordingEventPublisher {
     this.keep(record);
   }
 
-  async publishBatch(records: readonly OutgoingRecord[]): Promise<{ failed: number[] }> {
+  async publishBatch(records: readonly OutgoingRecord[]): Promise<PublishBatchResult> {
     const failed: number[] = [];
+    const oversized: number[] = [];
     records.forEach((record, index) => {
-      if (this.throttled || this.failing(record)) failed.push(index);
+      if (!fitsOneRecord(record)) oversized.push(index);
+      else if (this.throttled || this.failing(record)) failed.push(index);
       else this.keep(record);
     });
-    return { failed };
+    return oversized.length > 0 ? { failed, oversized } : { failed };
   }
 
   /** Per record: undefined once kept, else why not (413 over the record limit, 429 throttled, a failure). */
@@ -60,5 +66,15 @@ export class RecordingEventPublisher {
   private keep(record: OutgoingRecord): void {
     const envelope = decodeEnvelope(encodeEnvelope(record.envelope));
     this.records.push({ envelope, partitionKey: record.partitionKey });
+  }
+}
+
+/** Whether a record is within Kinesis's one-record limit, by the adapter's own check. */
+function fitsOneRecord(record: OutgoingRecord): boolean {
+  try {
+    putEntryOf(record);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -73,6 +73,47 @@ describe('AccountContracts.find', () => {
     expect(source.calls.listForAccount).toBe(2);
   });
 
+  it('finds a just-created contract for each of three concurrent lookups that missed the cached load', async () => {
+    // Prepare
+    const { clock, source, contracts } = contractsWithClock();
+    await contracts.find('a-1', 'acme/invoice/1.0.0'); // loads the account's contracts, without ORDER
+    await source.put('a-1', ORDER);
+    clock.now += CONTRACTS_REFRESH_INTERVAL_MS; // past the refresh interval, within the cache time
+    // Act
+    const found = await Promise.all([1, 2, 3].map(() => contracts.find('a-1', 'acme/order/1.0.0')));
+    // Assess
+    expect(found).toEqual([ORDER, ORDER, ORDER]);
+    expect(source.calls.listForAccount).toBe(3);
+  });
+
+  it('reloads within the refresh interval when the last reload started before the time a lookup names', async () => {
+    // Prepare
+    const { clock, source, contracts } = contractsWithClock();
+    await contracts.find('a-1', 'nobody/nothing/1.0.0'); // loads and reloads the account now
+    clock.now += 1;
+    await source.put('a-1', ORDER);
+    const createdAt = clock.now;
+    clock.now += 1;
+    // Act
+    const found = await contracts.find('a-1', 'acme/order/1.0.0', createdAt);
+    // Assess
+    expect(found).toEqual(ORDER);
+    expect(source.calls.listForAccount).toBe(3);
+  });
+
+  it('answers a miss from a reload that started at or after the time a lookup names, without another', async () => {
+    // Prepare
+    const { clock, source, contracts } = contractsWithClock();
+    const since = clock.now;
+    await contracts.find('a-1', 'nobody/nothing/1.0.0'); // loads and reloads the account now
+    clock.now += 1;
+    // Act
+    const found = await contracts.find('a-1', 'nobody/other/1.0.0', since);
+    // Assess
+    expect(found).toBeUndefined();
+    expect(source.calls.listForAccount).toBe(2);
+  });
+
   it('reloads an account on a miss at most once a second', async () => {
     // Prepare
     const { clock, source, contracts } = contractsWithClock();

@@ -220,6 +220,36 @@ describe('publishBatch', () => {
     ]);
   });
 
+  it('never sends a record over the one-record limit, writes the others and reports it as oversized', async () => {
+    // Prepare
+    kinesisMock.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => ({
+      FailedRecordCount: 0,
+      Records: input.Records!.map(() => ({ SequenceNumber: '1', ShardId: 'shardId-0' })),
+    }));
+    const records = [record(0), record(1, 1024 * 1024), record(2)];
+    // Act
+    const result = await publisher().publishBatch(records);
+    // Assess
+    expect(result).toEqual({ failed: [], oversized: [1] });
+    expect(sentNumbers()).toEqual([[0, 2]]);
+  });
+
+  it('reports failed inputs by their index in the batch when an oversized record precedes them', async () => {
+    // Prepare
+    kinesisMock.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => ({
+      FailedRecordCount: 1,
+      Records: input.Records!.map((entry) =>
+        decodeEnvelope(entry.Data!).event.n === 2
+          ? { ErrorCode: 'InternalFailure' }
+          : { SequenceNumber: '1' },
+      ),
+    }));
+    // Act
+    const result = await publisher(1).publishBatch([record(0), record(1, 1024 * 1024), record(2)]);
+    // Assess
+    expect(result).toEqual({ failed: [2], oversized: [1] });
+  });
+
   it('makes no call for an empty batch', async () => {
     expect(await publisher().publishBatch([])).toEqual({ failed: [] });
     expect(kinesisMock.calls()).toHaveLength(0);

@@ -66,6 +66,11 @@ const ORDER_CONTRACT = {
   piiFields: { email: 1 },
   validations: [],
 };
+const INVOICE_CONTRACT = { ref: 'acme/invoice/1.0.0', keyField: 'invoiceId', piiFields: {}, validations: [] };
+const INVOICE_EVENT = {
+  strmMeta: { eventContractRef: 'acme/invoice/1.0.0', consentLevels: [1] },
+  invoiceId: 'i-1',
+};
 const ORDER_EVENT = {
   strmMeta: { eventContractRef: 'acme/order/1.0.0', consentLevels: [1] },
   orderId: 'o-1',
@@ -149,6 +154,12 @@ function eventsOf(fakes: Fakes, derivedStream: string): Record<string, unknown>[
     .envelopes()
     .filter((envelope) => envelope.stream === derivedStream)
     .map((envelope) => envelope.event);
+}
+
+/** The envelope of a stored record, naming another contract (as if ingest had accepted it under that ref). */
+function withContractRef(data: Uint8Array, contractRef: string): Uint8Array {
+  const envelope = JSON.parse(Buffer.from(data).toString('utf8'));
+  return Buffer.from(JSON.stringify({ ...envelope, contractRef }));
 }
 
 function sourceEventOf(record: StreamRecordData): Record<string, unknown> {
@@ -291,6 +302,42 @@ describe('decrypter: consent per derived stream', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(eventsOf(fakes, 'demo-1')[1]).toMatchObject({ orderId: 'o-1', email: 'a@example.com' });
   });
+
+  it('derives every record of a batch naming a contract created after this process cached the account', async () => {
+    // Prepare
+    const fakes = decrypterWithFakes([DEMO_1]);
+    await fakes.contracts.put(ACCOUNT, INVOICE_CONTRACT);
+    await fakes.decrypter(batch(await fakes.sourceRecords(INVOICE_EVENT))); // caches the account's contracts
+    await fakes.contracts.put(ACCOUNT, ORDER_CONTRACT);
+    const records = await fakes.sourceRecords(
+      { ...ORDER_EVENT, orderId: 'o-1' },
+      { ...ORDER_EVENT, orderId: 'o-2' },
+      { ...ORDER_EVENT, orderId: 'o-3' },
+    );
+    // Act
+    const response = await fakes.decrypter(batch(records));
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(eventsOf(fakes, 'demo-1').map((event) => event.orderId)).toEqual([undefined, 'o-1', 'o-2', 'o-3']);
+    expect(fakes.log.attributesOf('batch processed')[1]).toMatchObject({ unknownContract: 0 });
+  });
+
+  it('derives a record whose contract was created after a reload of this process within the last second', async () => {
+    // Prepare
+    const fakes = decrypterWithFakes([DEMO_1]);
+    await fakes.contracts.put(ACCOUNT, INVOICE_CONTRACT);
+    const [unknown] = await fakes.sourceRecords(INVOICE_EVENT);
+    const missing = { ...unknown!, data: withContractRef(unknown!.data, 'acme/missing/1.0.0') };
+    await fakes.decrypter(batch([missing])); // a miss: this process reloads the account's contracts now
+    await fakes.contracts.put(ACCOUNT, ORDER_CONTRACT);
+    const [record] = await fakes.sourceRecords({ ...ORDER_EVENT, email: 'a@example.com' });
+    const arrivedJustNow = { ...record!, arrivalSeconds: Date.now() / 1000 + 0.5 };
+    // Act
+    const response = await fakes.decrypter(batch([arrivedJustNow]));
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(eventsOf(fakes, 'demo-1')).toEqual([expect.objectContaining({ orderId: 'o-1' })]);
+  });
 });
 
 describe('decrypter: shredding, failures and usage', () => {
@@ -358,6 +405,24 @@ describe('decrypter: shredding, failures and usage', () => {
       records: 2,
       processed: 2,
       unknownContract: 1,
+    });
+  });
+
+  it('skips a derived record over the one-record limit, counts it and writes the records after it', async () => {
+    // Prepare
+    const fakes = decrypterWithFakes([DEMO_1]);
+    const huge = exampleEvent({ uniqueIdentifier: 'huge', notSensitiveValue: 'x'.repeat(1024 * 1024) });
+    const records = await fakes.sourceRecords(huge, exampleEvent({ uniqueIdentifier: 'after' }));
+    // Act
+    const response = await fakes.decrypter(batch(records));
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(eventsOf(fakes, 'demo-1').map((event) => event.uniqueIdentifier)).toEqual(['after']);
+    expect(fakes.log.attributesOf('batch processed')[0]).toMatchObject({
+      records: 2,
+      processed: 2,
+      written: 1,
+      oversized: 1,
     });
   });
 

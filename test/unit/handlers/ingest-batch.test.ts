@@ -40,6 +40,7 @@ function ingestWithFakes() {
     }),
   );
   const store = new InMemoryKeyLinkStore();
+  const contracts = new InMemoryContractsRepo();
   const publisher = new RecordingEventPublisher();
   const log = recordingLogger('ingest');
   const keyLinks = new KeyLinkResolver({
@@ -51,7 +52,7 @@ function ingestWithFakes() {
   const ingest = createIngestHandler({
     tokens,
     streams,
-    contracts: new AccountContracts({ source: new InMemoryContractsRepo(), now }),
+    contracts: new AccountContracts({ source: contracts, now }),
     schemas: new AccountSchemas({ source: new InMemorySchemasRepo(), now }),
     keyLinks,
     lookupSecret: LOOKUP_SECRET,
@@ -74,7 +75,7 @@ function ingestWithFakes() {
     const text = binary ? body.toString('base64') : body;
     return ingest(ingestBatchRequest(text, { ...(await authorization()), ...headers }, binary));
   };
-  return { ingest, publisher, store, log, authorization, postBatch };
+  return { ingest, publisher, store, contracts, log, authorization, postBatch };
 }
 
 /** The body of a 200 answer. */
@@ -86,6 +87,14 @@ function resultsOf(response: { statusCode?: number; body?: string }) {
     results: { index: number; status: number; reason?: string }[];
   };
 }
+
+/** A custom contract of the account. */
+const ORDER_CONTRACT = {
+  ref: 'acme/order/1.0.0',
+  keyField: 'orderId',
+  piiFields: { email: 1 },
+  validations: [],
+};
 
 const sessionEvent = (n: number) =>
   clickstreamEvent({ producerSessionId: `session-${n}`, url: `https://example.com/page/${n}` });
@@ -159,6 +168,26 @@ describe('ingest batches: a JSON array', () => {
         { index: 2, status: 204 },
       ],
     });
+  });
+
+  it("accepts every event of a contract created after this process cached the account's contracts", async () => {
+    // Prepare
+    const fakes = ingestWithFakes();
+    const orderEvent = (orderId: string) => ({
+      strmMeta: { eventContractRef: 'acme/order/1.0.0', consentLevels: [1] },
+      orderId,
+    });
+    await fakes.contracts.put(ACCOUNT, { ...ORDER_CONTRACT, ref: 'acme/invoice/1.0.0' });
+    await fakes.postBatch(
+      JSON.stringify([
+        { strmMeta: { eventContractRef: 'acme/invoice/1.0.0', consentLevels: [1] }, orderId: 'i' },
+      ]),
+    ); // caches the account's contracts
+    await fakes.contracts.put(ACCOUNT, ORDER_CONTRACT);
+    // Act
+    const response = await fakes.postBatch(JSON.stringify(['o-1', 'o-2', 'o-3'].map(orderEvent)));
+    // Assess
+    expect(resultsOf(response)).toMatchObject({ accepted: 3, rejected: 0 });
   });
 
   it('writes the sealed events in body order with one PutRecords request', async () => {

@@ -1,6 +1,6 @@
 import type { ConnectionRecord } from '../../../lambdas/aws/connections-repo';
 import { streamReaderId } from '../../../lambdas/core/stream-status';
-import { admitSubscribers } from '../../../lambdas/use-cases/subscriber-admission';
+import { admissionBy } from '../../../lambdas/use-cases/subscriber-admission';
 import { InMemoryStreamsRepo } from '../../support/fakes/in-memory-streams-repo';
 import { streamRecord } from '../../support/stream-records';
 
@@ -22,7 +22,7 @@ describe('egress admission of read-only subscribers', () => {
     const stream = streamRecord({ name: 'winston', accountId: 'account-1' });
     streams.put(stream);
     // Act
-    const admission = await admitSubscribers({ streams }, 'account-1', 'winston', [
+    const admission = admissionBy(await streams.get('account-1', 'winston'), [
       subscriber('c1', streamReaderId(stream, 'session-1')),
     ]);
     // Assess
@@ -40,9 +40,9 @@ describe('egress admission of read-only subscribers', () => {
     streams.put(stream);
     const earlier = subscriber('old', streamReaderId({ createdAt: '2025-01-01T00:00:00.000Z' }, 'session-1'));
     // Act
-    const recreated = await admitSubscribers({ streams }, 'account-1', 'winston', [earlier]);
+    const recreated = admissionBy(await streams.get('account-1', 'winston'), [earlier]);
     streams.put({ ...stream, enabled: false });
-    const disabled = await admitSubscribers({ streams }, 'account-1', 'winston', [
+    const disabled = admissionBy(await streams.get('account-1', 'winston'), [
       subscriber('c1', streamReaderId(stream, 'session-1')),
     ]);
     // Assess
