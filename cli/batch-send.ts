@@ -1,4 +1,5 @@
 import { abortableSleep } from './abortable-sleep';
+import { INITIAL_BACKOFF_MS, isTransientStatus as isTransient, nextBackoff } from './retrying-send';
 import type { SendResult } from './sim-runner';
 
 /**
@@ -7,9 +8,6 @@ import type { SendResult } from './sim-runner';
  * they are accepted or the run is interrupted; the first event refused for good (400, 403, 413…) is
  * reported as the run's refusal, with how many events of the batch were accepted.
  */
-
-const INITIAL_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 10_000;
 
 interface EventResult {
   index: number;
@@ -24,8 +22,6 @@ export interface BatchSendOptions {
   onNotice: (text: string) => void;
   initialBackoffMs?: number;
 }
-
-const isTransient = (status: number) => status === 429 || status >= 500;
 
 function resultsOf(body: string): EventResult[] | undefined {
   try {
@@ -58,7 +54,7 @@ export function batchSender(
         return { status: retry.length ? 429 : 204, body: '', accepted };
       options.onNotice(`The stack could not take ${retry.length} of the events for now; sending them again`);
       await abortableSleep(backoff, options.signal);
-      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      backoff = nextBackoff(backoff);
       pending = retry;
     }
   };

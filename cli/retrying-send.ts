@@ -9,8 +9,15 @@ import type { SendResult } from './sim-runner';
  * answers (204, 400, 401, 403, 413) are returned as they are.
  */
 
-const INITIAL_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 10_000;
+/** The first pause before a retry; it doubles up to MAX_BACKOFF_MS (also for `batch-send.ts`). */
+export const INITIAL_BACKOFF_MS = 500;
+export const MAX_BACKOFF_MS = 10_000;
+
+/** The pause after `backoffMs`: twice as long, at most MAX_BACKOFF_MS. */
+export const nextBackoff = (backoffMs: number) => Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+
+/** An HTTP status worth sending again: throttled (429) or failing (5xx). */
+export const isTransientStatus = (status: number) => status === 429 || status >= 500;
 
 export interface RetryingSendOptions<T = Record<string, unknown>> {
   /** Sends one event (or one batch of events). */
@@ -24,9 +31,8 @@ export interface RetryingSendOptions<T = Record<string, unknown>> {
 function transientReason(outcome: { result?: SendResult; error?: unknown }): string | undefined {
   const { result, error } = outcome;
   if (error instanceof UnreachableError) return error.reason;
-  if (error instanceof ApiError && (error.status >= 500 || error.status === 429))
-    return `HTTP ${error.status}`;
-  if (result && (result.status >= 500 || result.status === 429)) return `HTTP ${result.status}`;
+  if (error instanceof ApiError && isTransientStatus(error.status)) return `HTTP ${error.status}`;
+  if (result && isTransientStatus(result.status)) return `HTTP ${result.status}`;
   return undefined;
 }
 
@@ -60,7 +66,7 @@ export function retryingSend<T = Record<string, unknown>>(
         options.onNotice(`Cannot send events (${reason}); retrying until the stack answers (Ctrl-C to stop)`);
       }
       await abortableSleep(backoff, options.signal);
-      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      backoff = nextBackoff(backoff);
     }
   };
 }

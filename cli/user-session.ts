@@ -47,6 +47,28 @@ export function readSavedLogin(dir: string, apiUrl: string): SavedLogin | undefi
   return parsed as SavedLogin;
 }
 
+/** A saved login as far as ending it needs: its API and refresh token. */
+export type SavedLoginRef = Pick<SavedLogin, 'email' | 'apiUrl' | 'refreshToken'>;
+
+/**
+ * Every login saved in a context directory, one per API host (the `credentials-<host>.json` files
+ * `userCredentialsPath` names); files without an API URL and refresh token are skipped, a missing
+ * directory has none.
+ */
+export function listSavedLogins(dir: string): SavedLoginRef[] {
+  let files: string[];
+  try {
+    files = fs.readdirSync(dir).filter((file) => /^credentials-.*\.json$/.test(file));
+  } catch {
+    return [];
+  }
+  return files.flatMap((file) => {
+    const login = readJsonIfExists(path.join(dir, file)) as Record<string, unknown> | undefined;
+    const ok = typeof login?.apiUrl === 'string' && typeof login.refreshToken === 'string';
+    return ok ? [login as SavedLoginRef] : [];
+  });
+}
+
 export function writeSavedLogin(dir: string, login: SavedLogin): string {
   const file = userCredentialsPath(dir, login.apiUrl);
   ensurePrivateDir(path.dirname(file));

@@ -162,7 +162,10 @@ const FUNCTIONS = {
     entry: 'lambdas/handlers/ws-connect.ts',
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { tables: { connections: ['write'] } },
+    access: {
+      // Accounts: a console reader's sign-in session is checked again once its connection is stored.
+      tables: { connections: ['write'], accounts: ['dynamodb:GetItem'] },
+    },
   },
   exporter: {
     entry: 'lambdas/handlers/exporter.ts',

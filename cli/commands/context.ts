@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from 'commander';
 import { ApiClient } from '../api-client';
-import { type ContextSettings, normaliseHttpUrl, readConfigFile, readJsonIfExists } from '../config';
+import { type ContextSettings, normaliseHttpUrl, readConfigFile } from '../config';
 import {
   checkContextName,
   contextDir,
@@ -22,7 +21,7 @@ import {
   type GlobalOptions,
 } from '../runtime';
 import { savedStreamsDir } from '../saved-entities';
-import { readSavedLogin } from '../user-session';
+import { listSavedLogins, readSavedLogin } from '../user-session';
 import { endSessionOnServer } from './auth';
 
 /** Finds an output by its id; CDK appends a hash when the output sits inside a construct. */
@@ -269,7 +268,7 @@ export function registerContextCommands(program: Command, runtime: CliRuntime): 
  */
 async function logOutSavedLogins(ctx: CommandContext, name: string, force: boolean): Promise<void> {
   const dir = contextDir(ctx.configDir, name);
-  for (const login of savedLoginsIn(dir)) {
+  for (const login of listSavedLogins(dir)) {
     const api = new ApiClient({ apiUrl: login.apiUrl, fetch: ctx.runtime.fetch });
     try {
       await endSessionOnServer(api, login.refreshToken);
@@ -281,21 +280,6 @@ async function logOutSavedLogins(ctx: CommandContext, name: string, force: boole
       );
     }
   }
-}
-
-/** The logins saved in a context directory (`credentials-<host>.json`, one per API host). */
-function savedLoginsIn(dir: string): { email: string; apiUrl: string; refreshToken: string }[] {
-  let files: string[];
-  try {
-    files = fs.readdirSync(dir).filter((file) => /^credentials-.*\.json$/.test(file));
-  } catch {
-    return [];
-  }
-  return files.flatMap((file) => {
-    const login = readJsonIfExists(path.join(dir, file)) as Record<string, unknown> | undefined;
-    const ok = typeof login?.apiUrl === 'string' && typeof login.refreshToken === 'string';
-    return ok ? [login as { email: string; apiUrl: string; refreshToken: string }] : [];
-  });
 }
 
 function safeCount(dir: string): number {

@@ -29,16 +29,36 @@ export class RateLimiter {
 
   /** Takes one token for `key`: 0 when allowed, else the whole seconds to wait before the next one. */
   take(key: string): number {
+    const bucket = this.refilled(key);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return this.secondsToNext(bucket);
+  }
+
+  /**
+   * Whether `key` has a token, without taking it: 0 when it has, else the whole seconds to wait. For a
+   * bucket spent only on some outcomes (e.g. failures), checked before the work whose outcome it counts.
+   * An unknown key is not stored.
+   */
+  waitFor(key: string): number {
+    if (this.buckets.get(key) === undefined) return 0;
+    const bucket = this.refilled(key);
+    return bucket.tokens >= 1 ? 0 : this.secondsToNext(bucket);
+  }
+
+  private refilled(key: string): Bucket {
     const now = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: this.opts.burst, updatedMs: now };
     const refilled = (Math.max(0, now - bucket.updatedMs) / 1000) * this.opts.perSecond;
     bucket.tokens = Math.min(this.opts.burst, bucket.tokens + refilled);
     bucket.updatedMs = now;
     this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
+    return bucket;
+  }
+
+  private secondsToNext(bucket: Bucket): number {
     return Math.max(1, Math.ceil((1 - bucket.tokens) / this.opts.perSecond));
   }
 }

@@ -44,11 +44,17 @@ export function streamReaderId(stream: Pick<StreamRecord, 'createdAt'>, sessionI
   return `${READER_PREFIX}${stream.createdAt}:${sessionId}`;
 }
 
+/** The sign-in session of a reader id; undefined for a client id. */
+export function readerSessionOf(subscriberId: string): string | undefined {
+  if (!subscriberId.startsWith(READER_PREFIX)) return undefined;
+  // Stream createdAt holds colons; session ids (base64url) never do: the session is after the last one.
+  return subscriberId.slice(subscriberId.lastIndexOf(':') + 1);
+}
+
 /** Whether a subscriber id is a reader id of one of these sign-in sessions (of any stream). */
 export function isReaderOfSessions(subscriberId: string, sessionIds: ReadonlySet<string>): boolean {
-  if (!subscriberId.startsWith(READER_PREFIX)) return false;
-  // Stream createdAt holds colons; session ids (base64url) never do: the session is after the last one.
-  return sessionIds.has(subscriberId.slice(subscriberId.lastIndexOf(':') + 1));
+  const sessionId = readerSessionOf(subscriberId);
+  return sessionId !== undefined && sessionIds.has(sessionId);
 }
 
 /**

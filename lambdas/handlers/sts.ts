@@ -7,7 +7,7 @@ import { StreamsRepo } from '../aws/streams-repo';
 import { getTokenService } from '../aws/system-secrets';
 import { AppError, errorName } from '../core/errors';
 import { oauthErrorResponse, postOnly } from '../http/oauth2-response';
-import { streamTokenRateLimit } from '../http/stream-token-rate-limit';
+import { streamTokenFailureLimit, streamTokenRateLimit } from '../http/stream-token-rate-limit';
 import { parseStsRequest, stsTokenResponse } from '../http/sts-token';
 import { lambdaEntryPoint } from '../runtime/entry-point';
 import { issueStreamToken, type StreamTokenPorts } from '../use-cases/issue-stream-token';
@@ -47,5 +47,6 @@ export const handler = lambdaEntryPoint('sts', () => {
     billingIds: new BillingIdsRepo({ doc, table: requiredEnv('ACCOUNTS_TABLE') }),
     tokens: getTokenService,
     rateLimit: streamTokenRateLimit(),
+    failureLimit: streamTokenFailureLimit(),
   });
 });

@@ -8,7 +8,7 @@ import { getTokenService } from '../aws/system-secrets';
 import { AppError, errorName } from '../core/errors';
 import { attemptsBasicAuthentication, parseTokenRequest } from '../http/oauth2-request';
 import { oauthErrorResponse, postOnly, tokenResponse } from '../http/oauth2-response';
-import { streamTokenRateLimit } from '../http/stream-token-rate-limit';
+import { streamTokenFailureLimit, streamTokenRateLimit } from '../http/stream-token-rate-limit';
 import { lambdaEntryPoint } from '../runtime/entry-point';
 import { issueStreamToken, type StreamTokenPorts } from '../use-cases/issue-stream-token';
 
@@ -48,5 +48,6 @@ export const handler = lambdaEntryPoint('token', () => {
     billingIds: new BillingIdsRepo({ doc, table: requiredEnv('ACCOUNTS_TABLE') }),
     tokens: getTokenService,
     rateLimit: streamTokenRateLimit(),
+    failureLimit: streamTokenFailureLimit(),
   });
 });

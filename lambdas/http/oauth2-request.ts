@@ -95,8 +95,8 @@ function bodyText(event: APIGatewayProxyEventV2): string {
   }
 }
 
-/** A body reader's refusal as the token endpoint answers it. */
-function asInvalidRequest(error: unknown): unknown {
+/** A body reader's refusal as the token endpoints (OAuth2 and STS) answer it. */
+export function asInvalidRequest(error: unknown): unknown {
   if (error instanceof PayloadTooLargeError) return invalidRequest('request body is too large');
   if (error instanceof ValidationError) return invalidRequest(error.message);
   return error;

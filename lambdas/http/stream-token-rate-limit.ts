@@ -16,3 +16,15 @@ export const STREAM_TOKEN_RATE = { burst: 30, perSecond: 0.5 } as const;
 export function streamTokenRateLimit(now?: () => number): RateLimiter {
   return new RateLimiter({ ...STREAM_TOKEN_RATE, maxKeys: 10_000, now });
 }
+
+/**
+ * How many wrong secrets (or unknown client ids) one client id may be presented with: a burst of 100, then
+ * one a second. Spent only on a failed client-credentials attempt and checked before the credential read,
+ * so a flood of random secrets for a client id stops reading the table (and adding per-guess buckets)
+ * after the burst. Its own buckets (LRU), so a flood of other keys cannot evict the issuance buckets.
+ */
+export const STREAM_TOKEN_FAILURE_RATE = { burst: 100, perSecond: 1 } as const;
+
+export function streamTokenFailureLimit(now?: () => number): RateLimiter {
+  return new RateLimiter({ ...STREAM_TOKEN_FAILURE_RATE, maxKeys: 10_000, now });
+}

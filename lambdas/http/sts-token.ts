@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { OAuthError, PayloadTooLargeError, ValidationError } from '../core/errors';
+import { OAuthError } from '../core/errors';
 import { isJsonObject } from '../core/field-path';
 import type { IssuedTokens } from '../core/tokens';
 import type { StreamTokenGrant } from '../use-cases/issue-stream-token';
 import { readJsonBody } from './json-body';
-import { MAX_TOKEN_REQUEST_BYTES } from './oauth2-request';
+import { asInvalidRequest, MAX_TOKEN_REQUEST_BYTES } from './oauth2-request';
 import { expiresAt } from './oauth2-response';
 import { json } from './responses';
 
@@ -24,9 +24,7 @@ function jsonBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
   try {
     body = readJsonBody(event, { limit: MAX_TOKEN_REQUEST_BYTES, malformed: notAnObject });
   } catch (error) {
-    if (error instanceof PayloadTooLargeError) throw invalidRequest('request body is too large');
-    if (error instanceof ValidationError) throw invalidRequest(error.message);
-    throw error;
+    throw asInvalidRequest(error);
   }
   if (!isJsonObject(body)) throw invalidRequest(notAnObject);
   return body;

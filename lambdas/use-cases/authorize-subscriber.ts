@@ -34,6 +34,11 @@ export interface Subscriber {
   stream: string;
   /** The stream client's id, or the stream's reader id for a read-only token. */
   clientId: string;
+  /**
+   * A read-only token's signed-in user (absent for a client token): `$connect` checks the session once more
+   * after storing the connection (use-cases/store-subscriber-connection.ts).
+   */
+  email?: string;
 }
 
 /**
@@ -71,24 +76,25 @@ export async function authorizeSubscriber(
   const { claims } = verified;
   const stream = await ports.streams.get(claims.accountId, claims.stream);
   if (!stream || !isStreamActive(stream)) return deny('stream_gone');
-  let subscriberId: string;
+  const { accountId, stream: streamName } = claims;
   if (verified.kind === 'client') {
-    if (!streamAcceptsClient(stream, verified.claims.clientId)) return deny('client_not_of_stream');
-    subscriberId = verified.claims.clientId;
-  } else {
-    // A read token of an earlier stream under this name reads nothing of the new one.
-    if (stream.createdAt !== verified.claims.streamCreatedAt) return deny('stream_gone');
-    if (!(await isSessionLive(ports, verified.claims))) return deny('session_ended');
-    subscriberId = streamReaderId(stream, verified.claims.sessionId);
+    const { clientId } = verified.claims;
+    if (!streamAcceptsClient(stream, clientId)) return deny('client_not_of_stream');
+    return { allowed: true, subscriber: { accountId, stream: streamName, clientId } };
   }
-  return {
-    allowed: true,
-    subscriber: { accountId: claims.accountId, stream: claims.stream, clientId: subscriberId },
-  };
+  // A read token of an earlier stream under this name reads nothing of the new one.
+  if (stream.createdAt !== verified.claims.streamCreatedAt) return deny('stream_gone');
+  if (!(await isReadSessionLive(ports.sessions, verified.claims))) return deny('session_ended');
+  const { sessionId, email } = verified.claims;
+  const clientId = streamReaderId(stream, sessionId);
+  return { allowed: true, subscriber: { accountId, stream: streamName, clientId, email } };
 }
 
 /** Whether the sign-in session a read token names is still live, and of the token's account. */
-async function isSessionLive(ports: AuthorizeSubscriberPorts, claims: StreamReadClaims): Promise<boolean> {
-  const session = await ports.sessions.get(claims.email, claims.sessionId);
+export async function isReadSessionLive(
+  sessions: Pick<UserSessionsRepo, 'get'>,
+  claims: Pick<StreamReadClaims, 'accountId' | 'email' | 'sessionId'>,
+): Promise<boolean> {
+  const session = await sessions.get(claims.email, claims.sessionId);
   return session !== undefined && session.accountId === claims.accountId;
 }

@@ -29,6 +29,11 @@ export interface StreamTokenPorts {
   billingIds: BillingIdStore;
   /** Per key (see `limitRate`): 0 to go ahead, else seconds to wait (core/rate-limit.ts); none: unlimited. */
   rateLimit?: { take(key: string): number };
+  /**
+   * Failed client-credentials attempts per client id (see `limitFailures`): `waitFor` before the credential
+   * read, `take` on a failure; none: unlimited.
+   */
+  failureLimit?: { waitFor(key: string): number; take(key: string): number };
   now?: () => number;
 }
 
@@ -63,7 +68,23 @@ export async function issueStreamToken(
  * and nobody else can keep the owner at 429.
  */
 function limitRate(ports: StreamTokenPorts, key: string): void {
-  const waitSeconds = ports.rateLimit?.take(key) ?? 0;
+  refuseWhileWaiting(ports.rateLimit?.take(key) ?? 0);
+}
+
+/**
+ * The per-secret buckets alone leave a flood of random secrets unlimited (each guess has a fresh bucket and
+ * reads the credential) and churn the limiter's keys. So failures are also counted per client id, in a
+ * coarse bucket with a high burst (http/stream-token-rate-limit.ts): checked before the credential read,
+ * spent only by a wrong secret or unknown client. This is the one way others can hold back the owner's
+ * client-credentials grant: by keeping that client id's failures above the bucket's refill (more than 1 a
+ * second after a burst of 100), and only while they keep it up; the refresh grant spends no failure bucket,
+ * so a client holding tokens keeps refreshing.
+ */
+function refuseWhileFailing(ports: StreamTokenPorts, clientId: string): void {
+  refuseWhileWaiting(ports.failureLimit?.waitFor(failureKey(clientId)) ?? 0);
+}
+
+function refuseWhileWaiting(waitSeconds: number): void {
   if (waitSeconds > 0) {
     throw new TooManyRequestsError(
       'too many token requests for this client; retry later',
@@ -80,9 +101,13 @@ async function clientCredentialsClaims(
 ): Promise<StreamClaims> {
   const invalidClient = new OAuthError('invalid_client', 'unknown client or wrong secret');
   if (!isClientId(grant.clientId)) throw invalidClient;
+  refuseWhileFailing(ports, grant.clientId);
   limitRate(ports, attemptKey(grant.clientId, grant.clientSecret));
   const credential = await ports.streams.getCredential(grant.clientId);
-  if (!credential || !verifyClientSecret(grant.clientSecret, credential.secretHash)) throw invalidClient;
+  if (!credential || !verifyClientSecret(grant.clientSecret, credential.secretHash)) {
+    ports.failureLimit?.take(failureKey(grant.clientId));
+    throw invalidClient;
+  }
   const stream = await activeStreamOf(ports, credential);
   if (!stream) throw invalidClient;
   if (grant.billingId !== undefined) {
@@ -114,6 +139,10 @@ const SECRET_HASH_PREFIX_CHARS = 16;
 
 function attemptKey(clientId: string, clientSecret: string): string {
   return `attempt:${clientId}:${hashClientSecret(clientSecret).slice(0, SECRET_HASH_PREFIX_CHARS)}`;
+}
+
+function failureKey(clientId: string): string {
+  return `failed:${clientId}`;
 }
 
 function issuanceKey(clientId: string): string {

@@ -118,12 +118,13 @@ describe('each function can do only what its handler does', () => {
     expect(holders('kinesis:GetRecords', stream('DerivedEvents'))).toEqual(['egress', 'exporter']);
   });
 
-  it('management reads and writes accounts; token and sts only get and create account items (billing ids); ws-authorizer only gets (sessions); only management reads the bootstrap secret', () => {
+  it('management reads and writes accounts; token and sts only get and create account items (billing ids); ws-authorizer and ws-connect only get (sessions); only management reads the bootstrap secret', () => {
     expect(holders('dynamodb:GetItem', table('Accounts'))).toEqual([
       'token',
       'sts',
       'management',
       'ws-authorizer',
+      'ws-connect',
     ]);
     expect(holders('dynamodb:PutItem', table('Accounts'))).toEqual(['token', 'sts', 'management']);
     for (const action of ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {

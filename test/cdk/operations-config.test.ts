@@ -1,4 +1,4 @@
-import { configFromContext, DEFAULT_CONFIG } from '../../lib/stack-config';
+import { configFromContext } from '../../lib/stack-config';
 
 const fromContext = (values: Record<string, unknown>) => configFromContext((key) => values[key]);
 
@@ -10,7 +10,6 @@ describe('operations settings from CDK context', () => {
     // Assess
     expect(config).toMatchObject({ tracing: 'off', streamMode: 'on-demand', shardCount: 1 });
     expect(config.alarmEmail).toBeUndefined();
-    expect(DEFAULT_CONFIG).toMatchObject({ tracing: 'off', streamMode: 'on-demand' });
   });
 
   it('read -c tracing=active, streamMode=provisioned, shardCount=2 and alarmEmail', () => {

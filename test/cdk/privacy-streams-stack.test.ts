@@ -264,8 +264,11 @@ describe('Lambda functions', () => {
     });
   });
 
-  it('ws-connect gets only the connections table', () => {
-    expect(withoutCommon('ws-connect')).toEqual({ CONNECTIONS_TABLE: table('Connections') });
+  it('ws-connect gets the connections and accounts (sessions) tables', () => {
+    expect(withoutCommon('ws-connect')).toEqual({
+      CONNECTIONS_TABLE: table('Connections'),
+      ACCOUNTS_TABLE: table('Accounts'),
+    });
   });
 });
 

@@ -97,8 +97,9 @@ async function whyNotAdded(ports: CredentialPorts, accountId: string, name: stri
 
 /**
  * `DELETE /v1/streams/{name}/credentials/{clientId}`: the credential stops working (the stream no longer
- * accepts its client: the token endpoint, the authorizer and egress refuse it at once, ingest within
- * seconds, as its stream cache expires) and its WebSocket subscribers are ended. The last credential may
+ * accepts its client: the token endpoint and the authorizer refuse it at once; egress and ingest trust a
+ * cached stream record for up to 5 s, egress only for deliveries it allows) and its WebSocket subscribers
+ * are ended at once, here. The last credential may
  * go too. A client id the stream does not have is a 404.
  */
 export async function deleteCredential(

@@ -19,20 +19,29 @@ type TeammatePorts = Pick<
 /**
  * `POST /v1/users` with `{email, password}` (the sign-up rules for both): the new user shares the
  * caller's account. ConflictError when the email has an account (any account: an email is one login).
+ *
+ * Every session still stored under the email is revoked before the login exists: a user removed by an
+ * earlier version kept its sessions (removal did not revoke them then), and adding the email again within
+ * their 7 days would otherwise bring its old refresh tokens back. Only an email without a login is revoked,
+ * so adding someone else's email (409) logs nobody out.
  */
 export async function addTeammate(
-  ports: Pick<TeammatePorts, 'accounts' | 'now' | 'audit'>,
+  ports: Pick<TeammatePorts, 'accounts' | 'sessions' | 'now' | 'audit'>,
   caller: UserClaims,
   body: unknown,
 ): Promise<{ accountId: string; email: string }> {
   const request = parseSignUpRequest(body);
+  if (await ports.accounts.getByEmail(request.email)) {
+    throw new ConflictError('an account with this email already exists');
+  }
+  const revoked = await ports.sessions.revokeAll(request.email);
   await ports.accounts.addUser({
     accountId: caller.accountId,
     email: request.email,
     passwordHash: await hashPassword(request.password),
     createdAt: new Date(ports.now()).toISOString(),
   });
-  ports.audit.info('user added', { accountId: caller.accountId });
+  ports.audit.info('user added', { accountId: caller.accountId, sessionsRevoked: revoked.length });
   return { accountId: caller.accountId, email: request.email };
 }
 

@@ -16,6 +16,7 @@ import {
   handleConnectionsRequest,
   type LiveConnection,
 } from '../../../local/connections-endpoint';
+import { InMemorySessionsRepo } from '../../support/fakes/in-memory-sessions-repo';
 import { type DataPathEnv, startDataPathEnv } from './data-path-env';
 
 /**
@@ -128,16 +129,19 @@ describe('ws-connect', () => {
 
   it('stores the connection with the stream of its authorizer context on $connect', async () => {
     const accountId = randomUUID();
-    const result = await createWsConnectHandler({ connections: repo() })(
-      connectEvent('conn-a', accountId, 'demo'),
-    );
+    const result = await createWsConnectHandler({
+      connections: repo(),
+      sessions: new InMemorySessionsRepo(),
+    })(connectEvent('conn-a', accountId, 'demo'));
     expect(result.statusCode).toBe(200);
     expect((await repo().listByStream(accountId, 'demo')).map((c) => c.connectionId)).toEqual(['conn-a']);
   });
 
   it('sets the connection to expire two hours from now (epoch seconds)', async () => {
     const accountId = randomUUID();
-    await createWsConnectHandler({ connections: repo() })(connectEvent('conn-ttl', accountId, 'demo'));
+    await createWsConnectHandler({ connections: repo(), sessions: new InMemorySessionsRepo() })(
+      connectEvent('conn-ttl', accountId, 'demo'),
+    );
     const { Item } = await env.dynamo.send(
       new GetCommand({ TableName: env.tables.connections, Key: { pk: 'conn#conn-ttl', sk: 'conn' } }),
     );
@@ -148,7 +152,7 @@ describe('ws-connect', () => {
 
   it('deletes the connection on $disconnect', async () => {
     const accountId = randomUUID();
-    const handler = createWsConnectHandler({ connections: repo() });
+    const handler = createWsConnectHandler({ connections: repo(), sessions: new InMemorySessionsRepo() });
     await handler(connectEvent('conn-b', accountId, 'demo'));
     const result = await handler({ requestContext: { eventType: 'DISCONNECT', connectionId: 'conn-b' } });
     expect(result.statusCode).toBe(200);
@@ -156,7 +160,10 @@ describe('ws-connect', () => {
   });
 
   it('refuses a $connect without authorizer context', async () => {
-    const result = await createWsConnectHandler({ connections: repo() })({
+    const result = await createWsConnectHandler({
+      connections: repo(),
+      sessions: new InMemorySessionsRepo(),
+    })({
       requestContext: { eventType: 'CONNECT', connectionId: 'conn-c', authorizer: null },
     });
     expect(result.statusCode).toBe(403);
@@ -196,7 +203,7 @@ describe('egress fan-out', () => {
 
   it('sends each event, as its event object in one text frame, to the subscribers of its stream only', async () => {
     const accountId = randomUUID();
-    const connect = createWsConnectHandler({ connections: repo() });
+    const connect = createWsConnectHandler({ connections: repo(), sessions: new InMemorySessionsRepo() });
     const a = await subscriber('sub-a');
     const b = await subscriber('sub-b');
     const other = await subscriber('sub-other');
@@ -232,7 +239,7 @@ describe('egress fan-out', () => {
       table: env.tables.connections,
       now: () => Date.now() - 60_000,
     });
-    const connect = createWsConnectHandler({ connections: aMinuteAgo });
+    const connect = createWsConnectHandler({ connections: aMinuteAgo, sessions: new InMemorySessionsRepo() });
     const stays = await subscriber('sub-stays');
     const leaves = await subscriber('sub-leaves');
     await connect(connectEvent('sub-stays', accountId, 'demo'));
@@ -250,7 +257,7 @@ describe('egress fan-out', () => {
 
   it('sends a subscriber that connected with ?batch=true JSON arrays of events over its socket', async () => {
     const accountId = randomUUID();
-    const connect = createWsConnectHandler({ connections: repo() });
+    const connect = createWsConnectHandler({ connections: repo(), sessions: new InMemorySessionsRepo() });
     const batched = await subscriber('sub-batched');
     await connect({
       ...connectEvent('sub-batched', accountId, 'demo'),
@@ -274,7 +281,7 @@ describe('egress fan-out', () => {
 
   it('keeps the record of a subscriber whose socket is not open yet ($connect still running), and serves it once it is', async () => {
     const accountId = randomUUID();
-    const connect = createWsConnectHandler({ connections: repo() });
+    const connect = createWsConnectHandler({ connections: repo(), sessions: new InMemorySessionsRepo() });
     // The record is stored by $connect before API Gateway opens the socket: posts answer 410 meanwhile.
     await connect(connectEvent('sub-connecting', accountId, 'demo'));
     const first = await egress()(recordsEvent([envelope(accountId, 'demo', 1)]));

@@ -47,4 +47,25 @@ describe('RateLimiter (a token bucket per key)', () => {
     // Assess: client-1 was dropped and starts with a full bucket again.
     expect(limit.take('client-1')).toBe(0);
   });
+
+  it('tells whether a key has a token without taking it (waitFor)', () => {
+    // Prepare
+    const { limiter: limit } = limiter(2);
+    limit.take('client-1');
+    // Act
+    const answers = [limit.waitFor('client-1'), limit.waitFor('client-1'), limit.waitFor('client-1')];
+    // Assess
+    expect(answers).toEqual([0, 0, 0]);
+    expect([limit.take('client-1'), limit.take('client-1')]).toEqual([0, 2]);
+  });
+
+  it('answers the seconds to wait from waitFor once a key is spent', () => {
+    // Prepare
+    const { limiter: limit } = limiter(1);
+    limit.take('client-1');
+    // Act
+    const wait = limit.waitFor('client-1');
+    // Assess
+    expect(wait).toBe(2);
+  });
 });

@@ -6,6 +6,7 @@ import { CONNECT_GRACE_MS, THROTTLED_POST_ATTEMPTS } from '../../../lambdas/use-
 import { SUBSCRIBER_INDEX_SETTLE_MS } from '../../../lambdas/use-cases/subscriber-directory';
 import { kinesisEvent, type StreamRecordData } from '../../support/data-path-events';
 import { InMemoryConnectionsRepo } from '../../support/fakes/in-memory-connections-repo';
+import { InMemorySessionsRepo } from '../../support/fakes/in-memory-sessions-repo';
 import { InMemoryStreamsRepo } from '../../support/fakes/in-memory-streams-repo';
 import { RecordingConnectionPoster } from '../../support/fakes/recording-connection-poster';
 import { recordingLogger } from '../../support/recording-logger';
@@ -36,7 +37,7 @@ function egressWithFakes() {
       sleeps.push(ms);
     },
   });
-  const connect = createWsConnectHandler({ connections });
+  const connect = createWsConnectHandler({ connections, sessions: new InMemorySessionsRepo() });
   /** A subscriber of `demo` as `$connect` stores it; `batch` as the `?batch=true` upgrade asks. */
   const subscribe = (connectionId: string, batch = false) =>
     connect({

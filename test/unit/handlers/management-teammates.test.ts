@@ -85,6 +85,24 @@ describe('adding a teammate: POST /v1/users', () => {
     expect(res.statusCode).toBe(409);
   });
 
+  it('leaves the sessions of an email that already has an account alone when refusing it (409)', async () => {
+    // Prepare
+    const api = managementApi();
+    const ann = await accountWithUser(api);
+    const carol = await accountWithUser(api, 'acc-2', 'carol@example.com');
+    // Act
+    const res = await call(api, {
+      method: 'POST',
+      path: '/v1/users',
+      token: ann.token,
+      body: { email: 'carol@example.com', password: 'carol password long' },
+    });
+    const access = await call(api, { method: 'GET', path: '/v1/streams', token: carol.token });
+    // Assess
+    expect(res.statusCode).toBe(409);
+    expect(access.statusCode).toBe(200);
+  });
+
   it('needs a user token (401)', async () => {
     // Act
     const res = await call(managementApi(), {
@@ -306,6 +324,53 @@ describe('removing a teammate: DELETE /v1/users/{email}', () => {
     // Assess
     expect(login.statusCode).toBe(401);
     expect(api.sessions.of('bob@example.com')).toEqual([]);
+  });
+
+  it('revokes the sessions a user removed before sessions were revoked on removal kept, when added again', async () => {
+    // Prepare: removed by an earlier version, which deleted the login but left the sessions.
+    const api = managementApi();
+    const { ann, bob } = await withBob(api);
+    await api.accounts.removeUser('acc-1', 'bob@example.com');
+    // Act
+    const added = await call(api, {
+      method: 'POST',
+      path: '/v1/users',
+      token: ann.token,
+      body: { email: 'bob@example.com', password: 'bob second password' },
+    });
+    const access = await call(api, { method: 'GET', path: '/v1/streams', token: bob.accessToken });
+    const refresh = await call(api, {
+      method: 'POST',
+      path: '/v1/auth/refresh',
+      body: { refreshToken: bob.refreshToken },
+    });
+    // Assess
+    expect(added.statusCode).toBe(201);
+    expect(access.statusCode).toBe(401);
+    expect(refresh.statusCode).toBe(401);
+    expect(api.sessions.of('bob@example.com')).toEqual([]);
+  });
+
+  it('revokes the old sessions before the added user exists, so none is live once it can log in', async () => {
+    // Prepare
+    const api = managementApi();
+    const { ann } = await withBob(api);
+    await api.accounts.removeUser('acc-1', 'bob@example.com');
+    const addUser = api.accounts.addUser.bind(api.accounts);
+    let liveWhenAdded: number | undefined;
+    api.accounts.addUser = async (user) => {
+      liveWhenAdded = api.sessions.of(user.email).length;
+      await addUser(user);
+    };
+    // Act
+    await call(api, {
+      method: 'POST',
+      path: '/v1/users',
+      token: ann.token,
+      body: { email: 'bob@example.com', password: 'bob second password' },
+    });
+    // Assess
+    expect(liveWhenAdded).toBe(0);
   });
 
   it('lets a removed user back in when added again', async () => {

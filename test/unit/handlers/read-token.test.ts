@@ -166,6 +166,7 @@ describe('a read token', () => {
       accountId: ACCOUNT,
       stream: 'winston',
       clientId: streamReaderId(stream, newestSessionOf(env)),
+      email: `${ACCOUNT}@example.com`,
     });
   });
 

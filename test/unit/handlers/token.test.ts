@@ -824,3 +824,74 @@ describe('token rate limit and other people’s guesses', () => {
     expect(streams.calls.getCredential).toBe(reads);
   });
 });
+
+describe('token failures per client id (a flood of random secrets)', () => {
+  const randomGuess = (clientId: string) => ({
+    clientId,
+    clientSecret: generateClientCredentials().clientSecret,
+  });
+
+  it('refuses with 429 and reads no credential once a client id has seen its burst of failures', async () => {
+    // Prepare
+    const { streams, token } = setup({ failureLimit: new RateLimiter({ burst: 3, perSecond: 0.01 }) });
+    const stream = givenStreamWithCredential(streams);
+    const statuses: (number | undefined)[] = [];
+    // Act
+    for (let i = 0; i < 6; i++)
+      statuses.push((await token(clientCredentials(randomGuess(stream.clientId)))).statusCode);
+    // Assess
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+    expect(streams.calls.getCredential).toBe(3);
+  });
+
+  it('counts failures of one client id only against that client id', async () => {
+    // Prepare
+    const { streams, token } = setup({ failureLimit: new RateLimiter({ burst: 2, perSecond: 0.01 }) });
+    const flooded = givenStreamWithCredential(streams);
+    const other = givenStreamWithCredential(streams, { name: 'other' });
+    for (let i = 0; i < 4; i++) await token(clientCredentials(randomGuess(flooded.clientId)));
+    // Act
+    const response = await token(clientCredentials(other));
+    // Assess
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('does not spend the failure bucket on a successful issuance', async () => {
+    // Prepare
+    const { streams, token } = setup({ failureLimit: new RateLimiter({ burst: 1, perSecond: 0.01 }) });
+    const stream = givenStreamWithCredential(streams);
+    const statuses: (number | undefined)[] = [];
+    // Act
+    for (let i = 0; i < 3; i++) statuses.push((await token(clientCredentials(stream))).statusCode);
+    // Assess
+    expect(statuses).toEqual([200, 200, 200]);
+  });
+
+  it('lets the right secret through again as soon as the failures fall below the refill', async () => {
+    // Prepare
+    let now = 1_700_000_000_000;
+    const failureLimit = new RateLimiter({ burst: 2, perSecond: 1, now: () => now });
+    const { streams, token } = setup({ failureLimit });
+    const stream = givenStreamWithCredential(streams);
+    for (let i = 0; i < 3; i++) await token(clientCredentials(randomGuess(stream.clientId)));
+    const held = await token(clientCredentials(stream));
+    now += 1_000;
+    // Act
+    const response = await token(clientCredentials(stream));
+    // Assess
+    expect(held.statusCode).toBe(429);
+    expect(response.statusCode).toBe(200);
+  });
+
+  it("keeps the owner's refresh grant working during a flood of wrong secrets", async () => {
+    // Prepare
+    const { streams, token } = setup({ failureLimit: new RateLimiter({ burst: 2, perSecond: 0.01 }) });
+    const stream = givenStreamWithCredential(streams);
+    const refreshToken = await refreshTokenOf(token, stream);
+    for (let i = 0; i < 5; i++) await token(clientCredentials(randomGuess(stream.clientId)));
+    // Act
+    const refresh = await token(formRequest({ grant_type: 'refresh_token', refresh_token: refreshToken }));
+    // Assess
+    expect(refresh.statusCode).toBe(200);
+  });
+});

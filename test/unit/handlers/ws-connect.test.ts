@@ -1,5 +1,8 @@
+import type { UserSessionRecord } from '../../../lambdas/aws/user-sessions-repo';
+import { streamReaderId } from '../../../lambdas/core/stream-status';
 import { createWsConnectHandler } from '../../../lambdas/handlers/ws-connect';
 import { InMemoryConnectionsRepo } from '../../support/fakes/in-memory-connections-repo';
+import { InMemorySessionsRepo } from '../../support/fakes/in-memory-sessions-repo';
 import { recordingLogger } from '../../support/recording-logger';
 import { connectRouteEvent, disconnectRouteEvent } from '../../support/websocket-events';
 
@@ -7,12 +10,34 @@ import { connectRouteEvent, disconnectRouteEvent } from '../../support/websocket
 function setup() {
   const now = 1_700_000_000_000;
   const connections = new InMemoryConnectionsRepo({ now: () => now });
+  const sessions = new InMemorySessionsRepo({ now: () => now });
   const logs = recordingLogger('ws-connect');
-  const route = createWsConnectHandler({ connections, logger: logs.logger });
-  return { now, connections, logs, route };
+  const route = createWsConnectHandler({ connections, sessions, logger: logs.logger });
+  return { now, connections, sessions, logs, route };
 }
 
 const SUBSCRIBER = { accountId: 'acc-1', stream: 'demo', clientId: 'ps-client' };
+
+/** A live sign-in session of ann@example.com in acc-1. */
+function annSession(now: number, overrides: Partial<UserSessionRecord> = {}): UserSessionRecord {
+  return {
+    sessionId: 'session-1',
+    accountId: 'acc-1',
+    email: 'ann@example.com',
+    refreshTokenId: 'refresh-1',
+    createdAt: now,
+    expiresAt: Math.floor(now / 1000) + 60 * 60,
+    ...overrides,
+  };
+}
+
+/** The authorizer context of ann's console reader (a read token) of session-1. */
+const READER = {
+  accountId: 'acc-1',
+  stream: 'demo',
+  clientId: streamReaderId({ createdAt: '2024-12-01T00:00:00.000Z' }, 'session-1'),
+  email: 'ann@example.com',
+};
 
 describe('WebSocket $connect and $disconnect routes', () => {
   it('stores the subscriber of the stream its authorizer context names on $connect', async () => {
@@ -91,5 +116,77 @@ describe('WebSocket $connect and $disconnect routes', () => {
     const result = route(connectRouteEvent('conn-1', SUBSCRIBER));
     // Assess
     await expect(result).rejects.toBe(unavailable);
+  });
+
+  it('stores a console reader whose sign-in session is still live', async () => {
+    // Prepare
+    const { now, connections, sessions, route } = setup();
+    await sessions.create(annSession(now));
+    // Act
+    const result = await route(connectRouteEvent('conn-1', READER));
+    // Assess
+    expect(result).toEqual({ statusCode: 200 });
+    expect((await connections.listByStream('acc-1', 'demo')).map((c) => c.clientId)).toEqual([
+      READER.clientId,
+    ]);
+  });
+
+  it('refuses (403) and deletes a console reader whose session ended after the authorizer allowed it', async () => {
+    // Prepare: the authorizer allowed the read token, then the user logged out (management listed the
+    // session's connections before this one was stored).
+    const { now, connections, sessions, logs, route } = setup();
+    await sessions.create(annSession(now));
+    await sessions.revokeAll('ann@example.com');
+    // Act
+    const result = await route(connectRouteEvent('conn-1', READER));
+    // Assess
+    expect(result).toEqual({ statusCode: 403 });
+    expect(await connections.listByStream('acc-1', 'demo')).toEqual([]);
+    expect(logs.lines()).toContainEqual(['connection refused', { reason: 'session_ended' }]);
+  });
+
+  it('refuses (403) a console reader whose session belongs to another account', async () => {
+    // Prepare
+    const { now, connections, sessions, route } = setup();
+    await sessions.create(annSession(now, { accountId: 'acc-2' }));
+    // Act
+    const result = await route(connectRouteEvent('conn-1', READER));
+    // Assess
+    expect(result).toEqual({ statusCode: 403 });
+    expect(await connections.listByStream('acc-1', 'demo')).toEqual([]);
+  });
+
+  it('refuses (403) a console reader whose context names no user, and stores nothing', async () => {
+    // Prepare
+    const { now, connections, sessions, route } = setup();
+    await sessions.create(annSession(now));
+    const { email: _email, ...withoutEmail } = READER;
+    // Act
+    const result = await route(connectRouteEvent('conn-1', withoutEmail));
+    // Assess
+    expect(result).toEqual({ statusCode: 403 });
+    expect(connections.calls.put).toBeUndefined();
+  });
+
+  it('deletes the stored reader and fails the invocation when its session cannot be read', async () => {
+    // Prepare
+    const { connections, sessions, route } = setup();
+    const unavailable = Object.assign(new Error('unavailable'), { name: 'InternalServerError' });
+    jest.spyOn(sessions, 'get').mockRejectedValue(unavailable);
+    // Act
+    const result = route(connectRouteEvent('conn-1', READER));
+    // Assess
+    await expect(result).rejects.toBe(unavailable);
+    expect(await connections.listByStream('acc-1', 'demo')).toEqual([]);
+  });
+
+  it('does not read sessions for a stream client', async () => {
+    // Prepare
+    const { sessions, route } = setup();
+    const get = jest.spyOn(sessions, 'get');
+    // Act
+    await route(connectRouteEvent('conn-1', SUBSCRIBER));
+    // Assess
+    expect(get).not.toHaveBeenCalled();
   });
 });
