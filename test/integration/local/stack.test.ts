@@ -58,15 +58,20 @@ function standInHandlers(seen: Seen, decrypterWorks: () => boolean, envOf: EnvOf
       if (!decrypterWorks()) {
         return { batchItemFailures: records.map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber })) };
       }
-      seen.decrypted.push(...dataOf(event));
       const client = kinesis(envOf('decrypter'));
-      await client.send(
-        new PutRecordsCommand({
-          StreamName: envOf('decrypter').DERIVED_EVENTS_STREAM,
-          Records: dataOf(event).map((d) => ({ PartitionKey: 'k', Data: Buffer.from(`derived:${d}`) })),
-        }),
-      );
-      client.destroy();
+      try {
+        await client.send(
+          new PutRecordsCommand({
+            StreamName: envOf('decrypter').DERIVED_EVENTS_STREAM,
+            Records: dataOf(event).map((d) => ({ PartitionKey: 'k', Data: Buffer.from(`derived:${d}`) })),
+          }),
+        );
+      } finally {
+        client.destroy();
+      }
+      // Seen once written: a restarted stack may invoke this before `stack` names it (its first write then
+      // goes to the stopped stack's endpoint, fails and is retried), which must not count twice.
+      seen.decrypted.push(...dataOf(event));
       return { batchItemFailures: [] };
     },
     egress: async (event) => {
