@@ -506,12 +506,14 @@ describe('local API gateway', () => {
   });
 
   describe('idle connections', () => {
-    it('closes a connection without client activity after the idle timeout, running $disconnect', async () => {
-      const events: ConnectEvent[] = [];
-      const idleGateway = await startGateway({
+    /** A gateway whose WebSocket subscribers are all allowed; every $connect/$disconnect lands in `events`. */
+    const startIdleGateway = (
+      events: ConnectEvent[],
+      options: { idleTimeoutMs: number; pingIntervalMs: number; connectionsCredentials?: typeof credentials },
+    ) =>
+      startGateway({
         port: 0,
-        idleTimeoutMs: 100,
-        pingIntervalMs: 25,
+        ...options,
         handlers: {
           ingest: async () => ({}),
           token: async () => ({}),
@@ -522,6 +524,10 @@ describe('local API gateway', () => {
           'ws-connect': async (event) => void events.push(event as ConnectEvent),
         },
       });
+
+    it('closes a connection without client activity after the idle timeout, running $disconnect', async () => {
+      const events: ConnectEvent[] = [];
+      const idleGateway = await startIdleGateway(events, { idleTimeoutMs: 100, pingIntervalMs: 25 });
       try {
         const ws = await open(idleGateway.wsUrl);
         const code = await new Promise<number>((resolve) => ws.once('close', (c) => resolve(c)));
@@ -538,22 +544,12 @@ describe('local API gateway', () => {
     it('keeps a subscriber that receives events open past the idle timeout (deliveries count as activity)', async () => {
       // Prepare
       const events: ConnectEvent[] = [];
-      const idleGateway = await startGateway({
-        port: 0,
+      // A wide margin: a delivery every 100 ms against a 1 s idle timeout, so a slow machine's pauses
+      // between posts never look like idleness.
+      const idleGateway = await startIdleGateway(events, {
         connectionsCredentials: credentials,
-        // A wide margin: a delivery every 100 ms against a 1 s idle timeout, so a slow machine's pauses
-        // between posts never look like idleness.
         idleTimeoutMs: 1000,
         pingIntervalMs: 100,
-        handlers: {
-          ingest: async () => ({}),
-          token: async () => ({}),
-          sts: async () => ({}),
-          management: async () => ({}),
-          health: async () => ({}),
-          'ws-authorizer': async (event) => allowPolicy(event),
-          'ws-connect': async (event) => void events.push(event as ConnectEvent),
-        },
       });
       try {
         const ws = await open(idleGateway.wsUrl);
